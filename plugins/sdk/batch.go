@@ -1,0 +1,59 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+)
+
+// DefaultChunkRecords is how many records a Batcher puts in one chunk.
+const DefaultChunkRecords = 500
+
+// Batcher collects records and record errors into chunks of a fixed number of
+// records and hands each full chunk to a ChunkWriter. Chunk boundaries depend
+// only on the order of Add calls, which keeps Decode deterministic as the
+// contract requires. A Batcher is not safe for concurrent use.
+type Batcher struct {
+	out  ChunkWriter
+	size int
+	cur  Chunk
+}
+
+// NewBatcher returns a Batcher writing to out with size records per chunk
+// (DefaultChunkRecords when size <= 0).
+func NewBatcher(out ChunkWriter, size int) *Batcher {
+	if size <= 0 {
+		size = DefaultChunkRecords
+	}
+	return &Batcher{out: out, size: size}
+}
+
+// Add queues one record and flushes when the chunk is full.
+func (b *Batcher) Add(ctx context.Context, r Record) error {
+	b.cur.Records = append(b.cur.Records, r)
+	if len(b.cur.Records)+len(b.cur.Errors) >= b.size {
+		return b.Flush(ctx)
+	}
+	return nil
+}
+
+// AddError queues one record error and flushes when the chunk is full.
+func (b *Batcher) AddError(ctx context.Context, e RecordError) error {
+	b.cur.Errors = append(b.cur.Errors, e)
+	if len(b.cur.Records)+len(b.cur.Errors) >= b.size {
+		return b.Flush(ctx)
+	}
+	return nil
+}
+
+// Flush writes the pending chunk, if it holds anything.
+func (b *Batcher) Flush(ctx context.Context) error {
+	if len(b.cur.Records) == 0 && len(b.cur.Errors) == 0 {
+		return nil
+	}
+	c := b.cur
+	b.cur = Chunk{Seq: c.Seq + 1}
+	if err := b.out.WriteChunk(ctx, c); err != nil {
+		return fmt.Errorf("write chunk %d: %w", c.Seq, err)
+	}
+	return nil
+}

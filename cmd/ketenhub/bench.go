@@ -1,0 +1,349 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/config"
+	"github.com/ketenhub/ketenhub/hub/store"
+)
+
+// cmdBench generates a realistic partner export, ingests it end to end
+// (land → adapter → validate → store → receipt) on the configured database,
+// then ingests the next night's export with 1% of the records changed, and
+// compares both with a raw PostgreSQL COPY of the same rows, measured in the
+// same run on the same database.
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", stderr)
+	rows := fs.Int("rows", 1_000_000, "records in the generated export")
+	changed := fs.Float64("changed", 0.01, "share of records changed in the second night's export")
+	plugins := fs.String("plugins", "", "folder with the adapter binaries (default: plugins/ next to this executable)")
+	keep := fs.String("dir", "", "work folder (default: a temporary folder, removed afterwards)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *rows <= 0 {
+		return usageError{"--rows must be positive"}
+	}
+	if *plugins == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find plugins: %w", err)
+		}
+		*plugins = filepath.Join(filepath.Dir(exe), "plugins")
+	}
+	dir := *keep
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "ketenhub-bench-")
+		if err != nil {
+			return fmt.Errorf("create work folder: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	cfgPath, err := writeBenchConfig(dir, filepath.Join(*plugins, "ketenhub-csv"))
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return reportConfigErrors(stderr, err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	n, err := openNode(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer n.close()
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- n.pipe.Run(runCtx) }()
+	<-n.pipe.Running()
+
+	night1 := filepath.Join(dir, "night1.csv")
+	night2 := filepath.Join(dir, "night2.csv")
+	if err := generateExport(night1, night2, *rows, *changed); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "rows: %d\n", *rows)
+	first, err := benchIngest(ctx, n, night1)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "first_ingest_seconds: %.2f\nfirst_ingest_rows_per_sec: %.0f\n", first.Seconds(), float64(*rows)/first.Seconds())
+	second, err := benchIngest(ctx, n, night2)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "second_night_changed: %.2f%%\nsecond_night_seconds: %.2f\nsecond_night_vs_first: %.3f\n",
+		*changed*100, second.Seconds(), second.Seconds()/first.Seconds())
+	copyDur, copied, err := benchCopy(ctx, n.store, dir)
+	if err != nil {
+		return err
+	}
+	copyRate := float64(copied) / copyDur.Seconds()
+	fmt.Fprintf(stdout, "copy_rows: %d\ncopy_seconds: %.2f\ncopy_rows_per_sec: %.0f\n", copied, copyDur.Seconds(), copyRate)
+	fmt.Fprintf(stdout, "hub_peak_rss_mib: %.0f\n", peakRSSMiB())
+	fmt.Fprintf(stdout, "ratio_vs_copy: %.2f\n", (float64(*rows)/first.Seconds())/copyRate)
+	stop()
+	<-done
+	return nil
+}
+
+// benchIngest lands a file as the partner "bench" and waits until its
+// receipt is made.
+func benchIngest(ctx context.Context, n *node, path string) (time.Duration, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("open export: %w", err)
+	}
+	defer f.Close()
+	start := time.Now()
+	doc, _, err := n.store.Land(ctx, store.Landing{Partner: "bench", OriginalName: filepath.Base(path), Source: "drop",
+		OnLanded: func(ctx context.Context, tx pgx.Tx, id string) error { return n.pipe.Submit(ctx, tx, "bench", id) }}, f)
+	if err != nil {
+		return 0, err
+	}
+	for {
+		d, err := n.store.Document(ctx, doc.ID)
+		if err != nil {
+			return 0, err
+		}
+		switch d.Status {
+		case hub.DocDone:
+			if d.Receipt.Counts.Rejected > 0 {
+				return 0, fmt.Errorf("bench export had %d rejected records: %+v", d.Receipt.Counts.Rejected, d.Receipt.Errors[0])
+			}
+			return time.Since(start), nil
+		case hub.DocFailed:
+			return 0, errors.New("bench document failed: " + d.Failure)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// benchCopy dumps the stored registrations to a file (not timed) and times a
+// raw COPY of them into a table shaped like registrations, indexes included.
+func benchCopy(ctx context.Context, s *store.Store, dir string) (time.Duration, int64, error) {
+	path := filepath.Join(dir, "registrations.copy")
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("create copy file: %w", err)
+	}
+	defer f.Close()
+	conn, err := s.Pool().Acquire(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("acquire connection: %w", err)
+	}
+	defer conn.Release()
+	const cols = "partner, record_key, status, operation, content_hash, data, document_id, line, registered_at"
+	if _, err := conn.Conn().PgConn().CopyTo(ctx, f, "COPY (SELECT "+cols+" FROM registrations) TO STDOUT"); err != nil {
+		return 0, 0, fmt.Errorf("dump registrations: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, 0, err
+	}
+	if _, err := conn.Exec(ctx, "DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE registrations INCLUDING ALL)"); err != nil {
+		return 0, 0, fmt.Errorf("create copy table: %w", err)
+	}
+	defer conn.Exec(context.Background(), "DROP TABLE IF EXISTS bench_copy")
+	start := time.Now()
+	tag, err := conn.Conn().PgConn().CopyFrom(ctx, bufio.NewReaderSize(f, 1<<20), "COPY bench_copy ("+cols+") FROM STDIN")
+	if err != nil {
+		return 0, 0, fmt.Errorf("copy registrations: %w", err)
+	}
+	return time.Since(start), tag.RowsAffected(), nil
+}
+
+func peakRSSMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			var kb float64
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%f", &kb)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// writeBenchConfig writes a hub configuration with one partner, "bench",
+// whose export looks like the GGZ example (Windows-1252 aside).
+func writeBenchConfig(dir, csvPlugin string) (string, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "partners"), 0o750); err != nil {
+		return "", fmt.Errorf("write bench config: %w", err)
+	}
+	hubYAML := fmt.Sprintf("listen: 127.0.0.1:0\ndata_dir: data\npartners_dir: partners\nadapters:\n  csv:\n    binary: %q\n", csvPlugin)
+	if err := os.WriteFile(filepath.Join(dir, "ketenhub.yaml"), []byte(hubYAML), 0o640); err != nil {
+		return "", fmt.Errorf("write bench config: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "partners", "bench.yaml"), []byte(benchPartnerYAML), 0o640); err != nil {
+		return "", fmt.Errorf("write bench config: %w", err)
+	}
+	return filepath.Join(dir, "ketenhub.yaml"), nil
+}
+
+const benchHeader = "dossiernr,bsn,achternaam,tussenvoegsel,voorletters,voornaam,geboortedatum,geslacht,doelgroep,gemeente,processtap,regievoerder,wonen,inkomen,zorg\n"
+
+var (
+	benchSurnames = []string{"Jansen", "de Vries", "van den Berg", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot",
+		"Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer", "de Wit", "Dijkstra", "Smits", "Yilmaz", "El Amrani", "Nowak", "Kaya"}
+	benchFirst   = []string{"Anna", "Johannes", "Mohamed", "Fatima", "Pieter", "Sanne", "Ayşe", "Kees", "Esra", "Daan", "Lotte", "Jan"}
+	benchGroups  = []string{"feitelijk dakloos", "residentieel dakloos", "dreigend dakloos", "zwerfjongere", "veelpleger", "zorgmijder", "overlastgever"}
+	benchSteps   = []string{"aanmelding", "triage", "zorgvraagverduidelijking", "trajecttoewijzing", "trajectmonitoring", "uitstroom"}
+	benchTowns   = []string{"Eindhoven", "Helmond", "Best", "Geldrop-Mierlo", "Valkenswaard", "Son en Breugel", "Oirschot", "Bladel"}
+	benchWorkers = []string{"M. Yilmaz (SZW)", "K. Jansen (IMW)", "J. de Vries (GGD)", "A. Bakker (opvang)"}
+	benchStatus  = []string{"stabiel", "instabiel", "onbekend"}
+)
+
+// generateExport writes two nights of a full export: the second has a share
+// of the records changed (a life domain status), the rest byte-identical.
+func generateExport(night1, night2 string, rows int, changed float64) error {
+	f1, err := os.Create(night1)
+	if err != nil {
+		return fmt.Errorf("generate export: %w", err)
+	}
+	defer f1.Close()
+	f2, err := os.Create(night2)
+	if err != nil {
+		return fmt.Errorf("generate export: %w", err)
+	}
+	defer f2.Close()
+	w1, w2 := bufio.NewWriterSize(f1, 1<<20), bufio.NewWriterSize(f2, 1<<20)
+	w1.WriteString(benchHeader)
+	w2.WriteString(benchHeader)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 1; i <= rows; i++ {
+		surname := benchSurnames[rng.IntN(len(benchSurnames))]
+		prefix := ""
+		if j := strings.LastIndexByte(surname, ' '); j > 0 {
+			prefix, surname = surname[:j], surname[j+1:]
+		}
+		first := benchFirst[rng.IntN(len(benchFirst))]
+		bsn := ""
+		if rng.IntN(10) < 7 {
+			bsn = validBSN(rng)
+		}
+		gender := "man"
+		if rng.IntN(2) == 0 {
+			gender = "vrouw"
+		}
+		wonen := benchStatus[rng.IntN(3)]
+		prefixPart := fmt.Sprintf("bench-%07d,%s,%s,%s,%s.,%s,%04d%02d%02d,%s,%s,%s,%s,%q,",
+			i, bsn, surname, prefix, first[:1], first, 1940+rng.IntN(65), 1+rng.IntN(12), 1+rng.IntN(28), gender,
+			benchGroups[rng.IntN(len(benchGroups))], benchTowns[rng.IntN(len(benchTowns))], benchSteps[rng.IntN(len(benchSteps))],
+			benchWorkers[rng.IntN(len(benchWorkers))])
+		rest := fmt.Sprintf(",%s,%s\n", benchStatus[rng.IntN(3)], benchStatus[rng.IntN(3)])
+		w1.WriteString(prefixPart + wonen + rest)
+		if rng.Float64() < changed {
+			wonen = benchStatus[(indexOf(benchStatus, wonen)+1)%3]
+		}
+		w2.WriteString(prefixPart + wonen + rest)
+	}
+	if err := w1.Flush(); err != nil {
+		return fmt.Errorf("generate export: %w", err)
+	}
+	if err := w2.Flush(); err != nil {
+		return fmt.Errorf("generate export: %w", err)
+	}
+	return nil
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return 0
+}
+
+// validBSN draws a number that passes the elfproef.
+func validBSN(rng *rand.Rand) string {
+	for {
+		d := make([]int, 9)
+		sum := 0
+		for i := 0; i < 8; i++ {
+			d[i] = rng.IntN(10)
+			sum += (9 - i) * d[i]
+		}
+		d[8] = sum % 11
+		if d[8] == 10 || (d[0] == 0 && d[1] == 0) {
+			continue
+		}
+		return fmt.Sprintf("%d%d%d%d%d%d%d%d%d", d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8])
+	}
+}
+
+// benchPartnerYAML is the bench partner: the municipality's export format
+// (the generator writes that dialect), as a full export that ends missing
+// records, so the second night exercises the unchanged-record path.
+const benchPartnerYAML = `id: bench
+name: Bench
+adapter:
+  name: csv
+  config:
+    delimiter: ","
+    encoding: utf-8
+    header: true
+    date_layouts: ["20060102"]
+    surname_prefix_mode: column
+    initials_from_first_names: true
+    columns:
+      dossiernr: source.record_key
+      bsn: client.bsn
+      achternaam: client.surname
+      tussenvoegsel: client.surname_prefix
+      voorletters: client.initials
+      voornaam: client.first_names
+      geboortedatum: client.birth_date
+      geslacht: client.gender
+      doelgroep: target_group
+      gemeente: municipality
+      processtap: process_step
+      regievoerder:
+        pattern: '(?P<naam>[^()]*?)\s*(?:\((?P<organisatie>[^()]*)\))?'
+        groups:
+          naam: responsible_worker.name
+          organisatie: responsible_worker.organisation
+      wonen: life_domains.wonen.status
+      inkomen: life_domains.inkomen.status
+      zorg: life_domains.zorg.status
+    values:
+      client.gender:
+        map: {man: man, vrouw: vrouw, "": onbekend}
+      target_group:
+        map:
+          feitelijk dakloos: feitelijk_dakloos
+          residentieel dakloos: residentieel_dakloos
+          dreigend dakloos: dreigend_dakloos
+          zwerfjongere: zwerfjongere
+          veelpleger: veelpleger
+          zorgmijder: zorgmijder
+          overlastgever: overlastgever
+      process_step:
+        map: {uitstroom: uitstroom_nazorg}
+export:
+  kind: full
+  missing: end
+`

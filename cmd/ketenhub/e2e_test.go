@@ -1,0 +1,344 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(), "plugins", "csv", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func lines(b []byte) int { return bytes.Count(bytes.TrimRight(b, "\r\n"), []byte("\n")) }
+
+// TestExampleRegion drops the three example exports and follows them to the
+// feed; dropping them again adds nothing; a file with broken rows gets a
+// receipt that names each broken line while its good rows are stored.
+func TestExampleRegion(t *testing.T) {
+	r := newRegion(t, nil)
+	h := r.start(t)
+	files := map[string]string{"ggz-oost": "ggz-oost.csv", "opvang-zuid": "opvang-zuid.csv", "gemeente-szw": "gemeente-szw.csv"}
+	for partner, name := range files {
+		r.drop(t, partner, name, fixture(t, name))
+	}
+	var inserted int64
+	for partner, name := range files {
+		rc := r.waitReceipt(t, h, partner, name, 60*time.Second)
+		if rc.Status != "done" {
+			t.Fatalf("%s: receipt status %q", name, rc.Status)
+		}
+		if want := int64(lines(fixture(t, name))); rc.Counts.Records != want {
+			t.Errorf("%s: %d records in receipt, file has %d rows", name, rc.Counts.Records, want)
+		}
+		if rc.Counts.Inserted+rc.Counts.Rejected != rc.Counts.Records {
+			t.Errorf("%s: inserted %d + rejected %d != records %d", name, rc.Counts.Inserted, rc.Counts.Rejected, rc.Counts.Records)
+		}
+		if rc.Counts.Inserted == 0 {
+			t.Errorf("%s: nothing stored", name)
+		}
+		inserted += rc.Counts.Inserted
+	}
+	feed := h.feed(t)
+	if int64(len(feed)) != inserted {
+		t.Fatalf("feed has %d items, receipts say %d inserted", len(feed), inserted)
+	}
+	perPartner := map[string]int{}
+	for _, it := range feed {
+		perPartner[it.Partner]++
+		if it.Status != "active" || !bytes.Contains(it.Registration, []byte(`"record_key":"`+it.RecordKey+`"`)) {
+			t.Fatalf("feed item %s/%s: status %s, registration %s", it.Partner, it.RecordKey, it.Status, it.Registration)
+		}
+	}
+	if len(perPartner) != 3 {
+		t.Fatalf("feed per partner: %v", perPartner)
+	}
+
+	// The same content again: recognised, not ingested twice.
+	for partner, name := range files {
+		r.drop(t, partner, "again-"+name, fixture(t, name))
+	}
+	for partner, name := range files {
+		waitFile(t, h, filepath.Join(r.dropDir(partner), "receipts", "again-"+name+".*.duplicate.json"))
+	}
+	if again := h.feed(t); len(again) != len(feed) {
+		t.Fatalf("re-drop changed the feed: %d items, was %d", len(again), len(feed))
+	}
+
+	// A file with broken rows: every bad line named, good rows kept.
+	good := strings.SplitAfter(string(fixture(t, "opvang-zuid.csv")), "\n")
+	broken := strings.Join([]string{
+		good[0],
+		"opv-9000001,,Vries,A.,,1980-01-01,1,zorgmijder,Best,triage,K. Jansen (IMW),stabiel,stabiel,stabiel\n",   // line 2: good
+		"opv-9000002,,Vries,A.,,1980-13-45,1,zorgmijder,Best,triage,K. Jansen (IMW),stabiel,stabiel,stabiel\n",   // line 3: bad date
+		"opv-9000003,,Vries,A.,,1980-01-01,7,zorgmijder,Best,triage,K. Jansen (IMW),stabiel,stabiel,stabiel\n",   // line 4: unknown gender code
+		"opv-9000004,,Vries,A.,,1980-01-01,1,zorgmijder\n",                                                       // line 5: ragged
+		"opv-9000005,,\"Vries,A.,,1980-01-01,1,zorgmijder,Best,triage,K. Jansen (IMW),stabiel,stabiel,stabiel\n", // line 6: open quote
+		"opv-9000006,,Jong,B.,,1975-05-05,2,veelpleger,Best,triage,K. Jansen (IMW),stabiel,stabiel,stabiel\n",    // line 7: good
+	}, "")
+	r.drop(t, "opvang-zuid", "broken.csv", []byte(broken))
+	rc := r.waitReceipt(t, h, "opvang-zuid", "broken.csv", 60*time.Second)
+	if rc.Counts.Inserted != 2 || rc.Counts.Rejected != 4 {
+		t.Fatalf("broken.csv: inserted %d rejected %d, want 2 and 4; errors %+v", rc.Counts.Inserted, rc.Counts.Rejected, rc.Errors)
+	}
+	badLines := map[int]bool{}
+	for _, e := range rc.Errors {
+		badLines[e.Line] = true
+		if e.Code == "" || e.Message == "" {
+			t.Errorf("error without code or message: %+v", e)
+		}
+		if strings.Contains(e.Message, "Vries") || strings.Contains(e.Message, "1980") {
+			t.Errorf("error message repeats personal data: %q", e.Message)
+		}
+	}
+	for _, l := range []int{3, 4, 5, 6} {
+		if !badLines[l] {
+			t.Errorf("receipt does not name line %d: %+v", l, rc.Errors)
+		}
+	}
+	var doc struct {
+		Status  string   `json:"status"`
+		Receipt *receipt `json:"receipt"`
+	}
+	if code := h.getJSON(t, "/v1/documents/"+rc.DocumentID, &doc); code != 200 || doc.Status != "done" || doc.Receipt == nil {
+		t.Fatalf("GET document: %d %+v", code, doc)
+	}
+	if strings.Contains(h.logs.String(), "Vries") {
+		t.Fatal("hub log contains a surname")
+	}
+}
+
+func waitFile(t *testing.T, h *hubProc, pattern string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if m, _ := filepath.Glob(pattern); len(m) > 0 {
+			return m[0]
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no file %s:\n%s", pattern, tail(h.logs.String(), 3000))
+	return ""
+}
+
+// TestBadInput drops malformed files for one partner while another partner
+// delivers a good file: every bad file gets a receipt, the good one is
+// stored, and the hub keeps running.
+func TestBadInput(t *testing.T) {
+	r := newRegion(t, nil)
+	h := r.start(t)
+	header := strings.SplitAfter(string(fixture(t, "opvang-zuid.csv")), "\n")[0]
+	junk := make([]byte, 64<<10)
+	rng := rand.New(rand.NewPCG(7, 7))
+	for i := range junk {
+		junk[i] = byte(rng.IntN(256))
+	}
+	bad := map[string][]byte{
+		"empty.csv":            {},
+		"header-only.csv":      []byte(header),
+		"semicolons.csv":       []byte(strings.ReplaceAll(string(fixture(t, "opvang-zuid.csv")), ",", ";")),
+		"junk.bin":             junk,
+		"cp1252.csv":           []byte(header + "opv-1,,M\xfcller,A.,,1980-01-01,1,zorgmijder,Best,triage,K. Jansen (IMW),stabiel,stabiel,stabiel\n"),
+		"..%2F..%2Fescape.csv": []byte(header + "opv-2,,Jong,B.,,1975-05-05,2,veelpleger,Best,triage,K. Jansen (IMW),stabiel,stabiel,stabiel\n"),
+	}
+	for name, data := range bad {
+		r.drop(t, "opvang-zuid", name, data)
+	}
+	r.drop(t, "ggz-oost", "ggz-oost.csv", fixture(t, "ggz-oost.csv"))
+	if rc := r.waitReceipt(t, h, "ggz-oost", "ggz-oost.csv", 60*time.Second); rc.Counts.Inserted == 0 {
+		t.Fatalf("good file of another partner not stored: %+v", rc)
+	}
+	wantCode := map[string]string{"empty.csv": "DOC_EMPTY", "header-only.csv": "DOC_EMPTY", "semicolons.csv": "", "junk.bin": "", "cp1252.csv": "DOC_ENCODING"}
+	for name := range bad {
+		rc := r.waitReceipt(t, h, "opvang-zuid", strings.ReplaceAll(name, "%", "_"), 60*time.Second)
+		if rc.Status != "done" {
+			t.Errorf("%s: status %s", name, rc.Status)
+		}
+		if code := wantCode[name]; code != "" && (len(rc.Errors) == 0 || rc.Errors[0].Code != code) {
+			t.Errorf("%s: errors %+v, want code %s", name, rc.Errors, code)
+		}
+		if name != "..%2F..%2Fescape.csv" && rc.Counts.Inserted != 0 {
+			t.Errorf("%s: %d records stored from a bad file", name, rc.Counts.Inserted)
+		}
+	}
+	select {
+	case <-h.done:
+		t.Fatalf("hub exited:\n%s", h.logs.String())
+	default:
+	}
+	// A partner folder that disappears is recreated, and drops work again.
+	if err := os.RemoveAll(r.dropDir("opvang-zuid")); err != nil {
+		t.Fatal(err)
+	}
+	waitFile(t, h, r.dropDir("opvang-zuid"))
+	r.drop(t, "opvang-zuid", "after.csv", fixture(t, "opvang-zuid.csv"))
+	if rc := r.waitReceipt(t, h, "opvang-zuid", "after.csv", 60*time.Second); rc.Status != "done" {
+		t.Fatalf("after folder loss: %+v", rc)
+	}
+}
+
+// benchRegion is a region with the bench partner (a generated full export).
+func benchRegion(t *testing.T) *region {
+	return newRegion(t, map[string]string{"bench": benchPartnerYAML})
+}
+
+func generated(t *testing.T, rows int) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	if err := generateExport(a, b, rows, 0); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// stateDigest summarises the stored registrations and document bookkeeping
+// of the bench partner, to compare two runs.
+func stateDigest(t *testing.T, url string) string {
+	t.Helper()
+	ctx := waitCtx(t, 30*time.Second)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n, distinct int64
+	var digest string
+	err = conn.QueryRow(ctx, `SELECT count(*), count(DISTINCT record_key),
+		coalesce(md5(string_agg(record_key || ':' || encode(content_hash, 'hex') || ':' || status || ':' || line, ',' ORDER BY record_key)), '')
+		FROM registrations WHERE partner = 'bench'`).Scan(&n, &distinct, &digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs, chunks int64
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM record_errors), (SELECT count(*) FROM document_chunks)`).Scan(&errs, &chunks); err != nil {
+		t.Fatal(err)
+	}
+	return "rows=" + strconv.FormatInt(n, 10) + " distinct=" + strconv.FormatInt(distinct, 10) + " errors=" + strconv.FormatInt(errs, 10) +
+		" chunks=" + strconv.FormatInt(chunks, 10) + " digest=" + digest
+}
+
+// waitDecoding waits until the bench document has published at least n chunks.
+func waitDecoding(t *testing.T, h *hubProc, n int) {
+	t.Helper()
+	deadline := time.Now().Add(120 * time.Second)
+	for time.Now().Before(deadline) {
+		var docs struct {
+			Items []struct {
+				DecodedChunks int    `json:"decoded_chunks"`
+				Status        string `json:"status"`
+			} `json:"items"`
+		}
+		h.getJSON(t, "/v1/partners/bench/documents", &docs)
+		if len(docs.Items) > 0 && docs.Items[0].DecodedChunks >= n {
+			if docs.Items[0].Status == "done" {
+				t.Fatal("document finished before the crash could be caused; use more rows")
+			}
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("decoding did not reach chunk %d:\n%s", n, tail(h.logs.String(), 3000))
+}
+
+const crashRows = 120_000
+
+// TestKillHubMidFile kills the hub with SIGKILL in the middle of a large
+// file and starts it again: the end state equals an uninterrupted run's.
+func TestKillHubMidFile(t *testing.T) {
+	data := generated(t, crashRows)
+
+	ref := benchRegion(t)
+	rh := ref.start(t)
+	ref.drop(t, "bench", "export.csv", data)
+	ref.waitReceipt(t, rh, "bench", "export.csv", 5*time.Minute)
+	rh.stop(t)
+	want := stateDigest(t, ref.dbURL)
+
+	r := benchRegion(t)
+	h := r.start(t)
+	r.drop(t, "bench", "export.csv", data)
+	waitDecoding(t, h, 40)
+	h.kill(t)
+	h2 := r.start(t)
+	rc := r.waitReceipt(t, h2, "bench", "export.csv", 5*time.Minute)
+	if rc.Counts.Records != crashRows || rc.Counts.Inserted != crashRows {
+		t.Fatalf("receipt after restart: %+v", rc.Counts)
+	}
+	if got := stateDigest(t, r.dbURL); got != want {
+		t.Fatalf("state after crash and restart differs:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestKillAdapterMidFile kills the adapter process in the middle of a file:
+// the hub restarts it and the file completes, nothing lost or doubled.
+func TestKillAdapterMidFile(t *testing.T) {
+	data := generated(t, crashRows)
+	r := benchRegion(t)
+	h := r.start(t)
+	r.drop(t, "bench", "export.csv", data)
+	waitDecoding(t, h, 40)
+	pid := childPID(t, h.cmd.Process.Pid, "ketenhub-csv", "bench")
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	rc := r.waitReceipt(t, h, "bench", "export.csv", 5*time.Minute)
+	if rc.Counts.Records != crashRows || rc.Counts.Inserted != crashRows || rc.Counts.Rejected != 0 {
+		t.Fatalf("receipt after adapter crash: %+v", rc.Counts)
+	}
+	if got := stateDigest(t, r.dbURL); !strings.HasPrefix(got, "rows=120000 distinct=120000 errors=0") {
+		t.Fatalf("state after adapter crash: %s", got)
+	}
+}
+
+// childPID finds the adapter process of a partner among the hub's children.
+func childPID(t *testing.T, parent int, exe, partner string) int {
+	t.Helper()
+	entries, _ := os.ReadDir("/proc")
+	var found []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(stat)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 || !strings.Contains(s[:i], exe[:min(len(exe), 15)]) {
+			continue
+		}
+		fields := strings.Fields(s[i+1:])
+		if len(fields) < 2 || fields[1] != strconv.Itoa(parent) {
+			continue
+		}
+		env, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if bytes.Contains(env, []byte("KETENHUB_PARTNER="+partner+"\x00")) {
+			found = append(found, pid)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want one %s child of %d for %s, found %v", exe, parent, partner, found)
+	}
+	return found[0]
+}

@@ -1,0 +1,333 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ketenhub/ketenhub/hub/store/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// binaries builds the hub and the csv adapter once per test run.
+func binaries(t *testing.T) (hubBin, csvBin string) {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "ketenhub-e2e-bin-")
+		if buildErr != nil {
+			return
+		}
+		for pkg, out := range map[string]string{"./cmd/ketenhub": "ketenhub", "./plugins/csv": "plugins/ketenhub-csv"} {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, out), pkg)
+			cmd.Dir = repoRoot()
+			if b, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return filepath.Join(binDir, "ketenhub"), filepath.Join(binDir, "plugins", "ketenhub-csv")
+}
+
+func repoRoot() string {
+	wd, _ := os.Getwd()
+	return filepath.Join(wd, "..", "..")
+}
+
+// region is a hub configuration in a temporary folder: the example region's
+// partner files, with fast drop-folder timings.
+type region struct {
+	dir    string
+	config string
+	dbURL  string
+}
+
+func newRegion(t *testing.T, extraPartners map[string]string) *region {
+	t.Helper()
+	_, csvBin := binaries(t)
+	dir := t.TempDir()
+	parts := filepath.Join(dir, "partners")
+	if err := os.MkdirAll(parts, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(repoRoot(), "config", "partners")
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustWrite(t, filepath.Join(parts, e.Name()), b)
+	}
+	for name, body := range extraPartners {
+		mustWrite(t, filepath.Join(parts, name+".yaml"), []byte(body))
+	}
+	cfg := fmt.Sprintf(`listen: 127.0.0.1:0
+data_dir: data
+partners_dir: partners
+adapters:
+  csv:
+    binary: %q
+ingest:
+  scan_interval: 100ms
+  stable_after: 300ms
+pipeline:
+  retry_max: 8
+  retry_initial_interval: 200ms
+`, csvBin)
+	mustWrite(t, filepath.Join(dir, "ketenhub.yaml"), []byte(cfg))
+	return &region{dir: dir, config: filepath.Join(dir, "ketenhub.yaml"), dbURL: pgtest.NewDatabase(t)}
+}
+
+func mustWrite(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o640); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (r *region) dropDir(partner string) string { return filepath.Join(r.dir, "data", "drop", partner) }
+
+// drop writes a file into a partner's drop folder the way a partner would:
+// under a temporary name, then renamed.
+func (r *region) drop(t *testing.T, partner, name string, data []byte) {
+	t.Helper()
+	dir := r.dropDir(partner)
+	mustWrite(t, filepath.Join(dir, "."+name+".part"), data)
+	if err := os.Rename(filepath.Join(dir, "."+name+".part"), filepath.Join(dir, name)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hubProc is a running `ketenhub serve`.
+type hubProc struct {
+	cmd   *exec.Cmd
+	base  string
+	token string
+	logs  *lockedBuffer
+	done  chan struct{}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var listenLine = regexp.MustCompile(`luistert op (http://[0-9.:]+)`)
+
+func (r *region) start(t *testing.T) *hubProc {
+	t.Helper()
+	hubBin, _ := binaries(t)
+	cmd := exec.Command(hubBin, "serve", "--config", r.config)
+	cmd.Env = append(os.Environ(), EnvDatabaseURL+"="+r.dbURL, EnvAPIToken+"=e2e-test-token-0123456789abcdef", "KETENHUB_LOG_LEVEL=debug")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &hubProc{cmd: cmd, token: "e2e-test-token-0123456789abcdef", logs: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = h.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = cmd.Wait(); close(h.done) }()
+	t.Cleanup(func() { h.stop(t) })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := listenLine.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+	}()
+	select {
+	case h.base = <-found:
+	case <-h.done:
+		t.Fatalf("hub exited at start:\n%s", h.logs.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("hub did not start:\n%s", h.logs.String())
+	}
+	h.waitReady(t)
+	return h
+}
+
+func (h *hubProc) waitReady(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(h.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("hub not ready:\n%s", h.logs.String())
+}
+
+// stop ends the hub with SIGTERM (a no-op when it already exited).
+func (h *hubProc) stop(t *testing.T) {
+	select {
+	case <-h.done:
+		return
+	default:
+	}
+	_ = h.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-h.done:
+	case <-time.After(30 * time.Second):
+		_ = h.cmd.Process.Kill()
+		<-h.done
+	}
+}
+
+// kill ends the hub with SIGKILL, as a crash would.
+func (h *hubProc) kill(t *testing.T) {
+	t.Helper()
+	_ = h.cmd.Process.Kill()
+	<-h.done
+}
+
+// getJSON GETs path with the bearer token and decodes the JSON answer.
+func (h *hubProc) getJSON(t *testing.T, path string, v any) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", h.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if v != nil && resp.StatusCode == 200 {
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("GET %s: %v: %s", path, err, b)
+		}
+	}
+	return resp.StatusCode
+}
+
+// feedItem is the part of a feed item the tests look at.
+type feedItem struct {
+	Partner      string          `json:"partner"`
+	RecordKey    string          `json:"record_key"`
+	Status       string          `json:"status"`
+	Registration json.RawMessage `json:"registration"`
+}
+
+// feed reads the whole feed, page by page.
+func (h *hubProc) feed(t *testing.T) []feedItem {
+	t.Helper()
+	var all []feedItem
+	cursor := ""
+	for {
+		var page struct {
+			Items      []feedItem `json:"items"`
+			NextCursor string     `json:"next_cursor"`
+		}
+		if code := h.getJSON(t, "/v1/registrations?limit=250&after="+cursor, &page); code != 200 {
+			t.Fatalf("feed: status %d", code)
+		}
+		all = append(all, page.Items...)
+		if len(page.Items) == 0 {
+			return all
+		}
+		cursor = page.NextCursor
+	}
+}
+
+type receipt struct {
+	DocumentID string `json:"document_id"`
+	Status     string `json:"status"`
+	Counts     struct {
+		Records, Inserted, Updated, Unchanged, Deleted, Ended, Rejected int64
+	} `json:"counts"`
+	Errors []struct {
+		Line    int    `json:"line"`
+		Field   string `json:"field"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+// waitReceipt waits until a receipt file for the dropped file name appears
+// in the partner's receipts folder, and returns it.
+func (r *region) waitReceipt(t *testing.T, h *hubProc, partner, name string, timeout time.Duration) receipt {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		matches, _ := filepath.Glob(filepath.Join(r.dropDir(partner), "receipts", name+".*.receipt.json"))
+		if len(matches) > 0 {
+			b, err := os.ReadFile(matches[len(matches)-1])
+			if err == nil {
+				var rc receipt
+				if err := json.Unmarshal(b, &rc); err != nil {
+					t.Fatalf("receipt %s: %v", matches[0], err)
+				}
+				return rc
+			}
+		}
+		select {
+		case <-h.done:
+			t.Fatalf("hub exited while waiting for the receipt of %s:\n%s", name, h.logs.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no receipt for %s/%s after %s:\n%s", partner, name, timeout, tail(h.logs.String(), 4000))
+	return receipt{}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func waitCtx(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/ketenhub/ketenhub/hub/config"
+)
+
+// cmdServe runs the hub until it gets SIGINT or SIGTERM.
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	path := fs.String("config", DefaultConfig, "hub configuration file")
+	listen := fs.String("listen", "", "address to listen on (overrides the configuration)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return reportConfigErrors(stderr, err)
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	n, err := openNode(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer n.close()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	fmt.Fprintf(stdout, "Ketenhub luistert op http://%s (API-token: %s of %s/api-token)\n", ln.Addr(), EnvAPIToken, cfg.DataDir)
+	return n.serve(ctx, ln)
+}
+
+// newLogger logs text lines to w at KETENHUB_LOG_LEVEL (default info).
+func newLogger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(strings.ToUpper(os.Getenv("KETENHUB_LOG_LEVEL")))); err != nil {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}

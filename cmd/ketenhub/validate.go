@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/ketenhub/ketenhub/hub/config"
+)
+
+// cmdValidate loads the hub and partner configuration, starts every
+// partner's adapter to check its own configuration, and reports every
+// problem as file:line:col: field: message [CODE].
+func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("validate", stderr)
+	path := fs.String("config", DefaultConfig, "hub configuration file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return reportConfigErrors(stdout, err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var problems config.Errors
+	for i := range cfg.Partners {
+		p := &cfg.Partners[i]
+		h, err := startAdapter(ctx, cfg, p, log)
+		if err != nil {
+			var ce config.Errors
+			if errors.As(err, &ce) {
+				problems = append(problems, ce...)
+				continue
+			}
+			problems = append(problems, config.Error{File: p.File, Field: "adapter.name", Code: "CONFIG_ADAPTER_START", Message: "adapter kan niet starten: " + err.Error()})
+			continue
+		}
+		h.Close()
+	}
+	if len(problems) > 0 {
+		return reportConfigErrors(stdout, problems)
+	}
+	fmt.Fprintf(stdout, "configuratie in orde: %s, %d partner(s)\n", cfg.File, len(cfg.Partners))
+	return nil
+}
+
+func reportConfigErrors(w io.Writer, err error) error {
+	var ce config.Errors
+	if errors.As(err, &ce) {
+		for _, e := range ce {
+			fmt.Fprintln(w, e.Error())
+		}
+		return fmt.Errorf("configuratie bevat %d fout(en)", len(ce))
+	}
+	return err
+}

@@ -1,0 +1,271 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/store"
+	"github.com/ketenhub/ketenhub/plugins/sdk"
+)
+
+// handleDocument is the decode stage: it streams a landed document from the
+// store through the partner's adapter and publishes validated chunks. After
+// a crash it resumes: chunks published before are skipped, which relies on
+// the adapter contract that Decode is deterministic.
+func (p *Pipeline) handleDocument(msg *message.Message) error {
+	ctx := withMessage(msg.Context(), msg)
+	var m documentMessage
+	if err := decode(msg.Payload, &m); err != nil {
+		return err
+	}
+	doc, err := p.cfg.Store.Document(ctx, m.DocumentID)
+	if err != nil {
+		if hub.ErrorCode(err) == hub.ENOTFOUND {
+			return permanent(err)
+		}
+		return err
+	}
+	if doc.Status == hub.DocDone || doc.Status == hub.DocFailed {
+		return nil
+	}
+	pt, ok := p.partner(doc.Partner)
+	if !ok {
+		return permanent(fmt.Errorf("document %s: partner %s is not configured", doc.ID, doc.Partner))
+	}
+	if err := p.waitForEarlierDocuments(ctx, doc); err != nil {
+		return err
+	}
+	doc, err = p.cfg.Store.Document(ctx, m.DocumentID)
+	if err != nil {
+		return err
+	}
+	if doc.TotalChunks != nil {
+		return nil // decoding finished before a crash; the store stage has the rest
+	}
+	adapter, err := p.cfg.Adapters.Adapter(ctx, doc.Partner)
+	if err != nil {
+		return fmt.Errorf("adapter of %s: %w", doc.Partner, err)
+	}
+	w := &chunkWriter{p: p, doc: doc, partner: pt, skip: doc.DecodedChunks}
+	sdoc := sdk.Document{ID: doc.ID, Partner: doc.Partner, OriginalName: doc.OriginalName,
+		ReceivedAt: doc.ReceivedAt.UTC().Format(time.RFC3339), Size: doc.Size}
+	started := time.Now()
+	if err := adapter.Decode(ctx, sdoc, p.cfg.Store.OpenDocument(ctx, doc.ID), w); err != nil {
+		return fmt.Errorf("decode document %s of %s: %w", doc.ID, doc.Partner, err)
+	}
+	last := store.DecodedChunk{DocumentID: doc.ID, Seq: w.next, Last: true}
+	err = p.cfg.Store.InTx(ctx, func(tx pgx.Tx) error {
+		ok, err := p.cfg.Store.RecordDecodedChunk(ctx, tx, last)
+		if err != nil || !ok {
+			return err
+		}
+		return p.publishTx(ctx, tx, partnerTopic(kindChunks, doc.Partner),
+			chunkMessage{DocumentID: doc.ID, Partner: doc.Partner, Seq: w.next, Last: true, EndMissing: pt.EndMissing})
+	})
+	if err != nil {
+		return fmt.Errorf("finish decoding %s: %w", doc.ID, err)
+	}
+	p.log.Info("document decoded", "document", doc.ID, "partner", doc.Partner, "chunks", w.next, "resumed_at_chunk", w.skip,
+		"duration", time.Since(started).Round(time.Millisecond))
+	return nil
+}
+
+// waitForEarlierDocuments holds a document until the partner's earlier
+// documents are done, so that records are applied in delivery order.
+func (p *Pipeline) waitForEarlierDocuments(ctx context.Context, doc hub.Document) error {
+	for {
+		var earlier int
+		err := p.cfg.Store.Pool().QueryRow(ctx, `SELECT count(*) FROM documents WHERE partner = $1 AND id < $2 AND status NOT IN ('done', 'failed')`,
+			doc.Partner, doc.ID).Scan(&earlier)
+		if err != nil {
+			return fmt.Errorf("check earlier documents of %s: %w", doc.Partner, err)
+		}
+		if earlier == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(p.cfg.PollInterval):
+		}
+	}
+}
+
+// chunkWriter receives the adapter's chunks, validates them and publishes
+// them to the store stage, one transaction per chunk.
+type chunkWriter struct {
+	p       *Pipeline
+	doc     hub.Document
+	partner Partner
+	skip    int // chunks published before a crash
+	next    int // the next expected chunk seq
+}
+
+func (w *chunkWriter) WriteChunk(ctx context.Context, c sdk.Chunk) error {
+	if c.Seq != w.next {
+		return permanent(fmt.Errorf("adapter sent chunk %d, expected %d", c.Seq, w.next))
+	}
+	w.next++
+	if c.Seq < w.skip {
+		return nil
+	}
+	msg, dc, err := w.p.prepareChunk(ctx, w.doc, w.partner, c)
+	if err != nil {
+		return err
+	}
+	return w.p.cfg.Store.InTx(ctx, func(tx pgx.Tx) error {
+		ok, err := w.p.cfg.Store.RecordDecodedChunk(ctx, tx, dc)
+		if err != nil || !ok {
+			return err
+		}
+		return w.p.publishTx(ctx, tx, partnerTopic(kindChunks, w.doc.Partner), msg)
+	})
+}
+
+// checked is one record after validation.
+type checked struct {
+	rec      chunkRecord
+	rejected *store.QuarantinedRecord
+}
+
+// prepareChunk validates every record of an adapter chunk against the shared
+// schema (in parallel), computes content hashes, and leaves out the records
+// that equal what the hub already holds.
+func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partner, c sdk.Chunk) (chunkMessage, store.DecodedChunk, error) {
+	out := chunkMessage{DocumentID: doc.ID, Partner: doc.Partner, Seq: c.Seq}
+	dc := store.DecodedChunk{DocumentID: doc.ID, Seq: c.Seq, Records: int64(len(c.Records) + countRecordsInErrors(c.Errors))}
+	for _, e := range c.Errors {
+		out.Rejected = append(out.Rejected, store.QuarantinedRecord{Line: e.Line, Column: e.Column, Field: e.Field,
+			RecordKey: e.RecordKey, Code: e.Code, Message: e.Message, Severity: "error"})
+		if pt.EndMissing && e.RecordKey != "" {
+			dc.SeenKeys = append(dc.SeenKeys, e.RecordKey)
+		}
+	}
+	results := make([]checked, len(c.Records))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(c.Records); i += workers {
+				results[i] = p.check(doc, c.Records[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+
+	keys := make([]string, 0, len(results))
+	for _, r := range results {
+		if r.rejected == nil {
+			keys = append(keys, r.rec.RecordKey)
+		}
+	}
+	known, err := p.cfg.Store.KnownStates(ctx, doc.Partner, keys)
+	if err != nil {
+		return out, dc, err
+	}
+	for _, r := range results {
+		if r.rejected != nil {
+			out.Rejected = append(out.Rejected, *r.rejected)
+			if pt.EndMissing && r.rejected.RecordKey != "" {
+				dc.SeenKeys = append(dc.SeenKeys, r.rejected.RecordKey)
+			}
+			continue
+		}
+		if pt.EndMissing {
+			dc.SeenKeys = append(dc.SeenKeys, r.rec.RecordKey)
+		}
+		if k, ok := known[r.rec.RecordKey]; ok && unchanged(k, r.rec) {
+			dc.Unchanged++
+			continue
+		}
+		out.Records = append(out.Records, r.rec)
+	}
+	return out, dc, nil
+}
+
+// unchanged reports whether an incoming record leaves the stored state as it is.
+func unchanged(k store.KnownState, r chunkRecord) bool {
+	if r.Operation == string(sdk.OpDelete) {
+		return k.Status != store.StatusActive
+	}
+	return k.Status == store.StatusActive && string(k.ContentHash) == string(r.ContentHash)
+}
+
+// countRecordsInErrors counts the distinct lines of record errors; a
+// document-level error (line 0) is no record.
+func countRecordsInErrors(errs []sdk.RecordError) int {
+	lines := make(map[int]bool, len(errs))
+	for _, e := range errs {
+		if e.Line > 0 {
+			lines[e.Line] = true
+		}
+	}
+	return len(lines)
+}
+
+// volatileFields do not count for a record's content: a nightly export
+// stamps them anew without anything having changed.
+var volatileFields = []string{"registered_at", "operation"}
+
+func (p *Pipeline) check(doc hub.Document, r sdk.Record) checked {
+	reject := func(field, code, msg string) checked {
+		return checked{rejected: &store.QuarantinedRecord{Line: r.Line, Field: field, RecordKey: r.RecordKey,
+			Code: code, Message: msg, Severity: "error", Record: validJSONOrNil(r.JSON)}}
+	}
+	val, issues, err := p.cfg.Validator.ValidateJSON(r.JSON)
+	if err != nil {
+		return reject("", sdk.CodeSchema, "adapter leverde geen geldige JSON voor dit record")
+	}
+	if len(issues) > 0 {
+		msgs := make([]string, len(issues))
+		for i, is := range issues {
+			msgs[i] = is.Field + ": " + is.Message
+		}
+		return reject(issues[0].Field, sdk.CodeSchema, "record voldoet niet aan het gedeelde schema: "+strings.Join(msgs, "; "))
+	}
+	obj := val.(map[string]any) // the schema requires an object
+	src, _ := obj["source"].(map[string]any)
+	key, _ := src["record_key"].(string)
+	partner, _ := src["partner"].(string)
+	if partner != doc.Partner {
+		return reject("source.partner", sdk.CodeSchema, "record hoort bij een andere partner dan het document")
+	}
+	if r.RecordKey != "" && r.RecordKey != key {
+		return reject("source.record_key", sdk.CodeSchema, "recordsleutel van de adapter wijkt af van source.record_key")
+	}
+	op, _ := obj["operation"].(string)
+	var regAt *time.Time
+	if s, ok := obj["registered_at"].(string); ok {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			regAt = &t
+		}
+	}
+	for _, f := range volatileFields {
+		delete(obj, f)
+	}
+	canonical, err := json.Marshal(obj) // map keys sorted: a canonical form
+	if err != nil {
+		return reject("", sdk.CodeSchema, "record kon niet worden genormaliseerd")
+	}
+	sum := sha256.Sum256(canonical)
+	return checked{rec: chunkRecord{RecordKey: key, Operation: op, ContentHash: sum[:16], Data: r.JSON, Line: r.Line, RegisteredAt: regAt}}
+}
+
+func validJSONOrNil(b []byte) []byte {
+	if json.Valid(b) {
+		return b
+	}
+	return nil
+}

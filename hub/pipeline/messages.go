@@ -1,0 +1,77 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"time"
+
+	"github.com/ketenhub/ketenhub/hub/store"
+)
+
+// documentMessage asks the decode stage to process one landed document.
+type documentMessage struct {
+	DocumentID string
+	Partner    string
+}
+
+// chunkMessage carries one decoded, validated chunk from the decode stage to
+// the store stage. It never carries a single row: a chunk holds hundreds.
+// The end of a document is a chunk with Last set and no records.
+type chunkMessage struct {
+	DocumentID string
+	Partner    string
+	Seq        int
+	Last       bool
+	EndMissing bool
+	Records    []chunkRecord
+	Rejected   []store.QuarantinedRecord
+}
+
+type chunkRecord struct {
+	RecordKey    string
+	Operation    string
+	ContentHash  []byte
+	Data         []byte
+	Line         int
+	RegisteredAt *time.Time
+}
+
+// finishedMessage tells the receipt writer that a document is done or failed.
+type finishedMessage struct {
+	DocumentID string
+	Partner    string
+}
+
+// acceptedMessage announces stored registrations of one chunk to whoever
+// routes them on (outbound adapters, dashboards).
+type acceptedMessage struct {
+	DocumentID string
+	Partner    string
+	Seq        int
+	RecordKeys []string
+	FeedSeqs   []int64
+}
+
+func encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, fmt.Errorf("encode %T: %w", v, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func decode(b []byte, v any) error {
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(v); err != nil {
+		return permanent(fmt.Errorf("decode %T: %w", v, err))
+	}
+	return nil
+}
+
+// permanentError marks an error that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+func permanent(err error) error { return permanentError{err} }

@@ -1,0 +1,148 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/store"
+)
+
+// handleChunk is the store stage: it stores one chunk and publishes the
+// accepted registrations in the same transaction; the end-of-document
+// marker finishes the document and asks for its receipt.
+func (p *Pipeline) handleChunk(msg *message.Message) error {
+	ctx := withMessage(msg.Context(), msg)
+	var m chunkMessage
+	if err := decode(msg.Payload, &m); err != nil {
+		return err
+	}
+	recs := make([]store.StoredRecord, len(m.Records))
+	for i, r := range m.Records {
+		recs[i] = store.StoredRecord{RecordKey: r.RecordKey, Operation: r.Operation, ContentHash: r.ContentHash,
+			Data: r.Data, Line: r.Line, RegisteredAt: r.RegisteredAt}
+	}
+	return p.cfg.Store.InTx(ctx, func(tx pgx.Tx) error {
+		res, err := p.cfg.Store.StoreChunk(ctx, tx, m.Partner, m.DocumentID, m.Seq, recs, m.Rejected)
+		if err != nil {
+			return err
+		}
+		if !res.Applied {
+			return nil // stored before a crash; the message is a redelivery
+		}
+		if len(res.FeedSeqs) > 0 {
+			keys := make([]string, 0, len(recs))
+			for _, r := range recs {
+				keys = append(keys, r.RecordKey)
+			}
+			if err := p.publishTx(ctx, tx, topicAccepted, acceptedMessage{DocumentID: m.DocumentID, Partner: m.Partner,
+				Seq: m.Seq, RecordKeys: keys, FeedSeqs: res.FeedSeqs}); err != nil {
+				return err
+			}
+		}
+		if !m.Last {
+			return nil
+		}
+		r, err := p.cfg.Store.FinishDocument(ctx, tx, m.DocumentID, m.EndMissing)
+		if err != nil {
+			return err
+		}
+		p.log.Info("document stored", "document", m.DocumentID, "partner", m.Partner, "records", r.Counts.Records,
+			"inserted", r.Counts.Inserted, "updated", r.Counts.Updated, "unchanged", r.Counts.Unchanged,
+			"deleted", r.Counts.Deleted, "ended", r.Counts.Ended, "rejected", r.Counts.Rejected)
+		return p.publishTx(ctx, tx, topicFinished, finishedMessage{DocumentID: m.DocumentID, Partner: m.Partner})
+	})
+}
+
+// handlePoison fails the document of a message that could not be processed,
+// so that the partner gets a receipt that says why. The document's bytes stay
+// stored for a replay.
+func (p *Pipeline) handlePoison(msg *message.Message) error {
+	ctx := msg.Context()
+	reason := msg.Metadata.Get(middleware.ReasonForPoisonedKey)
+	topic := msg.Metadata.Get(middleware.PoisonedTopicKey)
+	var docID, partner string
+	switch {
+	case strings.HasPrefix(topic, kindDocuments+"."):
+		var m documentMessage
+		if err := decode(msg.Payload, &m); err != nil {
+			p.log.Error("poisoned message cannot be read", "topic", topic, "error", err)
+			return nil
+		}
+		docID, partner = m.DocumentID, m.Partner
+	case strings.HasPrefix(topic, kindChunks+"."):
+		var m chunkMessage
+		if err := decode(msg.Payload, &m); err != nil {
+			p.log.Error("poisoned message cannot be read", "topic", topic, "error", err)
+			return nil
+		}
+		docID, partner = m.DocumentID, m.Partner
+	default:
+		p.log.Error("message could not be processed", "topic", topic, "reason", reason)
+		return nil
+	}
+	p.log.Error("document failed", "document", docID, "partner", partner, "reason", reason)
+	if _, err := p.cfg.Store.FailDocument(ctx, docID,
+		"het document kon niet worden verwerkt; de beheerder kan het opnieuw aanbieden (replay). Oorzaak: "+reason); err != nil {
+		return err
+	}
+	return p.cfg.Store.InTx(ctx, func(tx pgx.Tx) error {
+		return p.publishTx(ctx, tx, topicFinished, finishedMessage{DocumentID: docID, Partner: partner})
+	})
+}
+
+// handleFinished writes a document's receipt next to the partner's drop
+// folder (receipts/), atomically, and notes that it did.
+func (p *Pipeline) handleFinished(msg *message.Message) error {
+	ctx := msg.Context()
+	var m finishedMessage
+	if err := decode(msg.Payload, &m); err != nil {
+		return err
+	}
+	doc, err := p.cfg.Store.Document(ctx, m.DocumentID)
+	if err != nil {
+		return err
+	}
+	if err := p.WriteReceipt(doc); err != nil {
+		return err
+	}
+	return p.cfg.Store.MarkReceiptWritten(ctx, doc.ID)
+}
+
+// WriteReceipt writes the receipt file of a finished document. A partner
+// without a receipt folder gets none (the API still has the receipt).
+func (p *Pipeline) WriteReceipt(doc hub.Document) error {
+	pt, ok := p.partner(doc.Partner)
+	if !ok || pt.ReceiptDir == "" || doc.Receipt == nil {
+		return nil
+	}
+	if err := os.MkdirAll(pt.ReceiptDir, 0o750); err != nil {
+		return fmt.Errorf("create receipt folder of %s: %w", doc.Partner, err)
+	}
+	b, err := json.MarshalIndent(doc.Receipt, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode receipt of %s: %w", doc.ID, err)
+	}
+	name := ReceiptFileName(doc)
+	tmp := filepath.Join(pt.ReceiptDir, "."+name+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o640); err != nil {
+		return fmt.Errorf("write receipt of %s: %w", doc.ID, err)
+	}
+	if err := os.Rename(tmp, filepath.Join(pt.ReceiptDir, name)); err != nil {
+		return fmt.Errorf("write receipt of %s: %w", doc.ID, err)
+	}
+	return nil
+}
+
+// ReceiptFileName is the receipt's file name: the dropped file's name, the
+// document id and .receipt.json, so that a partner finds it by name.
+func ReceiptFileName(doc hub.Document) string {
+	return hub.SafeFileName(doc.OriginalName) + "." + doc.ID + ".receipt.json"
+}

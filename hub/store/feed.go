@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// FeedItem is one registration in the feed, in the state after its latest change.
+type FeedItem struct {
+	Seq          int64           `json:"-"`
+	Partner      string          `json:"partner"`
+	RecordKey    string          `json:"record_key"`
+	Status       string          `json:"status"`
+	Operation    string          `json:"operation"`
+	DocumentID   string          `json:"document_id"`
+	Line         int             `json:"line"`
+	RegisteredAt *time.Time      `json:"registered_at,omitempty"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+	Registration json.RawMessage `json:"registration"`
+}
+
+// Feed returns up to limit registrations changed after the feed position
+// after, in the order of their latest change. Every change moves a
+// registration to the end of the feed, so a reader that keeps its position
+// sees every change once it catches up.
+func (s *Store) Feed(ctx context.Context, after int64, limit int) ([]FeedItem, error) {
+	rows, err := s.pool.Query(ctx, `SELECT feed_seq, partner, record_key, status, operation, document_id, line, registered_at, updated_at, data
+		FROM registrations WHERE feed_seq > $1 ORDER BY feed_seq LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read feed: %w", err)
+	}
+	defer rows.Close()
+	items := make([]FeedItem, 0, limit)
+	for rows.Next() {
+		var it FeedItem
+		if err := rows.Scan(&it.Seq, &it.Partner, &it.RecordKey, &it.Status, &it.Operation, &it.DocumentID, &it.Line,
+			&it.RegisteredAt, &it.UpdatedAt, &it.Registration); err != nil {
+			return nil, fmt.Errorf("read feed: %w", err)
+		}
+		items = append(items, it)
+	}
+	return items, rows.Err()
+}
+
+// RecordError is a quarantined record as the API shows it.
+type RecordError struct {
+	ID        int64           `json:"id"`
+	Line      int             `json:"line"`
+	Column    int             `json:"column,omitempty"`
+	Field     string          `json:"field,omitempty"`
+	RecordKey string          `json:"record_key,omitempty"`
+	Code      string          `json:"code"`
+	Message   string          `json:"message"`
+	Severity  string          `json:"severity"`
+	Record    json.RawMessage `json:"record,omitempty"`
+}
+
+// RecordErrors lists a document's quarantined records after id after, by id.
+func (s *Store) RecordErrors(ctx context.Context, documentID string, after int64, limit int) ([]RecordError, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, line, col, field, record_key, code, message, severity, record
+		FROM record_errors WHERE document_id = $1 AND id > $2 ORDER BY id LIMIT $3`, documentID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list record errors of %s: %w", documentID, err)
+	}
+	defer rows.Close()
+	out := make([]RecordError, 0, limit)
+	for rows.Next() {
+		var e RecordError
+		if err := rows.Scan(&e.ID, &e.Line, &e.Column, &e.Field, &e.RecordKey, &e.Code, &e.Message, &e.Severity, &e.Record); err != nil {
+			return nil, fmt.Errorf("list record errors of %s: %w", documentID, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ketenhub/ketenhub/hub"
+)
+
+// MaxReceiptIssues is how many errors (and warnings) a receipt lists; the
+// quarantine keeps all of them.
+const MaxReceiptIssues = 1000
+
+// FinishDocument closes a document whose chunks are all stored, in tx: for a
+// full export with endMissing it ends the partner's active records that the
+// export did not contain (unless the export was incomplete, which gives a
+// warning instead), then it counts, builds and stores the receipt and marks
+// the document done.
+func (s *Store) FinishDocument(ctx context.Context, tx pgx.Tx, documentID string, endMissing bool) (hub.Receipt, error) {
+	var r hub.Receipt
+	var sum []byte
+	var status string
+	err := tx.QueryRow(ctx, `SELECT partner, original_name, sha256, received_at, records_total, unchanged, status FROM documents WHERE id = $1 FOR UPDATE`,
+		documentID).Scan(&r.Partner, &r.OriginalName, &sum, &r.ReceivedAt, &r.Counts.Records, &r.Counts.Unchanged, &status)
+	if err != nil {
+		return r, fmt.Errorf("finish document %s: %w", documentID, err)
+	}
+	r.DocumentID = documentID
+	r.SHA256 = hex.EncodeToString(sum)
+	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(inserted), 0), coalesce(sum(updated), 0), coalesce(sum(deleted), 0), coalesce(sum(rejected), 0)
+		FROM document_chunks WHERE document_id = $1`, documentID).Scan(&r.Counts.Inserted, &r.Counts.Updated, &r.Counts.Deleted, &r.Counts.Rejected); err != nil {
+		return r, fmt.Errorf("count document %s: %w", documentID, err)
+	}
+	if endMissing {
+		var unsafe int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM record_errors WHERE document_id = $1 AND severity = 'error' AND (record_key = '' OR line = 0)`,
+			documentID).Scan(&unsafe); err != nil {
+			return r, fmt.Errorf("check export completeness of %s: %w", documentID, err)
+		}
+		if unsafe > 0 || r.Counts.Records == 0 {
+			r.Warnings = append(r.Warnings, hub.ReceiptIssue{Code: "EXPORT_INCOMPLETE",
+				Message: "volledige export niet compleet gelezen (document- of regelfouten zonder dossiernummer); ontbrekende records zijn niet beëindigd"})
+		} else {
+			tag, err := tx.Exec(ctx, `UPDATE registrations AS r SET status = 'ended', document_id = $2, feed_seq = nextval('feed_seq'), updated_at = now()
+				WHERE r.partner = $1 AND r.status = 'active'
+				AND NOT EXISTS (SELECT 1 FROM document_keys k WHERE k.document_id = $2 AND k.record_key = r.record_key)`, r.Partner, documentID)
+			if err != nil {
+				return r, fmt.Errorf("end records missing from %s: %w", documentID, err)
+			}
+			r.Counts.Ended = tag.RowsAffected()
+		}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM document_keys WHERE document_id = $1`, documentID); err != nil {
+		return r, fmt.Errorf("drop staged keys of %s: %w", documentID, err)
+	}
+	r.Errors, r.ErrorsTruncated, err = receiptIssues(ctx, tx, documentID, "error")
+	if err != nil {
+		return r, err
+	}
+	warnings, _, err := receiptIssues(ctx, tx, documentID, "warning")
+	if err != nil {
+		return r, err
+	}
+	r.Warnings = append(r.Warnings, warnings...)
+	if r.Errors == nil {
+		r.Errors = []hub.ReceiptIssue{}
+	}
+	if r.Warnings == nil {
+		r.Warnings = []hub.ReceiptIssue{}
+	}
+	r.Status = hub.DocDone
+	r.FinishedAt = time.Now().UTC().Truncate(time.Millisecond)
+	doc, err := json.Marshal(r)
+	if err != nil {
+		return r, fmt.Errorf("encode receipt of %s: %w", documentID, err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE documents SET status = 'done', finished_at = $2, receipt = $3 WHERE id = $1`, documentID, r.FinishedAt, doc); err != nil {
+		return r, fmt.Errorf("store receipt of %s: %w", documentID, err)
+	}
+	return r, nil
+}
+
+func receiptIssues(ctx context.Context, tx pgx.Tx, documentID, severity string) ([]hub.ReceiptIssue, bool, error) {
+	rows, err := tx.Query(ctx, `SELECT line, col, field, record_key, code, message FROM record_errors
+		WHERE document_id = $1 AND severity = $2 ORDER BY line, id LIMIT $3`, documentID, severity, MaxReceiptIssues+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("list %ss of %s: %w", severity, documentID, err)
+	}
+	defer rows.Close()
+	var out []hub.ReceiptIssue
+	for rows.Next() {
+		var i hub.ReceiptIssue
+		if err := rows.Scan(&i.Line, &i.Column, &i.Field, &i.RecordKey, &i.Code, &i.Message); err != nil {
+			return nil, false, fmt.Errorf("list %ss of %s: %w", severity, documentID, err)
+		}
+		out = append(out, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("list %ss of %s: %w", severity, documentID, err)
+	}
+	if len(out) > MaxReceiptIssues {
+		return out[:MaxReceiptIssues], true, nil
+	}
+	return out, false, nil
+}
+
+// FailDocument marks a document failed with a receipt that gives the reason.
+// The raw bytes stay stored, so the document can be replayed.
+func (s *Store) FailDocument(ctx context.Context, documentID, reason string) (hub.Receipt, error) {
+	var r hub.Receipt
+	var sum []byte
+	err := s.pool.QueryRow(ctx, `SELECT partner, original_name, sha256, received_at FROM documents WHERE id = $1`, documentID).
+		Scan(&r.Partner, &r.OriginalName, &sum, &r.ReceivedAt)
+	if err != nil {
+		return r, fmt.Errorf("fail document %s: %w", documentID, err)
+	}
+	r.DocumentID = documentID
+	r.SHA256 = hex.EncodeToString(sum)
+	r.Status = hub.DocFailed
+	r.Failure = reason
+	r.FinishedAt = time.Now().UTC().Truncate(time.Millisecond)
+	r.Errors = []hub.ReceiptIssue{{Code: "DOC_FAILED", Message: reason}}
+	r.Warnings = []hub.ReceiptIssue{}
+	doc, err := json.Marshal(r)
+	if err != nil {
+		return r, fmt.Errorf("encode receipt of %s: %w", documentID, err)
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE documents SET status = 'failed', failure = $2, finished_at = $3, receipt = $4 WHERE id = $1`,
+		documentID, reason, r.FinishedAt, doc); err != nil {
+		return r, fmt.Errorf("fail document %s: %w", documentID, err)
+	}
+	return r, nil
+}
+
+// MarkReceiptWritten records that the receipt file of a document exists.
+func (s *Store) MarkReceiptWritten(ctx context.Context, documentID string) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE documents SET receipt_written = true WHERE id = $1`, documentID); err != nil {
+		return fmt.Errorf("mark receipt of %s written: %w", documentID, err)
+	}
+	return nil
+}
+
+// UnwrittenReceipts returns finished documents whose receipt file is missing.
+func (s *Store) UnwrittenReceipts(ctx context.Context) ([]hub.Document, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+documentColumns+` FROM documents WHERE status IN ('done', 'failed') AND NOT receipt_written ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list unwritten receipts: %w", err)
+	}
+	defer rows.Close()
+	var out []hub.Document
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list unwritten receipts: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

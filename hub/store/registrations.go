@@ -1,0 +1,259 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ketenhub/ketenhub/plugins/sdk"
+)
+
+// Registration statuses.
+const (
+	StatusActive  = "active"
+	StatusDeleted = "deleted" // the partner deleted the record
+	StatusEnded   = "ended"   // the record was missing from a full export
+)
+
+// KnownState is what the hub holds of one partner record: enough to tell
+// whether an incoming record changes anything.
+type KnownState struct {
+	ContentHash []byte
+	Status      string
+}
+
+// KnownStates returns the stored state of the given record keys of a partner.
+// Keys the hub does not know are absent from the map.
+func (s *Store) KnownStates(ctx context.Context, partner string, keys []string) (map[string]KnownState, error) {
+	out := make(map[string]KnownState, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT record_key, content_hash, status FROM registrations WHERE partner = $1 AND record_key = ANY($2)`, partner, keys)
+	if err != nil {
+		return nil, fmt.Errorf("known states of %s: %w", partner, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var st KnownState
+		if err := rows.Scan(&k, &st.ContentHash, &st.Status); err != nil {
+			return nil, fmt.Errorf("known states of %s: %w", partner, err)
+		}
+		out[k] = st
+	}
+	return out, rows.Err()
+}
+
+// DecodedChunk is the decode stage's bookkeeping for one published chunk.
+type DecodedChunk struct {
+	DocumentID string
+	Seq        int
+	Records    int64    // records in the chunk as the adapter delivered them, good and bad
+	Unchanged  int64    // records left out because they equal the stored state
+	SeenKeys   []string // for full exports that end missing records: every key of the chunk
+	Last       bool     // the end-of-document marker; Seq is then the number of data chunks
+}
+
+// RecordDecodedChunk advances the document's decode progress inside tx, the
+// transaction that also publishes the chunk. It returns false without
+// changing anything when the chunk was recorded before (a resumed decode).
+func (s *Store) RecordDecodedChunk(ctx context.Context, tx pgx.Tx, c DecodedChunk) (bool, error) {
+	var total *int
+	if c.Last {
+		total = &c.Seq
+	}
+	tag, err := tx.Exec(ctx, `UPDATE documents SET decoded_chunks = $2 + 1, records_total = records_total + $3,
+		unchanged = unchanged + $4, decode_finished = $5, total_chunks = coalesce($6, total_chunks), status = 'decoding'
+		WHERE id = $1 AND decoded_chunks = $2`, c.DocumentID, c.Seq, c.Records, c.Unchanged, c.Last, total)
+	if err != nil {
+		return false, fmt.Errorf("record decoded chunk %d of %s: %w", c.Seq, c.DocumentID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return false, nil
+	}
+	if len(c.SeenKeys) > 0 {
+		rows := make([][]any, len(c.SeenKeys))
+		for i, k := range c.SeenKeys {
+			rows[i] = []any{c.DocumentID, k}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"document_keys"}, []string{"document_id", "record_key"}, pgx.CopyFromRows(rows)); err != nil {
+			return false, fmt.Errorf("stage keys of chunk %d of %s: %w", c.Seq, c.DocumentID, err)
+		}
+	}
+	return true, nil
+}
+
+// StoredRecord is one validated registration ready to be stored.
+type StoredRecord struct {
+	RecordKey    string
+	Operation    string // new | change | delete
+	ContentHash  []byte
+	Data         []byte // the registration as shared-schema JSON
+	Line         int
+	RegisteredAt *time.Time
+}
+
+// QuarantinedRecord is a rejected record (or a warning about a kept one).
+type QuarantinedRecord struct {
+	Line      int
+	Column    int
+	Field     string
+	RecordKey string
+	Code      string
+	Message   string
+	Severity  string // error | warning
+	Record    []byte // the mapped record as JSON, when there is one
+}
+
+// StoreChunkResult counts what storing a chunk did.
+type StoreChunkResult struct {
+	Applied  bool // false when the chunk had been stored before
+	Inserted int
+	Updated  int
+	Deleted  int
+	Rejected int
+	// UnknownDeletes are the keys of delete operations for records the hub
+	// does not hold (active).
+	UnknownDeletes []string
+	// FeedSeqs of the stored registrations, for the accepted event.
+	FeedSeqs []int64
+}
+
+// StoreChunk stores one chunk of a document in tx: upserts new and changed
+// records by partner and record key (skipping identical ones), applies
+// deletes, and quarantines the rejected records. Storing the same chunk
+// twice is a no-op, reported by Applied false.
+func (s *Store) StoreChunk(ctx context.Context, tx pgx.Tx, partner, documentID string, seq int, recs []StoredRecord, rejected []QuarantinedRecord) (StoreChunkResult, error) {
+	var res StoreChunkResult
+	tag, err := tx.Exec(ctx, `INSERT INTO document_chunks (document_id, seq, inserted, updated, deleted, rejected)
+		VALUES ($1, $2, 0, 0, 0, 0) ON CONFLICT DO NOTHING`, documentID, seq)
+	if err != nil {
+		return res, fmt.Errorf("claim chunk %d of %s: %w", seq, documentID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return res, nil
+	}
+	res.Applied = true
+
+	var (
+		keys, ops       []string
+		hashes, datas   [][]byte
+		lines           []int32
+		regAts          []*time.Time
+		delKeys         []string
+		delLines        []int32
+		delHash, delDat [][]byte
+	)
+	for _, r := range recs {
+		if r.Operation == "delete" {
+			delKeys = append(delKeys, r.RecordKey)
+			delLines = append(delLines, int32(r.Line))
+			delHash = append(delHash, r.ContentHash)
+			delDat = append(delDat, r.Data)
+			continue
+		}
+		keys = append(keys, r.RecordKey)
+		ops = append(ops, r.Operation)
+		hashes = append(hashes, r.ContentHash)
+		datas = append(datas, r.Data)
+		lines = append(lines, int32(r.Line))
+		regAts = append(regAts, r.RegisteredAt)
+	}
+	if len(keys) > 0 {
+		rows, err := tx.Query(ctx, `INSERT INTO registrations AS r (partner, record_key, status, operation, content_hash, data, document_id, line, registered_at)
+			SELECT $1, k, 'active', o, h, d, $2, l, t FROM unnest($3::text[], $4::text[], $5::bytea[], $6::jsonb[], $7::int[], $8::timestamptz[]) AS u(k, o, h, d, l, t)
+			ON CONFLICT (partner, record_key) DO UPDATE SET
+				status = 'active', operation = EXCLUDED.operation, content_hash = EXCLUDED.content_hash, data = EXCLUDED.data,
+				document_id = EXCLUDED.document_id, line = EXCLUDED.line, registered_at = EXCLUDED.registered_at,
+				feed_seq = nextval('feed_seq'), updated_at = now()
+			WHERE r.content_hash <> EXCLUDED.content_hash OR r.status <> 'active'
+			RETURNING (xmax = 0), feed_seq`, partner, documentID, keys, ops, hashes, datas, lines, regAts)
+		if err != nil {
+			return res, fmt.Errorf("upsert chunk %d of %s: %w", seq, documentID, err)
+		}
+		for rows.Next() {
+			var inserted bool
+			var fs int64
+			if err := rows.Scan(&inserted, &fs); err != nil {
+				rows.Close()
+				return res, fmt.Errorf("upsert chunk %d of %s: %w", seq, documentID, err)
+			}
+			if inserted {
+				res.Inserted++
+			} else {
+				res.Updated++
+			}
+			res.FeedSeqs = append(res.FeedSeqs, fs)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return res, fmt.Errorf("upsert chunk %d of %s: %w", seq, documentID, err)
+		}
+	}
+	if len(delKeys) > 0 {
+		rows, err := tx.Query(ctx, `UPDATE registrations AS r SET status = 'deleted', operation = 'delete', content_hash = u.h, data = u.d,
+				document_id = $2, line = u.l, feed_seq = nextval('feed_seq'), updated_at = now()
+			FROM unnest($3::text[], $4::int[], $5::bytea[], $6::jsonb[]) AS u(k, l, h, d)
+			WHERE r.partner = $1 AND r.record_key = u.k AND r.status = 'active'
+			RETURNING r.record_key, r.feed_seq`, partner, documentID, delKeys, delLines, delHash, delDat)
+		if err != nil {
+			return res, fmt.Errorf("apply deletes of chunk %d of %s: %w", seq, documentID, err)
+		}
+		found := make(map[string]bool, len(delKeys))
+		for rows.Next() {
+			var k string
+			var fs int64
+			if err := rows.Scan(&k, &fs); err != nil {
+				rows.Close()
+				return res, fmt.Errorf("apply deletes of chunk %d of %s: %w", seq, documentID, err)
+			}
+			found[k] = true
+			res.FeedSeqs = append(res.FeedSeqs, fs)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return res, fmt.Errorf("apply deletes of chunk %d of %s: %w", seq, documentID, err)
+		}
+		res.Deleted = len(found)
+		for i, k := range delKeys {
+			if !found[k] {
+				res.UnknownDeletes = append(res.UnknownDeletes, k)
+				rejected = append(rejected, QuarantinedRecord{Line: int(delLines[i]), Field: "source.record_key", RecordKey: k,
+					Code: sdk.CodeUnknownRecord, Severity: "warning",
+					Message: "verwijderd record is niet (meer) bekend bij de hub; er is niets verwijderd"})
+			}
+		}
+	}
+	if len(rejected) > 0 {
+		rows := make([][]any, len(rejected))
+		rejectedLines := make(map[int]bool)
+		for i, q := range rejected {
+			sev := q.Severity
+			if sev == "" {
+				sev = "error"
+			}
+			if sev == "error" && !rejectedLines[q.Line] {
+				rejectedLines[q.Line] = true // one record, however many problems it has
+				res.Rejected++
+			}
+			var rec any
+			if len(q.Record) > 0 {
+				rec = string(q.Record)
+			}
+			rows[i] = []any{documentID, int32(seq), int32(q.Line), int32(q.Column), q.Field, q.RecordKey, q.Code, q.Message, sev, rec}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"record_errors"},
+			[]string{"document_id", "chunk_seq", "line", "col", "field", "record_key", "code", "message", "severity", "record"},
+			pgx.CopyFromRows(rows)); err != nil {
+			return res, fmt.Errorf("quarantine records of chunk %d of %s: %w", seq, documentID, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE document_chunks SET inserted = $3, updated = $4, deleted = $5, rejected = $6 WHERE document_id = $1 AND seq = $2`,
+		documentID, seq, res.Inserted, res.Updated, res.Deleted, res.Rejected); err != nil {
+		return res, fmt.Errorf("count chunk %d of %s: %w", seq, documentID, err)
+	}
+	return res, nil
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// errDate is the cause of every date that cannot be read.
+var errDate = errors.New("no date layout matches")
+
+// minYear is the earliest year taken as real; earlier years are the
+// placeholders of systems that had no empty date (0000, 0001).
+const minYear = 1800
+
+// dateLayout is a Go time layout for dates, prepared for partly unknown dates.
+type dateLayout struct {
+	layout string
+	// For a fixed-width numeric layout (2006, 01 and 02 with separators,
+	// such as "02-01-2006" or "20060102") the offsets of year, month and
+	// day; year is -1 for other layouts, which then take only full dates.
+	year, month, day int
+}
+
+// newDateLayout checks that layout is a Go layout with a four-digit year, a
+// month and a day, and prepares it.
+func newDateLayout(layout string) (dateLayout, error) {
+	if !strings.Contains(layout, "2006") {
+		return dateLayout{}, errors.New("het jaar moet vier cijfers hebben (2006 in de Go-notatie)")
+	}
+	ref := time.Date(1987, time.November, 23, 0, 0, 0, 0, time.UTC)
+	got, err := time.Parse(layout, ref.Format(layout))
+	if err != nil || got.Year() != ref.Year() || got.Month() != ref.Month() || got.Day() != ref.Day() {
+		return dateLayout{}, errors.New("geen Go-datumnotatie met jaar (2006), maand (01) en dag (02)")
+	}
+	d := dateLayout{layout: layout, year: -1, month: -1, day: -1}
+	y, m, dd := -1, -1, -1
+	for i := 0; i < len(layout); {
+		switch {
+		case strings.HasPrefix(layout[i:], "2006") && y < 0:
+			y, i = i, i+4
+		case strings.HasPrefix(layout[i:], "01") && m < 0:
+			m, i = i, i+2
+		case strings.HasPrefix(layout[i:], "02") && dd < 0:
+			dd, i = i, i+2
+		case isAlnum(layout[i]):
+			return d, nil // another element: full dates only
+		default:
+			i++
+		}
+	}
+	if y >= 0 && m >= 0 && dd >= 0 {
+		d.year, d.month, d.day = y, m, dd
+	}
+	return d, nil
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// human writes a Go layout the way a Dutch reader expects it: dd-mm-jjjj.
+var human = strings.NewReplacer(
+	"Z07:00", "±uu:mm", "-07:00", "±uu:mm", "-0700", "±uumm", "2006", "jjjj", "January", "maand",
+	"Jan", "mnd", "01", "mm", "02", "dd", "15", "uu", "04", "mi", "05", "ss",
+)
+
+// humanLayouts lists layouts in Dutch notation, for messages.
+func humanLayouts(layouts []string) string {
+	out := make([]string, len(layouts))
+	for i, l := range layouts {
+		out[i] = human.Replace(l)
+	}
+	return strings.Join(out, " of ")
+}
+
+// parseDate reads v with the first layout that fits and returns the date as
+// YYYY-MM-DD; a year before 1800 is taken as a placeholder and refused. When partial is set, a day or month of 00 in a fixed-width
+// layout means "unknown": 00-03-1970 gives 1970-03, 00-00-1970 and 19700000
+// give 1970. A date of only zeros (00-00-0000) is no date at all and gives "".
+func parseDate(layouts []dateLayout, v string, partial bool) (string, error) {
+	for _, l := range layouts {
+		if t, err := time.Parse(l.layout, v); err == nil {
+			if t.Year() < minYear {
+				return "", errDate
+			}
+			return t.Format(time.DateOnly), nil
+		}
+	}
+	for _, l := range layouts {
+		if s, ok := l.partialDate(v, partial); ok {
+			return s, nil
+		}
+	}
+	return "", errDate
+}
+
+// partialDate reads a date with zeros for unknown parts in a fixed-width
+// layout. Without partial only the all-zero date is accepted.
+func (l dateLayout) partialDate(v string, partial bool) (string, bool) {
+	if l.year < 0 || len(v) != len(l.layout) {
+		return "", false
+	}
+	for i := 0; i < len(v); i++ {
+		inToken := i >= l.year && i < l.year+4 || i >= l.month && i < l.month+2 || i >= l.day && i < l.day+2
+		if inToken != (v[i] >= '0' && v[i] <= '9') || !inToken && v[i] != l.layout[i] {
+			return "", false
+		}
+	}
+	y, _ := strconv.Atoi(v[l.year : l.year+4])
+	m, _ := strconv.Atoi(v[l.month : l.month+2])
+	d, _ := strconv.Atoi(v[l.day : l.day+2])
+	switch {
+	case y == 0 && m == 0 && d == 0:
+		return "", true
+	case !partial || y < minYear || m > 12:
+		return "", false
+	case m == 0 && d == 0:
+		return fmt.Sprintf("%04d", y), true
+	case d == 0 && m > 0:
+		return fmt.Sprintf("%04d-%02d", y, m), true
+	}
+	return "", false
+}
+
+// parseDateTime reads a moment with the first layout that fits, in loc when
+// the layout has no zone, and returns it in RFC 3339.
+func parseDateTime(layouts []string, loc *time.Location, v string) (string, error) {
+	for _, l := range layouts {
+		if t, err := time.ParseInLocation(l, v, loc); err == nil {
+			return t.Format(time.RFC3339), nil
+		}
+	}
+	return "", errDate
+}
+
+// checkDateTimeLayout checks that layout reads back a date and a time.
+func checkDateTimeLayout(layout string) error {
+	ref := time.Date(1987, time.November, 23, 14, 35, 0, 0, time.UTC)
+	got, err := time.Parse(layout, ref.Format(layout))
+	if err != nil || !strings.Contains(layout, "2006") || got.Year() != ref.Year() || got.Month() != ref.Month() || got.Day() != ref.Day() {
+		return errors.New("geen Go-notatie met ten minste jaar (2006), maand (01) en dag (02)")
+	}
+	return nil
+}

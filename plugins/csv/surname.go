@@ -1,0 +1,133 @@
+package main
+
+import "strings"
+
+// prefixList holds the Dutch voorvoegsels (tussenvoegsels) the adapter
+// recognises inside a surname, lower case with a plain apostrophe. It follows
+// the voorvoegseltabel of the BRP (GBA table 36), without the single words
+// that are just as often a surname or a name of their own in the target group
+// (al, el, ben, bin, do, lo, to, in, op, uit, aan, bij, over, voor, ver, tot,
+// toe): splitting those off would damage more names than it repairs.
+var prefixList = []string{
+	// Dutch
+	"van", "de", "den", "der", "het", "'t", "'s", "te", "ten", "ter",
+	"van de", "van den", "van der", "van het", "van 't", "van ter", "van te", "van van de",
+	"de die", "den de",
+	"in de", "in den", "in der", "in het", "in 't",
+	"op de", "op den", "op der", "op het", "op 't", "op ten", "op te",
+	"uit de", "uit den", "uit der", "uit het", "uit 't", "uit ten", "uit te de",
+	"uijt de", "uijt den", "uijt 't", "uijt ten", "uyt den", "uyt de",
+	"aan de", "aan den", "aan der", "aan het", "aan 't",
+	"bij de", "bij den", "bij het", "bij 't",
+	"onder de", "onder den", "onder het", "onder 't",
+	"over de", "over den", "over het", "over 't",
+	"voor de", "voor den", "voor het", "voor 't", "voor in 't",
+	"tot de", "tot den",
+	// French, Italian, Spanish, Portuguese
+	"d'", "l'", "la", "le", "les", "du", "des", "de la", "de le", "de l'", "de las", "de los",
+	"del", "della", "dalla", "dal", "degli", "dei", "di", "da", "das", "dos", "van la", "van le",
+	// German
+	"von", "vom", "zu", "zum", "zur", "von der", "von dem", "von den", "von 't", "von und zu",
+	"auf dem", "auf den", "auf der", "aus dem", "aus den", "aus der", "am", "im",
+}
+
+// prefixes is prefixList as a set, and maxPrefixWords the longest prefix in
+// words: matching tries the longest prefix first, so "van den Berg" gives
+// "van den" and not "van".
+var (
+	prefixes       = map[string]bool{}
+	maxPrefixWords int
+)
+
+func init() {
+	for _, p := range prefixList {
+		prefixes[p] = true
+		maxPrefixWords = max(maxPrefixWords, len(strings.Fields(p)))
+	}
+}
+
+// apostrophes maps the apostrophe look-alikes of word processors and old
+// systems onto the plain apostrophe.
+var apostrophes = strings.NewReplacer("\u2019", "'", "\u2018", "'", "`", "'", "\u00b4", "'", "\u02bc", "'")
+
+// normaliseName trims s, collapses runs of blanks and replaces apostrophe
+// look-alikes by a plain apostrophe.
+func normaliseName(s string) string {
+	return strings.Join(strings.Fields(apostrophes.Replace(s)), " ")
+}
+
+// normalisePrefix returns a voorvoegsel as the shared schema wants it: lower
+// case, single blanks, plain apostrophes ("Van Den" gives "van den").
+func normalisePrefix(s string) string {
+	return strings.ToLower(normaliseName(s))
+}
+
+// splitSurname separates the voorvoegsel from a surname that holds it, in any
+// of the usual ways:
+//
+//	van den Berg      Van Den Bosch     d' Angelo     d'Angelo
+//	Berg, van den     BRUIN, de         Angelo, d'
+//	Berg van den
+//
+// The prefix comes back in lower case; the surname keeps its own spelling,
+// with blanks collapsed. A surname that is only a prefix ("Van"), or a comma
+// part that is no known prefix, is returned whole with no prefix.
+func splitSurname(s string) (prefix, surname string) {
+	s = normaliseName(s)
+	if s == "" {
+		return "", ""
+	}
+	if i := strings.LastIndexByte(s, ','); i >= 0 {
+		rest := strings.TrimSpace(s[:i])
+		p := normalisePrefix(s[i+1:])
+		if rest != "" && (p == "" || prefixes[p]) {
+			return p, rest
+		}
+		return "", s
+	}
+	if prefixes[strings.ToLower(s)] {
+		return "", s
+	}
+	words := splitGluedApostrophe(strings.Fields(s))
+	for n := min(maxPrefixWords, len(words)-1); n >= 1; n-- {
+		if p := strings.ToLower(strings.Join(words[:n], " ")); prefixes[p] {
+			return p, strings.Join(words[n:], " ")
+		}
+	}
+	for n := min(maxPrefixWords, len(words)-1); n >= 1; n-- {
+		if p := strings.ToLower(strings.Join(words[len(words)-n:], " ")); prefixes[p] {
+			return p, strings.Join(words[:len(words)-n], " ")
+		}
+	}
+	return "", strings.Join(words, " ")
+}
+
+// splitGluedApostrophe turns a leading "d'Angelo" or "l'Espoir" into two
+// words, and "van't" or "in't" into "van 't" and "in 't".
+func splitGluedApostrophe(words []string) []string {
+	var out []string
+	for i, w := range words {
+		lw := strings.ToLower(w)
+		switch {
+		case i == 0 && len(w) > 2 && (strings.HasPrefix(lw, "d'") || strings.HasPrefix(lw, "l'")):
+			out = append(out, w[:2], w[2:])
+		case len(w) > 2 && strings.HasSuffix(lw, "'t") && prefixes[lw[:len(lw)-2]+" 't"]:
+			out = append(out, w[:len(w)-2], "'t")
+		default:
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// stripPrefix removes prefix from the front of surname when a partner system
+// repeats the voorvoegsel of the tussenvoegsel column inside the surname
+// ("van" and "van Dijk").
+func stripPrefix(prefix, surname string) string {
+	words := strings.Fields(surname)
+	n := len(strings.Fields(prefix))
+	if n == 0 || len(words) <= n || strings.ToLower(strings.Join(words[:n], " ")) != prefix {
+		return surname
+	}
+	return strings.Join(words[n:], " ")
+}

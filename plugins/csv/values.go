@@ -1,0 +1,69 @@
+package main
+
+import (
+	"sort"
+	"strings"
+)
+
+// Policies for a value that is missing from a value table.
+const (
+	unknownError   = "error"   // a FIELD_VALUE error; the record is not taken (default)
+	unknownKeep    = "keep"    // the value as it is (not for fields with fixed values)
+	unknownEmpty   = "empty"   // the field is left empty
+	unknownDefault = "default" // the table's default value
+)
+
+// valueTable translates a partner's codes into values of the shared schema.
+// Matching ignores case and surrounding blanks.
+type valueTable struct {
+	m       map[string]string // folded code -> value
+	codes   []string          // the codes as configured, sorted, for messages
+	unknown string            // one of the unknown* policies
+	def     string            // the value for unknownDefault
+}
+
+// fold is the form in which codes are compared.
+func fold(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+}
+
+func newValueTable(m map[string]string, unknown, def string) *valueTable {
+	t := &valueTable{m: make(map[string]string, len(m)), unknown: unknown, def: def}
+	if t.unknown == "" {
+		t.unknown = unknownError
+	}
+	for code, v := range m {
+		t.m[fold(code)] = v
+		t.codes = append(t.codes, code)
+	}
+	sort.Strings(t.codes)
+	return t
+}
+
+// lookup returns the table's value for v and whether v is in the table.
+func (t *valueTable) lookup(v string) (string, bool) {
+	out, ok := t.m[fold(v)]
+	return out, ok
+}
+
+// codeList lists the table's codes for a message, at most ten of them.
+func (t *valueTable) codeList() string {
+	return shortList(t.codes)
+}
+
+// shortList joins at most ten values for a message; an empty code is shown
+// as (leeg).
+func shortList(vals []string) string {
+	out := make([]string, 0, 11)
+	for i, v := range vals {
+		if i == 10 {
+			out = append(out, "…")
+			break
+		}
+		if v == "" {
+			v = "(leeg)"
+		}
+		out = append(out, v)
+	}
+	return strings.Join(out, ", ")
+}

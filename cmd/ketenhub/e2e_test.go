@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ketenhub/ketenhub/hub"
 )
 
 func fixture(t *testing.T, name string) []byte {
@@ -153,7 +155,7 @@ func TestBadInput(t *testing.T) {
 		"semicolons.csv":       []byte(strings.ReplaceAll(string(fixture(t, "opvang-zuid.csv")), ",", ";")),
 		"junk.bin":             junk,
 		"cp1252.csv":           []byte(header + "opv-1,,M\xfcller,A.,,1980-01-01,1,zorgmijder,Best,triage,K. Jansen (IMW),stabiel,stabiel,stabiel\n"),
-		"..%2F..%2Fescape.csv": []byte(header + "opv-2,,Jong,B.,,1975-05-05,2,veelpleger,Best,triage,K. Jansen (IMW),stabiel,stabiel,stabiel\n"),
+		`sub\..\..\escape.csv`: []byte(header + "opv-2,,Jong,B.,,1975-05-05,2,veelpleger,Best,triage,K. Jansen (IMW),stabiel,stabiel,stabiel\n"),
 	}
 	for name, data := range bad {
 		r.drop(t, "opvang-zuid", name, data)
@@ -164,14 +166,14 @@ func TestBadInput(t *testing.T) {
 	}
 	wantCode := map[string]string{"empty.csv": "DOC_EMPTY", "header-only.csv": "DOC_EMPTY", "semicolons.csv": "", "junk.bin": "", "cp1252.csv": "DOC_ENCODING"}
 	for name := range bad {
-		rc := r.waitReceipt(t, h, "opvang-zuid", strings.ReplaceAll(name, "%", "_"), 60*time.Second)
+		rc := r.waitReceipt(t, h, "opvang-zuid", hub.SafeFileName(name), 60*time.Second)
 		if rc.Status != "done" {
 			t.Errorf("%s: status %s", name, rc.Status)
 		}
 		if code := wantCode[name]; code != "" && (len(rc.Errors) == 0 || rc.Errors[0].Code != code) {
 			t.Errorf("%s: errors %+v, want code %s", name, rc.Errors, code)
 		}
-		if name != "..%2F..%2Fescape.csv" && rc.Counts.Inserted != 0 {
+		if !strings.Contains(name, "escape") && rc.Counts.Inserted != 0 {
 			t.Errorf("%s: %d records stored from a bad file", name, rc.Counts.Inserted)
 		}
 	}

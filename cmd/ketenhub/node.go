@@ -54,7 +54,8 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 			n.close()
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	// 0711: the managed PostgreSQL's unprivileged user must pass through.
+	if err := os.MkdirAll(cfg.DataDir, 0o711); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
 	url := os.Getenv(EnvDatabaseURL)

@@ -203,18 +203,47 @@ func Load(path string) (*Config, error) {
 	}
 	col := newCollector()
 	col.file(path)
-	cfg := &Config{File: abs}
-	dir := filepath.Dir(abs)
-
-	data, err := os.ReadFile(abs)
-	if err != nil {
-		col.add(Error{File: path, Code: CodeFile, Message: "het bestand kan niet worden gelezen: " + readReason(err)})
+	h, ok := loadHub(col, path, abs)
+	if !ok {
 		return nil, col.errors()
 	}
-	doc, errs := parseYAML(path, data)
+	partners := loadPartners(col, h)
+	if all := col.errors(); len(all) > 0 {
+		return nil, all
+	}
+	slices.SortFunc(partners, func(a, b Partner) int { return cmp.Compare(a.ID, b.ID) })
+	h.cfg.Partners = partners
+	return h.cfg, nil
+}
+
+// hubState is the hub file as far as it could be loaded.
+type hubState struct {
+	cfg          *Config
+	shown        string    // the hub file as the caller named it
+	doc          *document // nil when the YAML cannot be parsed
+	partnersDir  string    // partners_dir as written
+	catalogKnown bool      // the adapter catalog could be read
+}
+
+// loadHub reads the hub file into a Config with defaults for everything
+// it could not read. ok is false when the file cannot be read at all.
+func loadHub(col *collector, shown, abs string) (h hubState, ok bool) {
+	dir := filepath.Dir(abs)
+	h = hubState{shown: shown, cfg: &Config{
+		File:     abs,
+		Adapters: map[string]AdapterSpec{},
+		Ingest:   Ingest{ScanInterval: DefaultScanInterval, StableAfter: DefaultStableAfter},
+		Pipeline: Pipeline{RetryMax: DefaultRetryMax, RetryInitialInterval: DefaultRetryInitialInterval},
+	}}
+	cfg := h.cfg
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		col.add(Error{File: shown, Code: CodeFile, Message: "het bestand kan niet worden gelezen: " + readReason(err)})
+		return h, false
+	}
+	doc, errs := parseYAML(shown, data)
 	col.add(errs...)
 	var hf hubFile
-	catalogKnown := false
 	bad := map[string]bool{}
 	if doc != nil {
 		if doc.root == nil {
@@ -226,16 +255,15 @@ func Load(path string) (*Config, error) {
 			bad[e.Field] = true
 		}
 		decode(doc.value, &hf)
-		catalogKnown = !bad["adapters"] && !hasPrefix(bad, "adapters.")
+		h.doc, h.catalogKnown = doc, !bad["adapters"]
 	}
 
 	cfg.Listen = cmp.Or(hf.Listen, DefaultListen)
 	cfg.DataDir = resolve(dir, cmp.Or(hf.DataDir, DefaultDataDir))
-	partnersDir := cmp.Or(hf.PartnersDir, DefaultPartnersDir)
-	cfg.PartnersDir = resolve(dir, partnersDir)
+	h.partnersDir = cmp.Or(hf.PartnersDir, DefaultPartnersDir)
+	cfg.PartnersDir = resolve(dir, h.partnersDir)
 	cfg.Bus = cmp.Or(hf.Bus, DefaultBus)
 	cfg.NATS.URL = hf.NATS.URL
-	cfg.Adapters = map[string]AdapterSpec{}
 	for name, a := range hf.Adapters {
 		spec := AdapterSpec{SHA256: strings.ToLower(a.SHA256)}
 		if a.Binary != "" {
@@ -243,55 +271,62 @@ func Load(path string) (*Config, error) {
 		}
 		cfg.Adapters[name] = spec
 	}
+	// An entry the schema rejected still names an adapter: partners that
+	// use it are not told it does not exist.
+	if doc != nil {
+		catalog, _ := valueAt(doc.value, "/adapters").(map[string]any)
+		for name := range catalog {
+			if _, ok := cfg.Adapters[name]; !ok {
+				cfg.Adapters[name] = AdapterSpec{}
+			}
+		}
+	}
 	cfg.Ingest.MaxDocumentBytes = cmp.Or(hf.Ingest.MaxDocumentBytes, DefaultMaxDocumentBytes)
-	cfg.Pipeline.RetryMax = DefaultRetryMax
 	if hf.Pipeline.RetryMax != nil {
 		cfg.Pipeline.RetryMax = *hf.Pipeline.RetryMax
 	}
-	if doc != nil {
-		durations := []struct {
-			ptr      string
-			text     string
-			def      time.Duration
-			positive bool
-			dst      *time.Duration
-		}{
-			{"/ingest/scan_interval", hf.Ingest.ScanInterval, DefaultScanInterval, true, &cfg.Ingest.ScanInterval},
-			{"/ingest/stable_after", hf.Ingest.StableAfter, DefaultStableAfter, false, &cfg.Ingest.StableAfter},
-			{"/pipeline/retry_initial_interval", hf.Pipeline.RetryInitialInterval, DefaultRetryInitialInterval, true, &cfg.Pipeline.RetryInitialInterval},
+	durations := []struct {
+		ptr      string
+		text     string
+		positive bool
+		dst      *time.Duration
+	}{
+		{"/ingest/scan_interval", hf.Ingest.ScanInterval, true, &cfg.Ingest.ScanInterval},
+		{"/ingest/stable_after", hf.Ingest.StableAfter, false, &cfg.Ingest.StableAfter},
+		{"/pipeline/retry_initial_interval", hf.Pipeline.RetryInitialInterval, true, &cfg.Pipeline.RetryInitialInterval},
+	}
+	for _, d := range durations {
+		if doc == nil || d.text == "" || bad[fieldPath("", doc.value, d.ptr)] {
+			continue
 		}
-		for _, d := range durations {
-			*d.dst = d.def
-			if d.text == "" || bad[fieldPath("", doc.value, d.ptr)] {
-				continue
-			}
-			v, e, ok := parseDuration(doc, d.ptr, d.text, d.positive)
-			if !ok {
-				col.add(e)
-				continue
-			}
+		if v, e, ok := parseDuration(doc, d.ptr, d.text, d.positive); ok {
 			*d.dst = v
+		} else {
+			col.add(e)
 		}
-	} else {
-		cfg.Ingest.ScanInterval, cfg.Ingest.StableAfter = DefaultScanInterval, DefaultStableAfter
-		cfg.Pipeline.RetryInitialInterval = DefaultRetryInitialInterval
 	}
+	return h, true
+}
 
+// loadPartners loads every *.yaml file in the partners folder, in name
+// order, and checks each against the ones before it.
+func loadPartners(col *collector, h hubState) []Partner {
 	// Partner files are shown relative to the hub file as the caller named it.
-	shownDir := filepath.Join(filepath.Dir(path), partnersDir)
-	if filepath.IsAbs(partnersDir) {
-		shownDir = partnersDir
+	shownDir := filepath.Join(filepath.Dir(h.shown), h.partnersDir)
+	if filepath.IsAbs(h.partnersDir) {
+		shownDir = h.partnersDir
 	}
-	entries, err := os.ReadDir(cfg.PartnersDir)
+	entries, err := os.ReadDir(h.cfg.PartnersDir)
 	if err != nil {
-		e := Error{File: path, Field: "partners_dir", Code: CodeFile,
-			Message: fmt.Sprintf("de map met partnerbestanden %q kan niet worden gelezen: %s", partnersDir, readReason(err))}
-		if doc != nil {
-			if _, n := locate(doc.root, "/partners_dir"); n != nil && n != doc.root {
+		e := Error{File: h.shown, Field: "partners_dir", Code: CodeFile,
+			Message: fmt.Sprintf("de map met partnerbestanden %q kan niet worden gelezen: %s", h.partnersDir, readReason(err))}
+		if h.doc != nil {
+			if k, n := locate(h.doc.root, "/partners_dir"); k != nil {
 				e.Line, e.Column = n.Line, n.Column
 			}
 		}
 		col.add(e)
+		return nil
 	}
 	var partners []Partner
 	for _, entry := range entries {
@@ -301,20 +336,14 @@ func Load(path string) (*Config, error) {
 		}
 		shown := filepath.Join(shownDir, name)
 		col.file(shown)
-		p, errs := loadPartner(cfg, catalogKnown, filepath.Join(cfg.PartnersDir, name), shown)
+		p, errs := loadPartner(h.cfg, h.catalogKnown, filepath.Join(h.cfg.PartnersDir, name), shown)
 		col.add(errs...)
 		if p != nil {
 			col.add(crossCheck(p, partners)...)
 			partners = append(partners, *p)
 		}
 	}
-	all := col.errors()
-	if len(all) > 0 {
-		return nil, all
-	}
-	slices.SortFunc(partners, func(a, b Partner) int { return cmp.Compare(a.ID, b.ID) })
-	cfg.Partners = partners
-	return cfg, nil
+	return partners
 }
 
 // LoadPartner reads and checks one partner file against a hub
@@ -513,13 +542,4 @@ func readReason(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
-}
-
-func hasPrefix(set map[string]bool, prefix string) bool {
-	for k := range set {
-		if strings.HasPrefix(k, prefix) {
-			return true
-		}
-	}
-	return false
 }

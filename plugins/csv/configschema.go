@@ -113,7 +113,7 @@ func schemaMessage(e *jsonschema.ValidationError) string {
 	case "enum":
 		return "waarde niet toegestaan; " + strings.Replace(e.Message, "value must be one of", "toegestaan zijn", 1)
 	case "pattern":
-		if strings.Contains(e.KeywordLocation, "target") {
+		if strings.HasSuffix(e.AbsoluteKeywordLocation, "/definitions/target/pattern") {
 			return "onbekend doelveld; bekende doelvelden: " + knownTargets()
 		}
 		return "waarde heeft niet de juiste vorm"

@@ -284,7 +284,7 @@ func (d *decoder) problem(rec dsv.Record) sdk.RecordError {
 	e := sdk.RecordError{Line: rec.Line, Column: rec.Problem.Column}
 	where := ""
 	if e.Column > 0 {
-		where = " (" + d.columnName(e.Column) + ")"
+		where = " in " + d.columnName(e.Column)
 		e.Field = d.fieldAt(e.Column)
 	}
 	switch rec.Problem.Kind {
@@ -322,7 +322,7 @@ func (d *decoder) problem(rec dsv.Record) sdk.RecordError {
 // columnName names the column at 1-based position n for a message.
 func (d *decoder) columnName(n int) string {
 	if n <= len(d.header) && d.header[n-1] != "" && utf8.ValidString(d.header[n-1]) {
-		return fmt.Sprintf("kolom %d, '%s'", n, d.header[n-1])
+		return fmt.Sprintf("kolom %d ('%s')", n, d.header[n-1])
 	}
 	return fmt.Sprintf("kolom %d", n)
 }

@@ -334,7 +334,11 @@ func (m *mapper) translate(f *field, v string) (string, bool) {
 	case unknownDefault:
 		return t.def, true
 	}
-	m.fail(f, sdk.CodeValueUnknown, "heeft een waarde die niet in de waardetabel staat (bekende codes: %s)", t.codeList())
+	if f.spec.kind == kindEnum || f.spec.kind == kindBool {
+		m.fail(f, sdk.CodeValueUnknown, "heeft een waarde die niet in de waardetabel staat en ook zelf niet is toegestaan (codes in de tabel: %s; %s)", t.codeList(), allowed(f.spec))
+	} else {
+		m.fail(f, sdk.CodeValueUnknown, "heeft een waarde die niet in de waardetabel staat (codes in de tabel: %s)", t.codeList())
+	}
 	return "", false
 }
 

@@ -20,8 +20,13 @@ const DefaultMaxRecordBytes = 64 << 10
 // bufferSize is the read buffer; it also bounds the document sniff.
 const bufferSize = 64 << 10
 
-// sniffSize is how many leading bytes Sniff looks at.
-const sniffSize = 8 << 10
+// sniffSize is how many leading bytes Sniff looks at, and minControl how
+// many control bytes they must hold at least before the document as a whole
+// counts as binary; below that the lines with control bytes are reported.
+const (
+	sniffSize  = 8 << 10
+	minControl = 16
+)
 
 // Options configure a Reader.
 type Options struct {
@@ -42,15 +47,38 @@ type ProblemKind int
 
 // The record problems, roughly from most to least fundamental.
 const (
-	NoProblem       ProblemKind = iota
-	TooLong                     // the line exceeds MaxRecordBytes
-	Binary                      // NUL bytes or other control characters
-	InvalidUTF8                 // bytes that are not UTF-8 in a UTF-8 document
-	Undefined1252               // bytes that Windows-1252 does not define
-	UTF8In1252                  // UTF-8 text in a document declared Windows-1252
-	QuoteOpen                   // a quoted field is not closed
-	TextAfterQuote              // text between a closing quote and the delimiter
+	NoProblem      ProblemKind = iota
+	TooLong                    // the line exceeds MaxRecordBytes
+	Binary                     // NUL bytes or other control characters
+	InvalidUTF8                // bytes that are not UTF-8 in a UTF-8 document
+	Undefined1252              // bytes that Windows-1252 does not define
+	UTF8In1252                 // UTF-8 text in a document declared Windows-1252
+	QuoteOpen                  // a quoted field is not closed
+	TextAfterQuote             // text between a closing quote and the delimiter
 )
+
+// String returns the name of the problem kind.
+func (k ProblemKind) String() string {
+	switch k {
+	case NoProblem:
+		return "none"
+	case TooLong:
+		return "too long"
+	case Binary:
+		return "binary"
+	case InvalidUTF8:
+		return "invalid UTF-8"
+	case Undefined1252:
+		return "undefined in Windows-1252"
+	case UTF8In1252:
+		return "UTF-8 in Windows-1252"
+	case QuoteOpen:
+		return "quote open"
+	case TextAfterQuote:
+		return "text after quote"
+	}
+	return fmt.Sprintf("ProblemKind(%d)", int(k))
+}
 
 // Problem is what is wrong with one record. Column is the 1-based column
 // where the problem was found, or 0 when it is not known.
@@ -61,9 +89,11 @@ type Problem struct {
 
 // Record is one record of the document.
 type Record struct {
-	Line    int      // physical line (1-based) the record starts on
-	Fields  []string // the fields; valid until the next call to Next
-	Problem Problem  // Kind is NoProblem for a good record
+	Line int // physical line (1-based) the record starts on
+	// Fields are the fields, valid until the next call to Next. For a quote
+	// problem they are only the fields before the failing one.
+	Fields  []string
+	Problem Problem // Kind is NoProblem for a good record
 	// Raw is the first physical line as it was read, for a header that
 	// needs another look; valid until the next call to Next.
 	Raw []byte
@@ -125,7 +155,8 @@ var magics = []struct {
 
 // Sniff looks at the start of the document. It strips a UTF-8 byte order mark
 // and reports a DocProblem when the document is empty, UTF-16 or clearly
-// binary (a known binary format, or more than one control byte in ten). It
+// binary (a known binary format, or more than one control byte in ten, and at
+// least minControl of them). It
 // returns an error only when reading fails.
 func (r *Reader) Sniff() (*DocProblem, error) {
 	head, err := r.br.Peek(sniffSize)
@@ -151,11 +182,11 @@ func (r *Reader) Sniff() (*DocProblem, error) {
 	}
 	ctrl := 0
 	for _, c := range head {
-		if isControl(c) {
+		if isControl(c) && c != '\n' && c != '\r' {
 			ctrl++
 		}
 	}
-	if ctrl*10 > len(head) {
+	if ctrl >= minControl && ctrl*10 > len(head) {
 		return &DocProblem{Kind: DocBinary}, nil
 	}
 	return nil, nil
@@ -227,7 +258,7 @@ func (r *Reader) record(first physLine) (Record, error) {
 	}
 	for r.sp.open() {
 		if !r.opt.Multiline {
-			return failed(rec, kind, Problem{Kind: QuoteOpen, Column: r.sp.quoteCol}), nil
+			return r.failed(rec, kind, Problem{Kind: QuoteOpen, Column: r.sp.quoteCol}), nil
 		}
 		l, err := r.nextLine()
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -239,7 +270,7 @@ func (r *Reader) record(first physLine) (Record, error) {
 			}
 			// Read the lines after the first again as records of their own.
 			r.pending = append(cont, r.pending...)
-			return failed(rec, kind, Problem{Kind: QuoteOpen, Column: r.sp.quoteCol}), nil
+			return r.failed(rec, kind, Problem{Kind: QuoteOpen, Column: r.sp.quoteCol}), nil
 		}
 		cont = append(cont, clone(l))
 		size += 1 + len(l.raw)
@@ -250,7 +281,10 @@ func (r *Reader) record(first physLine) (Record, error) {
 		r.sp.feed(r.decode(l.raw))
 	}
 	if r.sp.failed() {
-		return failed(rec, kind, Problem{Kind: TextAfterQuote, Column: r.sp.errCol}), nil
+		// The quote that seemed to span lines was not a multi-line field
+		// after all: read the following lines again as records of their own.
+		r.pending = append(cont, r.pending...)
+		return r.failed(rec, kind, Problem{Kind: TextAfterQuote, Column: r.sp.errCol}), nil
 	}
 	rec.Fields = r.sp.finish()
 	if kind != NoProblem {
@@ -260,8 +294,10 @@ func (r *Reader) record(first physLine) (Record, error) {
 }
 
 // failed returns rec with a quote problem, unless the line has a more
-// fundamental problem (binary or encoding), which then wins.
-func failed(rec Record, kind ProblemKind, quote Problem) Record {
+// fundamental problem (binary or encoding), which then wins. The fields
+// before the failing one come along, so that the record key can be named.
+func (r *Reader) failed(rec Record, kind ProblemKind, quote Problem) Record {
+	rec.Fields = r.sp.completed()
 	if kind != NoProblem {
 		rec.Problem = Problem{Kind: kind}
 		return rec

@@ -115,6 +115,12 @@ func (s *splitter) newline() {
 	}
 }
 
+// completed returns the fields completed so far, for a record that failed
+// in a later field. The slice is reused by the next record.
+func (s *splitter) completed() []string {
+	return s.collect()
+}
+
 // finish closes the last field and returns all fields of the record. The
 // slice is reused by the next record.
 func (s *splitter) finish() []string {
@@ -122,6 +128,10 @@ func (s *splitter) finish() []string {
 	case stFieldStart, stUnquoted, stAfterQuote:
 		s.endField()
 	}
+	return s.collect()
+}
+
+func (s *splitter) collect() []string {
 	all := string(s.buf)
 	s.fields = s.fields[:0]
 	prev := 0

@@ -46,23 +46,11 @@ func startAdapter(ctx context.Context, cfg *config.Config, p *config.Partner, lo
 		h.Close()
 		var ce *sdk.ConfigError
 		if errors.As(err, &ce) {
-			return nil, config.Errors{{File: p.File, Field: "adapter.config" + pointerToDots(ce.Field), Code: "CONFIG_ADAPTER", Message: ce.Message}}
+			return nil, config.Errors{p.AdapterConfigError(ce.Field, "CONFIG_ADAPTER", ce.Message)}
 		}
 		return nil, fmt.Errorf("partner %s: configure adapter: %w", p.ID, err)
 	}
 	return h, nil
-}
-
-func pointerToDots(ptr string) string {
-	out := []byte{}
-	for i := 0; i < len(ptr); i++ {
-		if ptr[i] == '/' {
-			out = append(out, '.')
-		} else {
-			out = append(out, ptr[i])
-		}
-	}
-	return string(out)
 }
 
 // Adapter implements pipeline.Adapters.

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	changed := fs.Float64("changed", 0.01, "share of records changed in the second night's export")
 	plugins := fs.String("plugins", "", "folder with the adapter binaries (default: plugins/ next to this executable)")
 	keep := fs.String("dir", "", "work folder (default: a temporary folder, removed afterwards)")
+	cpuProfile := fs.String("cpuprofile", "", "write the hub's CPU profile of both ingests to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -79,6 +81,16 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "rows: %d\n", *rows)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("create profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("start profile: %w", err)
+		}
+	}
 	first, err := benchIngest(ctx, n, night1)
 	if err != nil {
 		return err
@@ -90,6 +102,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "second_night_changed: %.2f%%\nsecond_night_seconds: %.2f\nsecond_night_vs_first: %.3f\n",
 		*changed*100, second.Seconds(), second.Seconds()/first.Seconds())
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	copyDur, copied, err := benchCopy(ctx, n.store, dir)
 	if err != nil {
 		return err

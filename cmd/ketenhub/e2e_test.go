@@ -344,3 +344,83 @@ func childPID(t *testing.T, parent int, exe, partner string) int {
 	}
 	return found[0]
 }
+
+// TestFullExportNightly sends a full export twice: the second night has two
+// records fewer and one changed. Unchanged records are recognised, the
+// changed one updated and the missing ones ended (gemeente-szw has
+// export.missing: end).
+func TestFullExportNightly(t *testing.T) {
+	r := newRegion(t, nil)
+	h := r.start(t)
+	night1 := fixture(t, "gemeente-szw.csv")
+	r.drop(t, "gemeente-szw", "night1.csv", night1)
+	rc1 := r.waitReceipt(t, h, "gemeente-szw", "night1.csv", 60*time.Second)
+	if rc1.Counts.Rejected != 0 || rc1.Counts.Inserted != rc1.Counts.Records {
+		t.Fatalf("night 1: %+v", rc1.Counts)
+	}
+	rows := strings.SplitAfter(string(night1), "\n")
+	header, data := rows[0], rows[1:]
+	if data[len(data)-1] == "" {
+		data = data[:len(data)-1]
+	}
+	removed := []string{keyOf(data[0]), keyOf(data[1])}
+	changed := keyOf(data[2])
+	fields := strings.Split(data[2], ",")
+	// The row's wonen status (column 13) flips; every other row stays byte-identical.
+	fields[12] = map[string]string{"stabiel": "instabiel", "instabiel": "stabiel", "onbekend": "stabiel"}[fields[12]]
+	night2 := header + strings.Join(fields, ",") + strings.Join(data[3:], "")
+	r.drop(t, "gemeente-szw", "night2.csv", []byte(night2))
+	rc2 := r.waitReceipt(t, h, "gemeente-szw", "night2.csv", 60*time.Second)
+	want := rc1.Counts.Records - 3
+	if rc2.Counts.Unchanged != want || rc2.Counts.Updated != 1 || rc2.Counts.Ended != 2 || rc2.Counts.Inserted != 0 {
+		t.Fatalf("night 2: %+v, want unchanged %d, updated 1, ended 2", rc2.Counts, want)
+	}
+	status := map[string]string{}
+	for _, it := range h.feed(t) {
+		status[it.RecordKey] = it.Status
+	}
+	for _, k := range removed {
+		if status[k] != "ended" {
+			t.Errorf("record %s missing from the export: status %q, want ended", k, status[k])
+		}
+	}
+	if status[changed] != "active" {
+		t.Errorf("changed record %s: status %q", changed, status[changed])
+	}
+	// A broken full export ends nothing.
+	r.drop(t, "gemeente-szw", "broken-night.csv", []byte(header+"gem-x,,\"open\n"))
+	rc3 := r.waitReceipt(t, h, "gemeente-szw", "broken-night.csv", 60*time.Second)
+	if rc3.Counts.Ended != 0 {
+		t.Fatalf("a broken export ended %d records", rc3.Counts.Ended)
+	}
+}
+
+func keyOf(row string) string { return strings.SplitN(row, ",", 2)[0] }
+
+// TestDoneMarker: with drop.done_marker a file is taken only once its
+// .done marker exists, however long it has been stable.
+func TestDoneMarker(t *testing.T) {
+	cfg, err := os.ReadFile(filepath.Join(repoRoot(), "config", "partners", "opvang-zuid.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Replace(string(cfg), "id: opvang-zuid", "id: opvang-marker", 1)
+	body = body[:strings.Index(body, "\ndrop:")] + "\ndrop:\n  done_marker: true\nexport:\n  kind: delta\n"
+	r := newRegion(t, map[string]string{"opvang-marker": body})
+	h := r.start(t)
+	r.drop(t, "opvang-marker", "export.csv", fixture(t, "opvang-zuid.csv"))
+	time.Sleep(2 * time.Second) // well past stable_after (300ms in the test region)
+	if m, _ := filepath.Glob(filepath.Join(r.dropDir("opvang-marker"), "receipts", "*")); len(m) > 0 {
+		t.Fatalf("file taken without its .done marker: %v", m)
+	}
+	if _, err := os.Stat(filepath.Join(r.dropDir("opvang-marker"), "export.csv")); err != nil {
+		t.Fatalf("file gone without its .done marker: %v", err)
+	}
+	mustWrite(t, filepath.Join(r.dropDir("opvang-marker"), "export.csv.done"), nil)
+	if rc := r.waitReceipt(t, h, "opvang-marker", "export.csv", 60*time.Second); rc.Counts.Inserted == 0 {
+		t.Fatalf("receipt: %+v", rc)
+	}
+	if _, err := os.Stat(filepath.Join(r.dropDir("opvang-marker"), "export.csv.done")); !os.IsNotExist(err) {
+		t.Fatalf("marker not removed: %v", err)
+	}
+}

@@ -90,8 +90,9 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		}
 		n.adapters.add(p.ID, h)
 		partners = append(partners, pipeline.Partner{ID: p.ID,
-			EndMissing: p.Export.Kind == config.ExportFull && p.Export.Missing == config.MissingEnd,
-			ReceiptDir: filepath.Join(p.Drop.Folder, ingest.ReceiptsDir)})
+			EndMissing:      p.Export.Kind == config.ExportFull && p.Export.Missing == config.MissingEnd,
+			MaxMissingShare: p.Export.MaxMissingShare,
+			ReceiptDir:      filepath.Join(p.Drop.Folder, ingest.ReceiptsDir)})
 		drops = append(drops, ingest.Partner{ID: p.ID, Folder: p.Drop.Folder, StableAfter: p.Drop.StableAfter, DoneMarker: p.Drop.DoneMarker})
 		if err := os.MkdirAll(p.Drop.Folder, 0o750); err != nil {
 			log.Error("create drop folder", "partner", p.ID, "error", err)

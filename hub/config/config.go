@@ -141,7 +141,14 @@ type Export struct {
 	Kind string
 	// Missing is MissingEnd or MissingKeep; only meaningful for full exports.
 	Missing string
+	// MaxMissingShare is the largest share of a partner's active records
+	// that one full export may end; an export missing more is taken to be
+	// cut short and ends nothing. Defaults to DefaultMaxMissingShare.
+	MaxMissingShare float64
 }
+
+// DefaultMaxMissingShare is the default of Export.MaxMissingShare.
+const DefaultMaxMissingShare = 0.25
 
 // hubFile mirrors the hub file for decoding after schema validation.
 type hubFile struct {
@@ -181,8 +188,9 @@ type partnerFile struct {
 		DoneMarker  bool   `json:"done_marker"`
 	} `json:"drop"`
 	Export struct {
-		Kind    string `json:"kind"`
-		Missing string `json:"missing"`
+		Kind            string   `json:"kind"`
+		Missing         string   `json:"missing"`
+		MaxMissingShare *float64 `json:"max_missing_share"`
 	} `json:"export"`
 	Enabled *bool `json:"enabled"`
 }
@@ -399,17 +407,21 @@ func loadPartner(hub *Config, catalogKnown bool, file, shown string) (*Partner, 
 
 	sum := sha256.Sum256(data)
 	p := &Partner{
-		ID:       pf.ID,
-		Name:     pf.Name,
-		File:     file,
-		Adapter:  Adapter{Name: pf.Adapter.Name, Config: pf.Adapter.Config},
-		Drop:     Drop{StableAfter: hub.Ingest.StableAfter, DoneMarker: pf.Drop.DoneMarker},
-		Export:   Export{Kind: cmp.Or(pf.Export.Kind, ExportDelta), Missing: cmp.Or(pf.Export.Missing, MissingKeep)},
+		ID:      pf.ID,
+		Name:    pf.Name,
+		File:    file,
+		Adapter: Adapter{Name: pf.Adapter.Name, Config: pf.Adapter.Config},
+		Drop:    Drop{StableAfter: hub.Ingest.StableAfter, DoneMarker: pf.Drop.DoneMarker},
+		Export: Export{Kind: cmp.Or(pf.Export.Kind, ExportDelta), Missing: cmp.Or(pf.Export.Missing, MissingKeep),
+			MaxMissingShare: DefaultMaxMissingShare},
 		Enabled:  pf.Enabled == nil || *pf.Enabled,
 		Revision: hex.EncodeToString(sum[:]),
 		display:  shown,
 		doc:      doc,
 		dataDir:  hub.DataDir,
+	}
+	if pf.Export.MaxMissingShare != nil {
+		p.Export.MaxMissingShare = *pf.Export.MaxMissingShare
 	}
 	if len(p.Adapter.Config) == 0 || string(p.Adapter.Config) == "null" {
 		p.Adapter.Config = json.RawMessage("{}")

@@ -126,7 +126,7 @@ func TestLoadValues(t *testing.T) {
 	check("ggz.Drop.Folder", ggz.Drop.Folder, filepath.Join(dir, "data", "inbox", "ggz"))
 	check("ggz.Drop.StableAfter", ggz.Drop.StableAfter, 5*time.Second)
 	check("ggz.Drop.DoneMarker", ggz.Drop.DoneMarker, true)
-	check("ggz.Export", ggz.Export, config.Export{Kind: config.ExportFull, Missing: config.MissingEnd})
+	check("ggz.Export", ggz.Export, config.Export{Kind: config.ExportFull, Missing: config.MissingEnd, MaxMissingShare: config.DefaultMaxMissingShare})
 	check("ggz.Enabled", ggz.Enabled, false)
 	if len(ggz.Revision) != 64 {
 		t.Errorf("ggz.Revision = %q, want 64 hex digits", ggz.Revision)
@@ -137,7 +137,7 @@ func TestLoadValues(t *testing.T) {
 	check("wt.Drop.Folder", wt.Drop.Folder, filepath.Join(dir, "data", "drop", "wijkteam"))
 	check("wt.Drop.StableAfter", wt.Drop.StableAfter, 90*time.Second)
 	check("wt.Drop.DoneMarker", wt.Drop.DoneMarker, false)
-	check("wt.Export", wt.Export, config.Export{Kind: config.ExportDelta, Missing: config.MissingKeep})
+	check("wt.Export", wt.Export, config.Export{Kind: config.ExportDelta, Missing: config.MissingKeep, MaxMissingShare: config.DefaultMaxMissingShare})
 	check("wt.Enabled", wt.Enabled, true)
 }
 
@@ -243,6 +243,33 @@ func TestAdapterConfig(t *testing.T) {
 			t.Errorf("got %v", errs)
 		}
 	})
+}
+
+func TestAdapterConfigError(t *testing.T) {
+	cfg, err := config.Load(filepath.Join("testdata", "ok", "ketenhub.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ggz, wt := &cfg.Partners[0], &cfg.Partners[1]
+	tests := []struct {
+		name    string
+		p       *config.Partner
+		pointer string
+		want    string
+	}{
+		{"Field", ggz, "/delimiter", "testdata/ok/partners/ggz-oost.yaml:6:16: adapter.config.delimiter: m [C]"},
+		{"ListItem", ggz, "/columns/2", "testdata/ok/partners/ggz-oost.yaml:7:26: adapter.config.columns[2]: m [C]"},
+		{"Whole", ggz, "", "testdata/ok/partners/ggz-oost.yaml:5:3: adapter.config: m [C]"},
+		{"Missing", ggz, "/nested/c", "testdata/ok/partners/ggz-oost.yaml:8:13: adapter.config.nested.c: m [C]"},
+		{"NoConfig", wt, "/columns", "testdata/ok/partners/wijkteam.yaml:3:1: adapter.config.columns: m [C]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := filepath.ToSlash(tt.p.AdapterConfigError(tt.pointer, "C", "m").Error()); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
 }
 
 // TestExampleConfig loads the example region in config/. Its partner files

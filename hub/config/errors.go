@@ -10,33 +10,33 @@ import (
 // Stable error codes of configuration problems. Tools and tests may rely on
 // them; the Dutch messages may be reworded.
 const (
-	// CodeYAML: the file is not valid YAML (syntax, duplicate key, more than one document).
+	// CodeYAML means the file is not valid YAML (syntax, duplicate key, more than one document).
 	CodeYAML = "CONFIG_YAML"
-	// CodeFile: a file or folder cannot be read.
+	// CodeFile means a file or folder cannot be read.
 	CodeFile = "CONFIG_FILE"
-	// CodeSchema: the value breaks a schema rule without a more specific code.
+	// CodeSchema means the value breaks a schema rule without a more specific code.
 	CodeSchema = "CONFIG_SCHEMA"
-	// CodeRequired: a required field is missing.
+	// CodeRequired means a required field is missing.
 	CodeRequired = "CONFIG_REQUIRED"
-	// CodeUnknownField: a field that the schema does not know.
+	// CodeUnknownField means a field is set that the schema does not know.
 	CodeUnknownField = "CONFIG_UNKNOWN_FIELD"
-	// CodeType: a value of the wrong type (text where a number belongs, ...).
+	// CodeType means a value has the wrong type (text where a number belongs, ...).
 	CodeType = "CONFIG_TYPE"
-	// CodeEnum: a value outside the allowed list.
+	// CodeEnum means a value is not in the allowed list.
 	CodeEnum = "CONFIG_ENUM"
-	// CodePattern: a text of the wrong form (pattern, format).
+	// CodePattern means a text has the wrong form (pattern, format).
 	CodePattern = "CONFIG_PATTERN"
-	// CodeRange: a number, length or count outside its bounds.
+	// CodeRange means a number, length or count is out of bounds.
 	CodeRange = "CONFIG_RANGE"
-	// CodeDuration: not a valid duration such as 2s or 500ms.
+	// CodeDuration means a value is not a usable duration such as 2s or 500ms.
 	CodeDuration = "CONFIG_DURATION"
-	// CodePartnerID: a partner id that does not equal its file name.
+	// CodePartnerID means a partner id does not equal its file name.
 	CodePartnerID = "CONFIG_PARTNER_ID"
-	// CodeAdapterUnknown: a partner names an adapter that is not in the catalog.
+	// CodeAdapterUnknown means a partner names an adapter that is not in the catalog.
 	CodeAdapterUnknown = "CONFIG_ADAPTER_UNKNOWN"
-	// CodeAdapterSchema: the JSON Schema an adapter reports for its config does not compile.
+	// CodeAdapterSchema means the JSON Schema an adapter reports for its config does not compile.
 	CodeAdapterSchema = "CONFIG_ADAPTER_SCHEMA"
-	// CodeDuplicate: two partners share an id or a drop folder.
+	// CodeDuplicate means two partners share an id or a drop folder.
 	CodeDuplicate = "CONFIG_DUPLICATE"
 )
 

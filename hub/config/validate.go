@@ -9,11 +9,11 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
-	"gopkg.in/yaml.v3"
 
 	"github.com/ketenhub/ketenhub/schemas"
 )
@@ -110,14 +110,30 @@ type translator struct {
 	errs   Errors
 }
 
-// walk visits the leaf causes of a validation error. A failed anyOf or
-// oneOf whose alternatives only differ in type becomes one type problem.
+// walk visits the leaf causes of a validation error. For a failed anyOf
+// or oneOf only the alternatives that fit the type of the value are
+// followed; when none fits, the result is one type problem naming the
+// types of all alternatives.
 func (t *translator) walk(ve *jsonschema.ValidationError) {
 	if len(ve.Causes) == 0 {
 		t.leaf(ve)
 		return
 	}
-	if kw := lastToken(ve.KeywordLocation); (kw == "anyOf" || kw == "oneOf") && t.typeAlternatives(ve) {
+	if kw := lastToken(ve.KeywordLocation); kw == "anyOf" || kw == "oneOf" {
+		var fit []*jsonschema.ValidationError
+		var types []string
+		for _, c := range ve.Causes {
+			if tl, ok := t.typeMismatch(c, ve.InstanceLocation); ok {
+				types = append(types, tl...)
+			} else {
+				fit = append(fit, c)
+			}
+		}
+		if len(fit) == 0 {
+			t.add(ve.InstanceLocation, false, CodeType, typeMessage(types, valueAt(t.d.value, ve.InstanceLocation)))
+			return
+		}
+		t.errs = append(t.errs, t.closest(fit)...)
 		return
 	}
 	for _, c := range ve.Causes {
@@ -125,20 +141,45 @@ func (t *translator) walk(ve *jsonschema.ValidationError) {
 	}
 }
 
-func (t *translator) typeAlternatives(ve *jsonschema.ValidationError) bool {
+// closest translates the alternatives that fit the value's type and keeps
+// the problems of the one the value comes closest to: the fewest problems,
+// then the deepest ones (the value got further into that alternative).
+func (t *translator) closest(alternatives []*jsonschema.ValidationError) Errors {
+	var best Errors
+	bestDepth := -1
+	for _, c := range alternatives {
+		sub := translator{sd: t.sd, d: t.d, prefix: t.prefix}
+		sub.walk(c)
+		depth := 0
+		for _, e := range sub.errs {
+			depth += strings.Count(e.Field, ".") + strings.Count(e.Field, "[")
+		}
+		if bestDepth < 0 || len(sub.errs) < len(best) || len(sub.errs) == len(best) && depth > bestDepth {
+			best, bestDepth = sub.errs, depth
+		}
+	}
+	return best
+}
+
+// typeMismatch tells whether an alternative failed only because the value
+// at loc has another type, and which types it wanted.
+func (t *translator) typeMismatch(ve *jsonschema.ValidationError, loc string) ([]string, bool) {
+	if len(ve.Causes) == 0 {
+		if lastToken(ve.KeywordLocation) != "type" || ve.InstanceLocation != loc {
+			return nil, false
+		}
+		kv, ok := t.keyword(ve.AbsoluteKeywordLocation)
+		return typeList(kv), ok
+	}
 	var types []string
 	for _, c := range ve.Causes {
-		if len(c.Causes) != 0 || lastToken(c.KeywordLocation) != "type" || c.InstanceLocation != ve.InstanceLocation {
-			return false
-		}
-		kv, ok := t.keyword(c.AbsoluteKeywordLocation)
+		tl, ok := t.typeMismatch(c, loc)
 		if !ok {
-			return false
+			return nil, false
 		}
-		types = append(types, typeList(kv)...)
+		types = append(types, tl...)
 	}
-	t.add(ve.InstanceLocation, false, CodeType, typeMessage(types, valueAt(t.d.value, ve.InstanceLocation)))
-	return true
+	return types, true
 }
 
 func (t *translator) add(ptr string, onKey bool, code, msg string) {
@@ -155,11 +196,18 @@ func (t *translator) keyword(absLoc string) (any, bool) {
 	}
 	v := doc
 	for _, tok := range splitPointer(frag) {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if v, ok = m[tok]; !ok {
+		switch c := v.(type) {
+		case map[string]any:
+			if v, ok = c[tok]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil, false
+			}
+			v = c[i]
+		default:
 			return nil, false
 		}
 	}
@@ -422,10 +470,12 @@ var typeNames = map[string]string{
 func typeMessage(types []string, val any) string {
 	var want []string
 	for _, t := range types {
-		if n, ok := typeNames[t]; ok {
+		n, ok := typeNames[t]
+		if !ok {
+			n = t
+		}
+		if !slices.Contains(want, n) {
 			want = append(want, n)
-		} else {
-			want = append(want, t)
 		}
 	}
 	if len(want) == 0 {
@@ -518,54 +568,4 @@ func formatName(f string) string {
 		return n
 	}
 	return fmt.Sprintf("geldige waarde van het formaat %q", f)
-}
-
-// ValidateAdapterConfig checks the adapter.config of a partner against the
-// JSON Schema the partner's adapter reports for its configuration (draft-07
-// unless the schema names another draft; it must be self-contained). Each
-// problem is located in the partner's YAML file with field names under
-// adapter.config. A schema that does not compile gives one
-// CONFIG_ADAPTER_SCHEMA problem. The result is empty when the config is
-// valid.
-func ValidateAdapterConfig(p *Partner, schemaJSON []byte) Errors {
-	file := p.display
-	if file == "" {
-		file = p.File
-	}
-	name := p.Adapter.Name
-	if name == "" {
-		name = "adapter"
-	}
-	var nameNode, adapterKey, configKey, configNode *yaml.Node
-	if p.doc != nil {
-		adapterKey, _ = locate(p.doc.root, "/adapter")
-		if k, v := locate(p.doc.root, "/adapter/name"); k != nil {
-			nameNode = v
-		}
-		if k, v := locate(p.doc.root, "/adapter/config"); k != nil {
-			configKey, configNode = k, v
-		}
-	}
-	sd, err := compileSchema(schemaBase+"adapters/"+name+"/config.schema.json", schemaJSON)
-	if err != nil {
-		e := Error{File: file, Field: "adapter.name", Code: CodeAdapterSchema,
-			Message: fmt.Sprintf("adapter %q meldt een ongeldig schema voor zijn configuratie: %v", p.Adapter.Name, err)}
-		if nameNode != nil {
-			e.Line, e.Column = nameNode.Line, nameNode.Column
-		}
-		return Errors{e}
-	}
-	var value any = map[string]any{}
-	if len(p.Adapter.Config) > 0 {
-		if value, err = decodeJSON(p.Adapter.Config); err != nil {
-			return Errors{{File: file, Field: "adapter.config", Code: CodeType,
-				Message: "de adapterconfiguratie is geen geldige JSON: " + err.Error()}}
-		}
-	}
-	d := &document{file: file, root: configNode, rootKey: configKey, value: value}
-	if d.root == nil {
-		// No adapter.config in the file: point at the adapter key instead.
-		d.root, d.rootKey = &yaml.Node{Kind: yaml.MappingNode}, adapterKey
-	}
-	return sortWithin(sd.validate(d, "adapter.config"))
 }

@@ -405,10 +405,11 @@ func fieldPath(prefix string, v any, ptr string) string {
 func (d *document) at(prefix, ptr string, onKey bool, code, msg string) Error {
 	key, val := locate(d.root, ptr)
 	if key == nil && val == d.root && d.rootKey != nil {
-		key = d.rootKey
+		// The whole subtree: its key says more than its first line.
+		key, onKey = d.rootKey, true
 	}
 	n := val
-	if onKey && key != nil {
+	if key != nil && (onKey || n == nil || n.Line == 0) {
 		n = key
 	}
 	e := Error{File: d.file, Field: fieldPath(prefix, d.value, ptr), Code: code, Message: msg}

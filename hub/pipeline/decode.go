@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -64,13 +63,14 @@ func (p *Pipeline) handleDocument(msg *message.Message) error {
 		return fmt.Errorf("decode document %s of %s: %w", doc.ID, doc.Partner, err)
 	}
 	last := store.DecodedChunk{DocumentID: doc.ID, Seq: w.next, Last: true}
-	err = p.cfg.Store.InTx(ctx, func(tx pgx.Tx) error {
+	err = p.cfg.Store.InDerivedTx(ctx, func(tx pgx.Tx) error {
 		ok, err := p.cfg.Store.RecordDecodedChunk(ctx, tx, last)
 		if err != nil || !ok {
 			return err
 		}
 		return p.publishTx(ctx, tx, partnerTopic(kindChunks, doc.Partner),
-			chunkMessage{DocumentID: doc.ID, Partner: doc.Partner, Seq: w.next, Last: true, EndMissing: pt.EndMissing})
+			chunkMessage{DocumentID: doc.ID, Partner: doc.Partner, Seq: w.next, Last: true,
+				EndMissing: pt.EndMissing, MaxMissingShare: pt.MaxMissingShare})
 	})
 	if err != nil {
 		return fmt.Errorf("finish decoding %s: %w", doc.ID, err)
@@ -123,7 +123,7 @@ func (w *chunkWriter) WriteChunk(ctx context.Context, c sdk.Chunk) error {
 	if err != nil {
 		return err
 	}
-	return w.p.cfg.Store.InTx(ctx, func(tx pgx.Tx) error {
+	return w.p.cfg.Store.InDerivedTx(ctx, func(tx pgx.Tx) error {
 		ok, err := w.p.cfg.Store.RecordDecodedChunk(ctx, tx, dc)
 		if err != nil || !ok {
 			return err
@@ -132,15 +132,21 @@ func (w *chunkWriter) WriteChunk(ctx context.Context, c sdk.Chunk) error {
 	})
 }
 
-// checked is one record after validation.
+// checked is one record after hashing and, where needed, validation.
 type checked struct {
 	rec      chunkRecord
 	rejected *store.QuarantinedRecord
+	// validated is false for a record left unvalidated because its content
+	// hash matched the stored, validated record.
+	validated bool
+	// suspect marks a record whose time or operation is malformed; it is
+	// always validated.
+	suspect bool
 }
 
-// prepareChunk validates every record of an adapter chunk against the shared
-// schema (in parallel), computes content hashes, and leaves out the records
-// that equal what the hub already holds.
+// prepareChunk hashes every record of an adapter chunk, leaves out the
+// records that equal what the hub already holds, and validates the rest
+// against the shared schema; CPU work runs on all cores.
 func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partner, c sdk.Chunk) (chunkMessage, store.DecodedChunk, error) {
 	out := chunkMessage{DocumentID: doc.ID, Partner: doc.Partner, Seq: c.Seq}
 	dc := store.DecodedChunk{DocumentID: doc.ID, Seq: c.Seq, Records: int64(len(c.Records) + countRecordsInErrors(c.Errors))}
@@ -152,18 +158,7 @@ func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partne
 		}
 	}
 	results := make([]checked, len(c.Records))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(c.Records); i += workers {
-				results[i] = p.check(doc, c.Records[i])
-			}
-		}(w)
-	}
-	wg.Wait()
+	parallel(len(c.Records), func(i int) { results[i] = p.identify(doc, c.Records[i]) })
 
 	keys := make([]string, 0, len(results))
 	for _, r := range results {
@@ -175,6 +170,21 @@ func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partne
 	if err != nil {
 		return out, dc, err
 	}
+	var toValidate []int
+	for i := range results {
+		r := &results[i]
+		if r.rejected != nil {
+			continue
+		}
+		if k, ok := known[r.rec.RecordKey]; ok && !r.suspect && unchanged(k, r.rec) {
+			continue
+		}
+		toValidate = append(toValidate, i)
+	}
+	parallel(len(toValidate), func(j int) {
+		i := toValidate[j]
+		results[i] = p.validate(doc, c.Records[i], results[i])
+	})
 	for _, r := range results {
 		if r.rejected != nil {
 			out.Rejected = append(out.Rejected, *r.rejected)
@@ -186,13 +196,29 @@ func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partne
 		if pt.EndMissing {
 			dc.SeenKeys = append(dc.SeenKeys, r.rec.RecordKey)
 		}
-		if k, ok := known[r.rec.RecordKey]; ok && unchanged(k, r.rec) {
+		if !r.validated {
 			dc.Unchanged++
 			continue
 		}
 		out.Records = append(out.Records, r.rec)
 	}
 	return out, dc, nil
+}
+
+// parallel runs fn(0..n-1) on GOMAXPROCS goroutines.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				fn(i)
+			}
+		}(w)
+	}
+	wg.Wait()
 }
 
 // unchanged reports whether an incoming record leaves the stored state as it is.
@@ -215,11 +241,37 @@ func countRecordsInErrors(errs []sdk.RecordError) int {
 	return len(lines)
 }
 
-// volatileFields do not count for a record's content: a nightly export
-// stamps them anew without anything having changed.
-var volatileFields = []string{"registered_at", "operation"}
+// identify reads a record's operation and time and computes its content
+// hash (see scanRecord), without parsing the record into values. A record
+// that cannot be scanned is validated at once; validation says what is
+// wrong with it.
+func (p *Pipeline) identify(doc hub.Document, r sdk.Record) checked {
+	f, err := scanRecord(r.JSON)
+	if err != nil {
+		return p.validate(doc, r, checked{})
+	}
+	c := checked{rec: chunkRecord{RecordKey: r.RecordKey, Operation: string(f.operation), ContentHash: f.hash, Data: r.JSON, Line: r.Line}}
+	if f.registeredAt != nil {
+		if t, err := time.Parse(time.RFC3339, string(f.registeredAt)); err == nil {
+			c.rec.RegisteredAt = &t
+		} else {
+			c.suspect = true
+		}
+	}
+	switch sdk.Operation(c.rec.Operation) {
+	case sdk.OpNew, sdk.OpChange, sdk.OpDelete:
+	default:
+		c.suspect = true
+	}
+	if r.RecordKey == "" {
+		c.suspect = true // validate reads the key from the record itself
+	}
+	return c
+}
 
-func (p *Pipeline) check(doc hub.Document, r sdk.Record) checked {
+// validate checks a record against the shared schema and that it belongs to
+// the document's partner; c is the record as identify saw it.
+func (p *Pipeline) validate(doc hub.Document, r sdk.Record, c checked) checked {
 	reject := func(field, code, msg string) checked {
 		return checked{rejected: &store.QuarantinedRecord{Line: r.Line, Field: field, RecordKey: r.RecordKey,
 			Code: code, Message: msg, Severity: "error", Record: validJSONOrNil(r.JSON)}}
@@ -235,32 +287,21 @@ func (p *Pipeline) check(doc hub.Document, r sdk.Record) checked {
 		}
 		return reject(issues[0].Field, sdk.CodeSchema, "record voldoet niet aan het gedeelde schema: "+strings.Join(msgs, "; "))
 	}
+	if c.rec.ContentHash == nil {
+		return reject("", sdk.CodeSchema, "record kon niet worden gelezen")
+	}
 	obj := val.(map[string]any) // the schema requires an object
 	src, _ := obj["source"].(map[string]any)
-	key, _ := src["record_key"].(string)
-	partner, _ := src["partner"].(string)
-	if partner != doc.Partner {
+	if partner, _ := src["partner"].(string); partner != doc.Partner {
 		return reject("source.partner", sdk.CodeSchema, "record hoort bij een andere partner dan het document")
 	}
+	key, _ := src["record_key"].(string)
 	if r.RecordKey != "" && r.RecordKey != key {
 		return reject("source.record_key", sdk.CodeSchema, "recordsleutel van de adapter wijkt af van source.record_key")
 	}
-	op, _ := obj["operation"].(string)
-	var regAt *time.Time
-	if s, ok := obj["registered_at"].(string); ok {
-		if t, err := time.Parse(time.RFC3339, s); err == nil {
-			regAt = &t
-		}
-	}
-	for _, f := range volatileFields {
-		delete(obj, f)
-	}
-	canonical, err := json.Marshal(obj) // map keys sorted: a canonical form
-	if err != nil {
-		return reject("", sdk.CodeSchema, "record kon niet worden genormaliseerd")
-	}
-	sum := sha256.Sum256(canonical)
-	return checked{rec: chunkRecord{RecordKey: key, Operation: op, ContentHash: sum[:16], Data: r.JSON, Line: r.Line, RegisteredAt: regAt}}
+	c.rec.RecordKey = key
+	c.validated = true
+	return c
 }
 
 func validJSONOrNil(b []byte) []byte {

@@ -24,8 +24,10 @@ type chunkMessage struct {
 	Seq        int
 	Last       bool
 	EndMissing bool
-	Records    []chunkRecord
-	Rejected   []store.QuarantinedRecord
+	// MaxMissingShare goes with EndMissing on the end-of-document marker.
+	MaxMissingShare float64
+	Records         []chunkRecord
+	Rejected        []store.QuarantinedRecord
 }
 
 type chunkRecord struct {

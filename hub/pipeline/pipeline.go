@@ -35,6 +35,9 @@ type Partner struct {
 	// EndMissing: every document is a full export and records missing from
 	// it are ended.
 	EndMissing bool
+	// MaxMissingShare: a full export that would end more than this share of
+	// the partner's active records ends nothing (see store.FinishDocument).
+	MaxMissingShare float64
 	// ReceiptDir is where receipt files go ("" for none).
 	ReceiptDir string
 }

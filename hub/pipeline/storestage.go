@@ -29,7 +29,7 @@ func (p *Pipeline) handleChunk(msg *message.Message) error {
 		recs[i] = store.StoredRecord{RecordKey: r.RecordKey, Operation: r.Operation, ContentHash: r.ContentHash,
 			Data: r.Data, Line: r.Line, RegisteredAt: r.RegisteredAt}
 	}
-	return p.cfg.Store.InTx(ctx, func(tx pgx.Tx) error {
+	return p.cfg.Store.InDerivedTx(ctx, func(tx pgx.Tx) error {
 		res, err := p.cfg.Store.StoreChunk(ctx, tx, m.Partner, m.DocumentID, m.Seq, recs, m.Rejected)
 		if err != nil {
 			return err
@@ -50,7 +50,7 @@ func (p *Pipeline) handleChunk(msg *message.Message) error {
 		if !m.Last {
 			return nil
 		}
-		r, err := p.cfg.Store.FinishDocument(ctx, tx, m.DocumentID, m.EndMissing)
+		r, err := p.cfg.Store.FinishDocument(ctx, tx, m.DocumentID, m.EndMissing, m.MaxMissingShare)
 		if err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func (p *Pipeline) handlePoison(msg *message.Message) error {
 		"het document kon niet worden verwerkt; de beheerder kan het opnieuw aanbieden (replay). Oorzaak: "+reason); err != nil {
 		return err
 	}
-	return p.cfg.Store.InTx(ctx, func(tx pgx.Tx) error {
+	return p.cfg.Store.InDerivedTx(ctx, func(tx pgx.Tx) error {
 		return p.publishTx(ctx, tx, topicFinished, finishedMessage{DocumentID: docID, Partner: partner})
 	})
 }

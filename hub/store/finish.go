@@ -18,15 +18,16 @@ const MaxReceiptIssues = 1000
 
 // FinishDocument closes a document whose chunks are all stored, in tx: for a
 // full export with endMissing it ends the partner's active records that the
-// export did not contain (unless the export was incomplete, which gives a
-// warning instead), then it counts, builds and stores the receipt and marks
-// the document done.
-func (s *Store) FinishDocument(ctx context.Context, tx pgx.Tx, documentID string, endMissing bool) (hub.Receipt, error) {
+// export did not contain — unless the export was incomplete, or would end
+// more than maxMissingShare of the partner's active records (an export cut
+// short), which gives a warning instead — then it counts, builds and stores
+// the receipt and marks the document done.
+func (s *Store) FinishDocument(ctx context.Context, tx pgx.Tx, documentID string, endMissing bool, maxMissingShare float64) (hub.Receipt, error) {
 	var r hub.Receipt
 	var sum []byte
-	var status string
-	err := tx.QueryRow(ctx, `SELECT partner, original_name, sha256, received_at, records_total, unchanged, status FROM documents WHERE id = $1 FOR UPDATE`,
-		documentID).Scan(&r.Partner, &r.OriginalName, &sum, &r.ReceivedAt, &r.Counts.Records, &r.Counts.Unchanged, &status)
+	var seenKeys int64
+	err := tx.QueryRow(ctx, `SELECT partner, original_name, sha256, received_at, records_total, unchanged, seen_keys FROM documents WHERE id = $1 FOR UPDATE`,
+		documentID).Scan(&r.Partner, &r.OriginalName, &sum, &r.ReceivedAt, &r.Counts.Records, &r.Counts.Unchanged, &seenKeys)
 	if err != nil {
 		return r, fmt.Errorf("finish document %s: %w", documentID, err)
 	}
@@ -42,17 +43,33 @@ func (s *Store) FinishDocument(ctx context.Context, tx pgx.Tx, documentID string
 			documentID).Scan(&unsafe); err != nil {
 			return r, fmt.Errorf("check export completeness of %s: %w", documentID, err)
 		}
-		if unsafe > 0 || r.Counts.Records == 0 {
+		var staged int64
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM document_keys WHERE document_id = $1`, documentID).Scan(&staged); err != nil {
+			return r, fmt.Errorf("count staged keys of %s: %w", documentID, err)
+		}
+		if unsafe > 0 || r.Counts.Records == 0 || staged != seenKeys {
 			r.Warnings = append(r.Warnings, hub.ReceiptIssue{Code: "EXPORT_INCOMPLETE",
 				Message: "volledige export niet compleet gelezen (document- of regelfouten zonder dossiernummer); ontbrekende records zijn niet beëindigd"})
 		} else {
-			tag, err := tx.Exec(ctx, `UPDATE registrations AS r SET status = 'ended', document_id = $2, feed_seq = nextval('feed_seq'), updated_at = now()
-				WHERE r.partner = $1 AND r.status = 'active'
-				AND NOT EXISTS (SELECT 1 FROM document_keys k WHERE k.document_id = $2 AND k.record_key = r.record_key)`, r.Partner, documentID)
-			if err != nil {
+			// Fresh statistics and room to hash: the staged keys were just
+			// written, and without them the planner picks a nested loop
+			// that is quadratic in the export's size.
+			if _, err := tx.Exec(ctx, `ANALYZE document_keys`); err != nil {
+				return r, fmt.Errorf("analyze staged keys of %s: %w", documentID, err)
+			}
+			if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
 				return r, fmt.Errorf("end records missing from %s: %w", documentID, err)
 			}
-			r.Counts.Ended = tag.RowsAffected()
+			ended, err := endMissingRecords(ctx, tx, r.Partner, documentID, maxMissingShare)
+			if err != nil {
+				return r, err
+			}
+			if ended < 0 {
+				r.Warnings = append(r.Warnings, hub.ReceiptIssue{Code: "EXPORT_SUSPICIOUS", Message: fmt.Sprintf(
+					"volledige export mist meer dan %.0f%% van de actieve registraties; waarschijnlijk afgebroken, niets beëindigd", maxMissingShare*100)})
+			} else {
+				r.Counts.Ended = ended
+			}
 		}
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM document_keys WHERE document_id = $1`, documentID); err != nil {
@@ -83,6 +100,34 @@ func (s *Store) FinishDocument(ctx context.Context, tx pgx.Tx, documentID string
 		return r, fmt.Errorf("store receipt of %s: %w", documentID, err)
 	}
 	return r, nil
+}
+
+// endMissingRecords ends the partner's active records that are not among the
+// document's staged keys, inside a savepoint: when that would be more than
+// maxShare of the active records it rolls back and returns -1.
+func endMissingRecords(ctx context.Context, tx pgx.Tx, partner, documentID string, maxShare float64) (int64, error) {
+	var active int64
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM registrations WHERE partner = $1 AND status = 'active'`, partner).Scan(&active); err != nil {
+		return 0, fmt.Errorf("count active records of %s: %w", partner, err)
+	}
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("end records missing from %s: %w", documentID, err)
+	}
+	defer sp.Rollback(ctx)
+	tag, err := sp.Exec(ctx, `UPDATE registrations AS r SET status = 'ended', document_id = $2, feed_seq = nextval('feed_seq'), updated_at = now()
+		WHERE r.partner = $1 AND r.status = 'active'
+		AND NOT EXISTS (SELECT 1 FROM document_keys k WHERE k.document_id = $2 AND k.record_key = r.record_key)`, partner, documentID)
+	if err != nil {
+		return 0, fmt.Errorf("end records missing from %s: %w", documentID, err)
+	}
+	if n := tag.RowsAffected(); n > 0 && float64(n) > maxShare*float64(active) {
+		return -1, nil // the deferred rollback undoes the update
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("end records missing from %s: %w", documentID, err)
+	}
+	return tag.RowsAffected(), nil
 }
 
 func receiptIssues(ctx context.Context, tx pgx.Tx, documentID, severity string) ([]hub.ReceiptIssue, bool, error) {

@@ -31,7 +31,11 @@ func (s *Store) KnownStates(ctx context.Context, partner string, keys []string) 
 	if len(keys) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT record_key, content_hash, status FROM registrations WHERE partner = $1 AND record_key = ANY($2)`, partner, keys)
+	// A join with unnest, not "record_key = ANY($2)": without fresh
+	// statistics (a table that grows during an ingest) the planner reckons
+	// that 500 keys match everything and scans the whole table per chunk.
+	rows, err := s.pool.Query(ctx, `SELECT r.record_key, r.content_hash, r.status FROM unnest($2::text[]) AS k(key)
+		JOIN registrations r ON r.partner = $1 AND r.record_key = k.key`, partner, keys)
 	if err != nil {
 		return nil, fmt.Errorf("known states of %s: %w", partner, err)
 	}
@@ -66,8 +70,9 @@ func (s *Store) RecordDecodedChunk(ctx context.Context, tx pgx.Tx, c DecodedChun
 		total = &c.Seq
 	}
 	tag, err := tx.Exec(ctx, `UPDATE documents SET decoded_chunks = $2 + 1, records_total = records_total + $3,
-		unchanged = unchanged + $4, decode_finished = $5, total_chunks = coalesce($6, total_chunks), status = 'decoding'
-		WHERE id = $1 AND decoded_chunks = $2`, c.DocumentID, c.Seq, c.Records, c.Unchanged, c.Last, total)
+		unchanged = unchanged + $4, decode_finished = $5, total_chunks = coalesce($6, total_chunks), status = 'decoding',
+		seen_keys = seen_keys + $7
+		WHERE id = $1 AND decoded_chunks = $2`, c.DocumentID, c.Seq, c.Records, c.Unchanged, c.Last, total, len(c.SeenKeys))
 	if err != nil {
 		return false, fmt.Errorf("record decoded chunk %d of %s: %w", c.Seq, c.DocumentID, err)
 	}

@@ -44,6 +44,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
+	// Plan every statement for its own parameters: a generic plan cached
+	// while a table was still small (a sequential scan) would otherwise stay
+	// in use on that connection as the table grows to millions of rows.
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	cfg.MaxConns = opts.MaxConns
 	if cfg.MaxConns == 0 {
 		cfg.MaxConns = 32
@@ -103,6 +107,21 @@ func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 // InTx runs fn in a transaction, committing when fn returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
+}
+
+// InDerivedTx runs fn in a transaction whose commit does not wait for the
+// disk (synchronous_commit off). Only for state that can be derived again
+// from durable state: the pipeline's stages, which are re-run from the
+// durably landed document after a database crash. PostgreSQL writes commits
+// in order, so a crash loses at most the latest derived transactions, whole,
+// never an earlier one without a later one.
+func (s *Store) InDerivedTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+			return fmt.Errorf("derived transaction: %w", err)
+		}
+		return fn(tx)
+	})
 }
 
 // isNoRows reports whether err means that a query found nothing.

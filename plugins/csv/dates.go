@@ -27,13 +27,14 @@ type dateLayout struct {
 // newDateLayout checks that layout is a Go layout with a four-digit year, a
 // month and a day, and prepares it.
 func newDateLayout(layout string) (dateLayout, error) {
-	if !strings.Contains(layout, "2006") {
-		return dateLayout{}, errors.New("het jaar moet vier cijfers hebben (2006 in de Go-notatie)")
-	}
 	ref := time.Date(1987, time.November, 23, 0, 0, 0, 0, time.UTC)
 	got, err := time.Parse(layout, ref.Format(layout))
-	if err != nil || got.Year() != ref.Year() || got.Month() != ref.Month() || got.Day() != ref.Day() {
-		return dateLayout{}, errors.New("geen Go-datumnotatie met jaar (2006), maand (01) en dag (02)")
+	readsBack := err == nil && got.Year() == ref.Year() && got.Month() == ref.Month() && got.Day() == ref.Day()
+	switch {
+	case readsBack && !strings.Contains(layout, "2006"):
+		return dateLayout{}, errors.New("een jaartal van twee cijfers (06) is niet eenduidig; gebruik 2006")
+	case !readsBack:
+		return dateLayout{}, errors.New("geen Go-notatie met jaar (2006), maand (01) en dag (02); schrijf bijvoorbeeld 02-01-2006 voor dd-mm-jjjj")
 	}
 	d := dateLayout{layout: layout, year: -1, month: -1, day: -1}
 	y, m, dd := -1, -1, -1

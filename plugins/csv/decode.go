@@ -266,7 +266,7 @@ func (d *decoder) guessDelimiter(rec dsv.Record) (rune, bool) {
 func (d *decoder) keyOf(fields []string) string {
 	f := d.p.fields[fRecordKey]
 	for i, c := range d.p.columns {
-		if c != f.col || d.m.pos[i] >= len(fields) {
+		if c != f.col || c.re != nil || d.m.pos[i] >= len(fields) {
 			continue
 		}
 		k := strings.TrimSpace(fields[d.m.pos[i]])

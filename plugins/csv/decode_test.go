@@ -551,3 +551,28 @@ func TestDecodeReadError(t *testing.T) {
 		t.Errorf("Decode = %v, want the read error", err)
 	}
 }
+
+// TestDecodeConcurrent decodes documents at the same time on one adapter
+// while it is configured again, for the race detector.
+func TestDecodeConcurrent(t *testing.T) {
+	a := mustAdapter(t, "test", baseConfig)
+	input := header + goodA + goodB + goodC
+	done := make(chan *chunkRecorder)
+	for range 4 {
+		go func() {
+			w := &chunkRecorder{}
+			if err := a.Decode(context.Background(), testDoc, strings.NewReader(input), w); err != nil {
+				t.Error(err)
+			}
+			done <- w
+		}()
+	}
+	if err := a.Configure(context.Background(), "test", []byte(baseConfig)); err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		if w := <-done; len(w.records()) != 3 {
+			t.Errorf("records = %d, want 3", len(w.records()))
+		}
+	}
+}

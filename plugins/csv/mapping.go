@@ -18,17 +18,26 @@ type cell struct {
 // for concurrent use.
 type mapper struct {
 	p          *plan
-	pos        []int // per plan column: its 0-based position in the row
+	pos        []int                 // per plan column: its 0-based position in the row
+	memo       []map[string][]string // per plan column: remembered pattern matches
 	receivedAt string
 	vals       []cell
 	errs       []sdk.RecordError
 	line       int
+	// The registration under construction and its parts, reused from row
+	// to row: a registration is marshalled before the next row is mapped.
+	reg       sdk.Registration
+	worker    sdk.ResponsibleWorker
+	sensitive sdk.Sensitive
+	diagnosis bool
+	domains   map[string]sdk.LifeDomain
 }
 
 func newMapper(p *plan, receivedAt string) *mapper {
 	return &mapper{
 		p:          p,
 		pos:        make([]int, len(p.columns)),
+		memo:       make([]map[string][]string, len(p.columns)),
 		receivedAt: receivedAt,
 		vals:       make([]cell, len(p.fields)),
 	}
@@ -93,7 +102,8 @@ func (m *mapper) fail(f *field, code, format string, args ...any) {
 
 // mapRow maps one row. It returns the registration, or nil and the problems
 // found, and the record key when the row has a usable one; the problems
-// carry that key.
+// carry that key. The registration and the problems are valid until the
+// next call.
 func (m *mapper) mapRow(line int, row []string) (reg *sdk.Registration, key string, errs []sdk.RecordError) {
 	m.line = line
 	m.errs = m.errs[:0]
@@ -108,7 +118,7 @@ func (m *mapper) mapRow(line int, row []string) (reg *sdk.Registration, key stri
 		if v == "" {
 			continue
 		}
-		sub := c.re.FindStringSubmatch(v)
+		sub := m.split(i, v)
 		if sub == nil {
 			first := m.p.fields[c.groups[0].target]
 			m.vals[first.id].col = col
@@ -130,6 +140,28 @@ func (m *mapper) mapRow(line int, row []string) (reg *sdk.Registration, key stri
 	return reg, key, nil
 }
 
+// split matches v against the pattern of split column i. Partner exports
+// repeat the same few values (the regievoerders) on many rows, so the last
+// results are kept, up to splitMemo values per column.
+func (m *mapper) split(i int, v string) []string {
+	memo := m.memo[i]
+	if sub, ok := memo[v]; ok {
+		return sub
+	}
+	sub := m.p.columns[i].re.FindStringSubmatch(v)
+	if memo == nil {
+		memo = map[string][]string{}
+		m.memo[i] = memo
+	}
+	if len(memo) < splitMemo {
+		memo[v] = sub
+	}
+	return sub
+}
+
+// splitMemo bounds the remembered results of a split column.
+const splitMemo = 1024
+
 // clean trims a value and empties the configured null values.
 func (m *mapper) clean(v string) string {
 	v = strings.TrimSpace(v)
@@ -142,7 +174,8 @@ func (m *mapper) clean(v string) string {
 // build assembles the registration from the cell values.
 func (m *mapper) build() *sdk.Registration {
 	p := m.p
-	reg := &sdk.Registration{
+	reg := &m.reg
+	*reg = sdk.Registration{
 		SchemaVersion: sdk.SchemaVersion,
 		Source:        sdk.Source{Partner: p.partner, RecordKey: m.get(fRecordKey)},
 		Operation:     sdk.Operation(p.operation),
@@ -166,8 +199,9 @@ func (m *mapper) build() *sdk.Registration {
 	if c.BSN == "" && c.Surname == "" && !identityErr {
 		m.requireIdentity()
 	}
-	if w := (sdk.ResponsibleWorker{Name: m.get(fWorkerName), Organisation: m.get(fWorkerOrganisation), Role: m.get(fWorkerRole)}); w != (sdk.ResponsibleWorker{}) {
-		reg.ResponsibleWorker = &w
+	m.worker = sdk.ResponsibleWorker{Name: m.get(fWorkerName), Organisation: m.get(fWorkerOrganisation), Role: m.get(fWorkerRole)}
+	if m.worker != (sdk.ResponsibleWorker{}) {
+		reg.ResponsibleWorker = &m.worker
 	}
 	reg.ProcessStep = m.get(fProcessStep)
 	reg.TargetGroup = m.get(fTargetGroup)
@@ -179,26 +213,29 @@ func (m *mapper) build() *sdk.Registration {
 	if op := m.get(fOperation); op != "" {
 		reg.Operation = sdk.Operation(op)
 	}
+	clear(m.domains)
 	for i, d := range p.domains {
 		status, date := m.get(domainField(i, false)), m.get(domainField(i, true))
 		switch {
 		case status != "":
-			if reg.LifeDomains == nil {
-				reg.LifeDomains = make(map[string]sdk.LifeDomain, len(p.domains))
+			if m.domains == nil {
+				m.domains = make(map[string]sdk.LifeDomain, len(p.domains))
 			}
-			reg.LifeDomains[d] = sdk.LifeDomain{Status: status, Date: date}
+			m.domains[d] = sdk.LifeDomain{Status: status, Date: date}
+			reg.LifeDomains = m.domains
 		case date != "":
 			m.fail(p.fields[domainField(i, false)], sdk.CodeRequired, "is leeg terwijl de datum van het leefgebied is ingevuld")
 		}
 	}
-	var s sdk.Sensitive
+	s := &m.sensitive
+	*s = sdk.Sensitive{}
 	if v := m.get(fDiagnosisPresent); v != "" {
-		b := v == "true"
-		s.DiagnosisPresent = &b
+		m.diagnosis = v == "true"
+		s.DiagnosisPresent = &m.diagnosis
 	}
 	s.DiagnosisClassification = m.get(fDiagnosisClassification)
 	if s.DiagnosisPresent != nil || s.DiagnosisClassification != "" {
-		reg.Sensitive = &s
+		reg.Sensitive = s
 	}
 	return reg
 }

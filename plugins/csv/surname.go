@@ -1,6 +1,9 @@
 package main
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // prefixList holds the Dutch voorvoegsels (tussenvoegsels) the adapter
 // recognises inside a surname, lower case with a plain apostrophe. It follows
@@ -53,7 +56,31 @@ var apostrophes = strings.NewReplacer("\u2019", "'", "\u2018", "'", "`", "'", "\
 // normaliseName trims s, collapses runs of blanks and replaces apostrophe
 // look-alikes by a plain apostrophe.
 func normaliseName(s string) string {
+	if isClean(s) {
+		return s
+	}
 	return strings.Join(strings.Fields(apostrophes.Replace(s)), " ")
+}
+
+// unusual holds the non-ASCII blanks and apostrophe look-alikes that
+// normaliseName replaces.
+const unusual = "\u2019\u2018\u00b4\u02bc\u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+// isClean reports whether s has no blanks to collapse and no apostrophe
+// look-alikes, the common case that normaliseName returns as it is.
+func isClean(s string) bool {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			ascii = false
+		case c == '`', c == '\t', c == '\n', c == '\r', c == '\v', c == '\f':
+			return false
+		case c == ' ' && (i == 0 || i == len(s)-1 || s[i+1] == ' '):
+			return false
+		}
+	}
+	return ascii || !strings.ContainsAny(s, unusual)
 }
 
 // normalisePrefix returns a voorvoegsel as the shared schema wants it: lower

@@ -42,6 +42,8 @@ func TestSplitSurname(t *testing.T) {
 		{"DoubleBarrel", "Mulder-de Ridder", "", "Mulder-de Ridder"},
 		{"DoubleBarrelWithPrefix", "van Rijn-Vink", "van", "Rijn-Vink"},
 		{"BlanksCollapsed", "  van   der  Linden ", "van der", "Linden"},
+		{"NonBreakingSpace", "van\u00a0Dijk", "van", "Dijk"},
+		{"Tab", "van\tDijk", "van", "Dijk"},
 		{"NotAPrefixWord", "Dekker", "", "Dekker"},
 		{"ArabicParticleKept", "El Amrani", "", "El Amrani"},
 		{"ExoticKept", "Öztürk", "", "Öztürk"},

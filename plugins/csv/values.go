@@ -3,6 +3,7 @@ package main
 import (
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Policies for a value that is missing from a value table.
@@ -22,9 +23,26 @@ type valueTable struct {
 	def     string            // the value for unknownDefault
 }
 
-// fold is the form in which codes are compared.
+// fold is the form in which codes are compared: lower case, single blanks.
 func fold(s string) string {
+	if isFolded(s) {
+		return s
+	}
 	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+}
+
+// isFolded reports whether s is lower-case ASCII with single inner blanks,
+// the common case that fold can return as it is.
+func isFolded(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf, c >= 'A' && c <= 'Z', c == '\t', c == '\n', c == '\r', c == '\v', c == '\f':
+			return false
+		case c == ' ' && (i == 0 || i == len(s)-1 || s[i+1] == ' '):
+			return false
+		}
+	}
+	return true
 }
 
 func newValueTable(m map[string]string, unknown, def string) *valueTable {

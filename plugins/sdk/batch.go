@@ -5,8 +5,10 @@ import (
 	"fmt"
 )
 
-// DefaultChunkRecords is how many records a Batcher puts in one chunk.
-const DefaultChunkRecords = 500
+// DefaultChunkRecords is how many records a Batcher puts in one chunk: large
+// enough that the hub's per-chunk work (one transaction, one message) is
+// small next to the records' own, small enough to keep a chunk near 1 MB.
+const DefaultChunkRecords = 2000
 
 // Batcher collects records and record errors into chunks of a fixed number of
 // records and hands each full chunk to a ChunkWriter. Chunk boundaries depend

@@ -14,6 +14,7 @@ CREATE TABLE documents (
     decode_finished boolean NOT NULL DEFAULT false,
     total_chunks    integer,                           -- known once decoding finished
     records_total   bigint NOT NULL DEFAULT 0,         -- records the adapter delivered
+    seen_keys       bigint NOT NULL DEFAULT 0,         -- keys staged in document_keys (full exports)
     unchanged       bigint NOT NULL DEFAULT 0,         -- records identical to the stored state
     rejected        bigint NOT NULL DEFAULT 0,
     failure         text,
@@ -47,11 +48,14 @@ CREATE TABLE document_chunks (
 );
 
 -- Keys seen in a full export, to end the records that are missing from it.
-CREATE TABLE document_keys (
-    document_id text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+-- Scratch space for documents in flight: unlogged and unindexed for speed.
+-- A database crash empties it; documents.seen_keys then no longer matches
+-- and the export's missing records are left alone (with a warning), never
+-- ended on incomplete evidence.
+CREATE UNLOGGED TABLE document_keys (
+    document_id text NOT NULL,
     record_key  text NOT NULL
 );
-CREATE INDEX document_keys_doc ON document_keys (document_id, record_key);
 
 -- Quarantine: every rejected record with the reason, and the record as far as it was mapped.
 CREATE TABLE record_errors (

@@ -115,12 +115,6 @@ func (s *splitter) newline() {
 	}
 }
 
-// completed returns the fields completed so far, for a record that failed
-// in a later field. The slice is reused by the next record.
-func (s *splitter) completed() []string {
-	return s.collect()
-}
-
 // finish closes the last field and returns all fields of the record. The
 // slice is reused by the next record.
 func (s *splitter) finish() []string {
@@ -128,10 +122,13 @@ func (s *splitter) finish() []string {
 	case stFieldStart, stUnquoted, stAfterQuote:
 		s.endField()
 	}
-	return s.collect()
+	return s.completed()
 }
 
-func (s *splitter) collect() []string {
+// completed returns the fields completed so far: all of them after finish,
+// those before the failing one for a record with a quote problem. The slice
+// is reused by the next record.
+func (s *splitter) completed() []string {
 	all := string(s.buf)
 	s.fields = s.fields[:0]
 	prev := 0

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/ketenhub/ketenhub/hub"
 	"github.com/ketenhub/ketenhub/hub/config"
+	"github.com/ketenhub/ketenhub/hub/pluginhost"
 	"github.com/ketenhub/ketenhub/hub/store"
 )
 
@@ -63,7 +65,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return reportConfigErrors(stderr, err)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := newLogger(stderr, slog.LevelWarn)
 	n, err := openNode(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -105,13 +107,18 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
+	fmt.Fprintf(stdout, "hub_peak_rss_mib: %.0f\n", peakRSSMiB("self"))
+	if h, err := n.adapters.Adapter(ctx, "bench"); err == nil {
+		if host, ok := h.(*pluginhost.Host); ok && host.Status().PID > 0 {
+			fmt.Fprintf(stdout, "adapter_peak_rss_mib: %.0f\n", peakRSSMiB(strconv.Itoa(host.Status().PID)))
+		}
+	}
 	copyDur, copied, err := benchCopy(ctx, n.store, dir)
 	if err != nil {
 		return err
 	}
 	copyRate := float64(copied) / copyDur.Seconds()
 	fmt.Fprintf(stdout, "copy_rows: %d\ncopy_seconds: %.2f\ncopy_rows_per_sec: %.0f\n", copied, copyDur.Seconds(), copyRate)
-	fmt.Fprintf(stdout, "hub_peak_rss_mib: %.0f\n", peakRSSMiB())
 	fmt.Fprintf(stdout, "ratio_vs_copy: %.2f\n", (float64(*rows)/first.Seconds())/copyRate)
 	stop()
 	<-done
@@ -187,8 +194,10 @@ func benchCopy(ctx context.Context, s *store.Store, dir string) (time.Duration, 
 	return time.Since(start), tag.RowsAffected(), nil
 }
 
-func peakRSSMiB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
+// peakRSSMiB reads the peak resident set size (VmHWM) of a process: "self"
+// or a pid.
+func peakRSSMiB(pid string) float64 {
+	b, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
 	}

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -118,6 +120,25 @@ func TestExampleRegion(t *testing.T) {
 	}
 	if code := h.getJSON(t, "/v1/documents/"+rc.DocumentID, &doc); code != 200 || doc.Status != "done" || doc.Receipt == nil {
 		t.Fatalf("GET document: %d %+v", code, doc)
+	}
+	// ICT staff replay the document: processed again, nothing new stored.
+	req, _ := http.NewRequest("POST", h.base+"/v1/documents/"+rc.DocumentID+"/replay", nil)
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replayed struct {
+		ID       string `json:"id"`
+		ReplayOf string `json:"replay_of"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&replayed); err != nil || resp.StatusCode != http.StatusAccepted || replayed.ReplayOf != rc.DocumentID {
+		t.Fatalf("replay: %d %+v %v", resp.StatusCode, replayed, err)
+	}
+	resp.Body.Close()
+	rr := h.waitDocument(t, replayed.ID, 60*time.Second)
+	if rr.Counts.Unchanged != 2 || rr.Counts.Rejected != 4 || rr.Counts.Inserted != 0 {
+		t.Fatalf("replayed receipt: %+v", rr.Counts)
 	}
 	if strings.Contains(h.logs.String(), "Vries") {
 		t.Fatal("hub log contains a surname")

@@ -319,6 +319,24 @@ func (r *region) waitReceipt(t *testing.T, h *hubProc, partner, name string, tim
 	return receipt{}
 }
 
+// waitDocument polls the API until a document is finished, and returns its receipt.
+func (h *hubProc) waitDocument(t *testing.T, id string, timeout time.Duration) receipt {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		var doc struct {
+			Status  string   `json:"status"`
+			Receipt *receipt `json:"receipt"`
+		}
+		if code := h.getJSON(t, "/v1/documents/"+id, &doc); code == 200 && doc.Receipt != nil && (doc.Status == "done" || doc.Status == "failed") {
+			return *doc.Receipt
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("document %s not finished after %s:\n%s", id, timeout, tail(h.logs.String(), 3000))
+	return receipt{}
+}
+
 func tail(s string, n int) string {
 	if len(s) > n {
 		return s[len(s)-n:]

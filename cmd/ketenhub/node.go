@@ -15,6 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ketenhub/ketenhub/hub"
 	"github.com/ketenhub/ketenhub/hub/api"
 	"github.com/ketenhub/ketenhub/hub/config"
 	"github.com/ketenhub/ketenhub/hub/ingest"
@@ -140,7 +143,7 @@ func apiToken(dataDir string, log *slog.Logger) (string, error) {
 func (n *node) serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	handler, err := api.New(api.Config{Token: n.token, Store: n.store, Logger: n.log, Ready: n.ready})
+	handler, err := api.New(api.Config{Token: n.token, Store: n.store, Logger: n.log, Ready: n.ready, Replay: n.replay})
 	if err != nil {
 		return err
 	}
@@ -179,6 +182,26 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 	_ = srv.Shutdown(shutdownCtx)
 	wg.Wait()
 	return first
+}
+
+// replay lands the stored bytes of a document again, as a new document of
+// the same partner that the pipeline processes like a fresh drop.
+func (n *node) replay(ctx context.Context, documentID string) (hub.Document, error) {
+	orig, err := n.store.Document(ctx, documentID)
+	if err != nil {
+		return hub.Document{}, err
+	}
+	if _, err := n.adapters.Adapter(ctx, orig.Partner); err != nil {
+		return hub.Document{}, err
+	}
+	doc, _, err := n.store.Land(ctx, store.Landing{Partner: orig.Partner, OriginalName: orig.OriginalName, Source: "replay", ReplayOf: orig.ID,
+		OnLanded: func(ctx context.Context, tx pgx.Tx, id string) error { return n.pipe.Submit(ctx, tx, orig.Partner, id) },
+	}, n.store.OpenDocument(ctx, orig.ID))
+	if err != nil {
+		return hub.Document{}, fmt.Errorf("replay document %s: %w", documentID, err)
+	}
+	n.log.Info("document replayed", "document", doc.ID, "replay_of", orig.ID, "partner", orig.Partner)
+	return doc, nil
 }
 
 func (n *node) ready(ctx context.Context) error {

@@ -20,7 +20,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	log := newLogger(stderr)
+	log := newLogger(stderr, slog.LevelInfo)
 	cfg, err := config.Load(*path)
 	if err != nil {
 		return reportConfigErrors(stderr, err)
@@ -41,11 +41,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return n.serve(ctx, ln)
 }
 
-// newLogger logs text lines to w at KETENHUB_LOG_LEVEL (default info).
-func newLogger(w io.Writer) *slog.Logger {
+// newLogger logs text lines to w at KETENHUB_LOG_LEVEL, or at def when that
+// is unset or not a level.
+func newLogger(w io.Writer, def slog.Level) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(strings.ToUpper(os.Getenv("KETENHUB_LOG_LEVEL")))); err != nil {
-		level = slog.LevelInfo
+		level = def
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }

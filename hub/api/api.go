@@ -67,6 +67,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Timeout bounds the handling of one request. Zero means DefaultTimeout.
 	Timeout time.Duration
+	// Replay lands the stored bytes of a document again as a new document,
+	// processed as if it were dropped anew (a forced re-ingest). Nil leaves
+	// POST /v1/documents/{id}/replay answering 503.
+	Replay func(ctx context.Context, documentID string) (hub.Document, error)
 }
 
 func (c *Config) setDefaults() {
@@ -97,6 +101,7 @@ type server struct {
 	tokenHash  [sha256.Size]byte
 	store      Store
 	ready      func(ctx context.Context) error
+	replay     func(ctx context.Context, documentID string) (hub.Document, error)
 	log        *slog.Logger
 	timeout    time.Duration
 	openapiDoc []byte
@@ -119,6 +124,7 @@ func (s *server) routes() []route {
 		{"GET /v1/registrations", s.registrations},
 		{"GET /v1/documents/{id}", s.document},
 		{"GET /v1/documents/{id}/errors", s.documentErrors},
+		{"POST /v1/documents/{id}/replay", s.replayDocument},
 		{"GET /v1/partners/{partner}/documents", s.partnerDocuments},
 	}
 }
@@ -143,6 +149,7 @@ func New(cfg Config) (http.Handler, error) {
 		tokenHash:  sha256.Sum256([]byte(cfg.Token)),
 		store:      cfg.Store,
 		ready:      cfg.Ready,
+		replay:     cfg.Replay,
 		log:        cfg.Logger,
 		timeout:    cfg.Timeout,
 		openapiDoc: doc,

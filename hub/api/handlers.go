@@ -126,6 +126,28 @@ func (s *server) document(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, "application/json", doc)
 }
 
+// replayDocument lands a document's stored bytes again as a new document,
+// for ICT staff after fixing the cause of a failure. It answers 202 with the
+// new document.
+func (s *server) replayDocument(w http.ResponseWriter, r *http.Request) {
+	doc, err := s.lookupDocument(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if s.replay == nil {
+		s.fail(w, r, hub.Errorf(hub.EUNAVAILABLE, "Opnieuw verwerken is op deze hub niet beschikbaar."))
+		return
+	}
+	replayed, err := s.replay(r.Context(), doc.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/documents/"+replayed.ID)
+	s.writeJSON(w, r, http.StatusAccepted, "application/json", replayed)
+}
+
 // documentErrors lists a document's quarantined records, read with a cursor.
 func (s *server) documentErrors(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()

@@ -59,7 +59,12 @@ func (p *Pipeline) handleDocument(msg *message.Message) error {
 	sdoc := sdk.Document{ID: doc.ID, Partner: doc.Partner, OriginalName: doc.OriginalName,
 		ReceivedAt: doc.ReceivedAt.UTC().Format(time.RFC3339), Size: doc.Size}
 	started := time.Now()
-	if err := adapter.Decode(ctx, sdoc, p.cfg.Store.OpenDocument(ctx, doc.ID), w); err != nil {
+	w.start(ctx)
+	err = adapter.Decode(ctx, sdoc, p.cfg.Store.OpenDocument(ctx, doc.ID), w)
+	if werr := w.finish(); err == nil {
+		err = werr
+	}
+	if err != nil {
 		return fmt.Errorf("decode document %s of %s: %w", doc.ID, doc.Partner, err)
 	}
 	last := store.DecodedChunk{DocumentID: doc.ID, Seq: w.next, Last: true}
@@ -101,16 +106,49 @@ func (p *Pipeline) waitForEarlierDocuments(ctx context.Context, doc hub.Document
 	}
 }
 
-// chunkWriter receives the adapter's chunks, validates them and publishes
-// them to the store stage, one transaction per chunk.
+// chunkWriter receives the adapter's chunks and hands them to a worker that
+// validates them and publishes them to the store stage, one transaction per
+// chunk. The worker runs one chunk behind the adapter's stream, so the
+// adapter decodes the next chunk while the hub checks and stores this one.
 type chunkWriter struct {
 	p       *Pipeline
 	doc     hub.Document
 	partner Partner
 	skip    int // chunks published before a crash
 	next    int // the next expected chunk seq
+
+	work chan sdk.Chunk
+	done chan struct{}
+	err  error // the worker's first error; read only after done is closed
 }
 
+// pipelineDepth is how many chunks may wait for the worker.
+const pipelineDepth = 2
+
+func (w *chunkWriter) start(ctx context.Context) {
+	w.work = make(chan sdk.Chunk, pipelineDepth)
+	w.done = make(chan struct{})
+	go func() {
+		defer close(w.done)
+		for c := range w.work {
+			if err := w.publish(ctx, c); err != nil {
+				w.err = err
+				for range w.work { // drain, so that WriteChunk never blocks on a dead worker
+				}
+				return
+			}
+		}
+	}()
+}
+
+// finish waits for the worker and returns its error.
+func (w *chunkWriter) finish() error {
+	close(w.work)
+	<-w.done
+	return w.err
+}
+
+// WriteChunk implements sdk.ChunkWriter.
 func (w *chunkWriter) WriteChunk(ctx context.Context, c sdk.Chunk) error {
 	if c.Seq != w.next {
 		return permanent(fmt.Errorf("adapter sent chunk %d, expected %d", c.Seq, w.next))
@@ -119,6 +157,22 @@ func (w *chunkWriter) WriteChunk(ctx context.Context, c sdk.Chunk) error {
 	if c.Seq < w.skip {
 		return nil
 	}
+	select {
+	case <-w.done:
+		return w.err
+	default:
+	}
+	select {
+	case w.work <- c:
+		return nil
+	case <-w.done:
+		return w.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *chunkWriter) publish(ctx context.Context, c sdk.Chunk) error {
 	msg, dc, err := w.p.prepareChunk(ctx, w.doc, w.partner, c)
 	if err != nil {
 		return err
@@ -160,13 +214,25 @@ func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partne
 	results := make([]checked, len(c.Records))
 	parallel(len(c.Records), func(i int) { results[i] = p.identify(doc, c.Records[i]) })
 
-	keys := make([]string, 0, len(results))
+	// Which records change anything? Deletes are compared by state, the rest
+	// by content hash; both in one query each per chunk.
+	var keys, delKeys []string
+	var hashes [][]byte
 	for _, r := range results {
-		if r.rejected == nil {
+		switch {
+		case r.rejected != nil || r.suspect:
+		case r.rec.Operation == string(sdk.OpDelete):
+			delKeys = append(delKeys, r.rec.RecordKey)
+		default:
 			keys = append(keys, r.rec.RecordKey)
+			hashes = append(hashes, r.rec.ContentHash)
 		}
 	}
-	known, err := p.cfg.Store.KnownStates(ctx, doc.Partner, keys)
+	changed, err := p.cfg.Store.ChangedKeys(ctx, doc.Partner, keys, hashes)
+	if err != nil {
+		return out, dc, err
+	}
+	deleted, err := p.cfg.Store.KnownStates(ctx, doc.Partner, delKeys)
 	if err != nil {
 		return out, dc, err
 	}
@@ -176,8 +242,14 @@ func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partne
 		if r.rejected != nil {
 			continue
 		}
-		if k, ok := known[r.rec.RecordKey]; ok && !r.suspect && unchanged(k, r.rec) {
-			continue
+		if !r.suspect {
+			if r.rec.Operation == string(sdk.OpDelete) {
+				if k, ok := deleted[r.rec.RecordKey]; ok && k.Status != store.StatusActive {
+					continue // deleted or ended before: nothing to do
+				}
+			} else if !changed[r.rec.RecordKey] {
+				continue
+			}
 		}
 		toValidate = append(toValidate, i)
 	}
@@ -219,14 +291,6 @@ func parallel(n int, fn func(i int)) {
 		}(w)
 	}
 	wg.Wait()
-}
-
-// unchanged reports whether an incoming record leaves the stored state as it is.
-func unchanged(k store.KnownState, r chunkRecord) bool {
-	if r.Operation == string(sdk.OpDelete) {
-		return k.Status != store.StatusActive
-	}
-	return k.Status == store.StatusActive && string(k.ContentHash) == string(r.ContentHash)
 }
 
 // countRecordsInErrors counts the distinct lines of record errors; a

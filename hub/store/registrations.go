@@ -51,6 +51,33 @@ func (s *Store) KnownStates(ctx context.Context, partner string, keys []string) 
 	return out, rows.Err()
 }
 
+// ChangedKeys compares records with what the hub holds and returns the keys,
+// among keys, whose content hash differs from the stored one, or that the
+// hub does not hold, or holds as not active. hashes[i] belongs to keys[i].
+// Only the (few) changed keys travel back, which keeps a nightly full export
+// of unchanged records cheap.
+func (s *Store) ChangedKeys(ctx context.Context, partner string, keys []string, hashes [][]byte) (map[string]bool, error) {
+	out := make(map[string]bool)
+	if len(keys) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT k.key FROM unnest($2::text[], $3::bytea[]) AS k(key, h)
+		LEFT JOIN registrations r ON r.partner = $1 AND r.record_key = k.key
+		WHERE r.record_key IS NULL OR r.status <> 'active' OR r.content_hash <> k.h`, partner, keys, hashes)
+	if err != nil {
+		return nil, fmt.Errorf("changed keys of %s: %w", partner, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("changed keys of %s: %w", partner, err)
+		}
+		out[k] = true
+	}
+	return out, rows.Err()
+}
+
 // DecodedChunk is the decode stage's bookkeeping for one published chunk.
 type DecodedChunk struct {
 	DocumentID string

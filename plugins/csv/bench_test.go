@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,7 +13,9 @@ import (
 )
 
 // generator writes a gemeente-szw export of n rows on the fly, so that a
-// large document never sits in memory.
+// large document never sits in memory. Row i is its dossier number, its BSN
+// and the tail genTails[i%genPeriod], so that writing a row costs little
+// next to decoding it.
 type generator struct {
 	n, i int
 	buf  []byte
@@ -27,18 +30,38 @@ func newGenerator(n int) *generator {
 var (
 	genSurnames = []string{"Jansen", "de Vries", "Berg", "Bakker", "van Dijk", "Visser", "Smit"}
 	genPrefixes = []string{"", "", "van den", "", "", "de", ""}
+	genInitials = []string{"A.H", "CS.", "M", ""}
+	genGenders  = []string{"man", "vrouw", ""}
 	genGroups   = []string{"feitelijk dakloos", "dreigend dakloos", "zwerfjongere", "veelpleger"}
 	genSteps    = []string{"aanmelding", "triage", "trajectmonitoring", "uitstroom"}
 	genStatus   = []string{"stabiel", "instabiel", "onbekend"}
 )
 
+// genPeriod is the period of the generated columns after the BSN: the least
+// common multiple of the lengths of the lists above and of the birth date's
+// 60 years, 12 months and 28 days.
+const genPeriod = 420
+
+// genTails are the columns after the BSN of row i%genPeriod, with the comma
+// before them and the line end after them.
+var genTails = func() []string {
+	tails := make([]string, genPeriod)
+	for i := range tails {
+		tails[i] = fmt.Sprintf(",%s,%s,%s,,%04d%02d%02d,%s,%s,Eindhoven,%s,M. Yilmaz (SZW),%s,%s,%s\n",
+			genSurnames[i%7], genPrefixes[i%7], genInitials[i%4], 1940+i%60, 1+i%12, 1+i%28,
+			genGenders[i%3], genGroups[i%4], genSteps[i%4], genStatus[i%3], genStatus[(i+1)%3], genStatus[(i+2)%3])
+	}
+	return tails
+}()
+
 func (g *generator) Read(p []byte) (int, error) {
 	for len(g.buf) < len(p) && g.i < g.n {
 		i := g.i
-		g.buf = fmt.Appendf(g.buf, "gem-%09d,%09d,%s,%s,%s,,%04d%02d%02d,%s,%s,Eindhoven,%s,M. Yilmaz (SZW),%s,%s,%s\n",
-			i, 100000000+i, genSurnames[i%7], genPrefixes[i%7], []string{"A.H", "CS.", "M", ""}[i%4],
-			1940+i%60, 1+i%12, 1+i%28, []string{"man", "vrouw", ""}[i%3], genGroups[i%4], genSteps[i%4],
-			genStatus[i%3], genStatus[(i+1)%3], genStatus[(i+2)%3])
+		g.buf = append(g.buf, "gem-"...)
+		g.buf = appendDigits9(g.buf, i)
+		g.buf = append(g.buf, ',')
+		g.buf = appendDigits9(g.buf, 100000000+i)
+		g.buf = append(g.buf, genTails[i%genPeriod]...)
 		g.i++
 	}
 	if len(g.buf) == 0 {
@@ -47,6 +70,35 @@ func (g *generator) Read(p []byte) (int, error) {
 	n := copy(p, g.buf)
 	g.buf = g.buf[:copy(g.buf, g.buf[n:])]
 	return n, nil
+}
+
+// appendDigits9 appends n as fmt's %09d does for 0 <= n < 1e9.
+func appendDigits9(dst []byte, n int) []byte {
+	var d [9]byte
+	for i := len(d) - 1; i >= 0; i-- {
+		d[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(dst, d[:]...)
+}
+
+// TestGenerator checks the generator against the format it replaces.
+func TestGenerator(t *testing.T) {
+	const rows = 2 * genPeriod
+	got, err := io.ReadAll(newGenerator(rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []byte("dossiernr,bsn,achternaam,tussenvoegsel,voorletters,voornaam,geboortedatum,geslacht,doelgroep,gemeente,processtap,regievoerder,wonen,inkomen,zorg\n")
+	for i := range rows {
+		want = fmt.Appendf(want, "gem-%09d,%09d,%s,%s,%s,,%04d%02d%02d,%s,%s,Eindhoven,%s,M. Yilmaz (SZW),%s,%s,%s\n",
+			i, 100000000+i, genSurnames[i%7], genPrefixes[i%7], genInitials[i%4],
+			1940+i%60, 1+i%12, 1+i%28, genGenders[i%3], genGroups[i%4], genSteps[i%4],
+			genStatus[i%3], genStatus[(i+1)%3], genStatus[(i+2)%3])
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("generator output differs from the reference format")
+	}
 }
 
 // counter is a ChunkWriter that counts, and every sampleEvery chunks samples

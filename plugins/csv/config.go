@@ -530,7 +530,8 @@ func quoteOrEmpty(s string) string {
 
 // parseBool reads the usual Dutch and English spellings of yes and no.
 func parseBool(v string) (bool, bool) {
-	switch fold(v) {
+	var buf [16]byte
+	switch string(appendFold(buf[:0], v)) {
 	case "true", "ja", "j", "yes", "y", "1", "waar":
 		return true, true
 	case "false", "nee", "n", "no", "0", "onwaar":

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +30,7 @@ type decoder struct {
 	highest int      // without header: the highest configured position
 	rows    int      // records seen, good or bad
 	bound   bool     // the columns have their positions
+	js      []byte   // the block the next record's JSON goes into
 	// seen maps the FNV-1a hash of every record key to the line it was first
 	// seen on, to find duplicate keys: some 20 to 40 bytes per record, so a
 	// few million records fit in tens of megabytes. Two different keys with
@@ -243,11 +243,28 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 	if reg == nil {
 		return nil
 	}
-	js, err := json.Marshal(reg)
-	if err != nil {
-		return fmt.Errorf("marshal registration of line %d: %w", rec.Line, err)
+	return d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: d.marshal(reg)})
+}
+
+// jsonBlock is the size of the blocks that records' JSON is written into,
+// and minJSONRoom the room a block must have left to take another record.
+const (
+	jsonBlock   = 64 << 10
+	minJSONRoom = 2 << 10
+)
+
+// marshal returns the JSON of reg. The records of a document share blocks of
+// memory: each record gets the next stretch of the current block, capped so
+// that appending to it cannot reach the next record, and a stretch once
+// handed out is never written again. A block lives as long as a record in it
+// does.
+func (d *decoder) marshal(reg *sdk.Registration) []byte {
+	if cap(d.js)-len(d.js) < minJSONRoom {
+		d.js = make([]byte, 0, jsonBlock)
 	}
-	return d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: js})
+	start := len(d.js)
+	d.js = reg.AppendJSON(d.js)
+	return d.js[start:len(d.js):len(d.js)]
 }
 
 // guessDelimiter finds another delimiter that gives a headerless row enough

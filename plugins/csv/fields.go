@@ -145,16 +145,23 @@ func knownTargets() string {
 
 // canonical returns the enum value that v names, comparing case-insensitively
 // and treating blanks and hyphens as underscores ("Dreigend dakloos" names
-// dreigend_dakloos). It reports false when v names none of them.
+// dreigend_dakloos). It reports false when v names none of them. The values
+// of enum must be in that form themselves, as the schema's are.
 func canonical(enum []string, v string) (string, bool) {
-	norm := strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return '_'
+	if slices.Contains(enum, v) {
+		return v, true
+	}
+	var buf [64]byte
+	norm := appendFold(buf[:0], v)
+	for i, c := range norm {
+		if c == ' ' || c == '-' {
+			norm[i] = '_'
 		}
-		return r
-	}, strings.ToLower(strings.Join(strings.Fields(v), " ")))
-	if slices.Contains(enum, norm) {
-		return norm, true
+	}
+	for _, e := range enum {
+		if string(norm) == e {
+			return e, true
+		}
 	}
 	return "", false
 }

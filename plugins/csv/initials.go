@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // multiLetter holds the traditional initials of more than one letter
@@ -15,7 +16,8 @@ var multiLetter = map[string]bool{"Th": true, "Ch": true, "Chr": true, "Ph": tru
 // initials. A written-out name gives its initial ("Jan" gives "J."). It
 // reports false when s holds anything but letters, dots, blanks and hyphens.
 func normaliseInitials(s string) (string, bool) {
-	rs := []rune(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	rs := []rune(s)
 	allLower := true
 	for _, r := range rs {
 		switch {
@@ -27,9 +29,12 @@ func normaliseInitials(s string) (string, bool) {
 		}
 	}
 	if allLower {
-		rs = []rune(strings.ToUpper(string(rs)))
+		for i, r := range rs {
+			rs[i] = unicode.ToUpper(r)
+		}
 	}
-	var b strings.Builder
+	var buf [64]byte
+	b := buf[:0]
 	for i := 0; i < len(rs); i++ {
 		r := rs[i]
 		if !unicode.IsLetter(r) {
@@ -43,38 +48,42 @@ func normaliseInitials(s string) (string, bool) {
 		switch {
 		case !unicode.IsUpper(r):
 			// a lower-case letter after a separator: an initial all the same
-			b.WriteRune(unicode.ToUpper(r))
+			b = utf8.AppendRune(b, unicode.ToUpper(r))
 			i = j - 1
 		case word == "Ij" || (r == 'I' && j == i+1 && j < len(rs) && rs[j] == 'J' && (j+1 == len(rs) || rs[j+1] == '.')):
-			b.WriteString("IJ")
+			b = append(b, "IJ"...)
 			i = max(j, i+2) - 1
 		case multiLetter[word]:
-			b.WriteString(word)
+			b = append(b, word...)
 			i = j - 1
 		default:
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 			i = j - 1
 		}
-		b.WriteByte('.')
+		b = append(b, '.')
 	}
-	return b.String(), true
+	if string(b) == s {
+		return s, true // already in the right form
+	}
+	return string(b), true
 }
 
 // initialsOf derives initials from first names: "Karel Cornelis Pieter"
 // gives "K.C.P.", "Anne-Marie" gives "A.M." and "IJsbrand" gives "IJ.".
 func initialsOf(firstNames string) string {
-	var b strings.Builder
-	for _, name := range strings.FieldsFunc(firstNames, func(r rune) bool { return r == ' ' || r == '-' || r == '\t' }) {
-		rs := []rune(name)
-		if !unicode.IsLetter(rs[0]) {
+	var buf [64]byte
+	b := buf[:0]
+	for name := range strings.FieldsFuncSeq(firstNames, func(r rune) bool { return r == ' ' || r == '-' || r == '\t' }) {
+		first, size := utf8.DecodeRuneInString(name)
+		if !unicode.IsLetter(first) {
 			continue
 		}
-		if len(rs) > 1 && unicode.ToUpper(rs[0]) == 'I' && unicode.ToUpper(rs[1]) == 'J' {
-			b.WriteString("IJ.")
+		if second, _ := utf8.DecodeRuneInString(name[size:]); size < len(name) && unicode.ToUpper(first) == 'I' && unicode.ToUpper(second) == 'J' {
+			b = append(b, "IJ."...)
 			continue
 		}
-		b.WriteRune(unicode.ToUpper(rs[0]))
-		b.WriteByte('.')
+		b = utf8.AppendRune(b, unicode.ToUpper(first))
+		b = append(b, '.')
 	}
-	return b.String()
+	return string(b)
 }

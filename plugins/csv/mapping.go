@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -165,8 +166,10 @@ const splitMemo = 1024
 // clean trims a value and empties the configured null values.
 func (m *mapper) clean(v string) string {
 	v = strings.TrimSpace(v)
-	if len(m.p.nulls) > 0 && m.p.nulls[fold(v)] {
-		return ""
+	if len(m.p.nulls) > 0 {
+		if null, _ := lookupFold(m.p.nulls, v); null {
+			return ""
+		}
 	}
 	return v
 }
@@ -311,7 +314,7 @@ func (m *mapper) get(id fieldID) string {
 		v = normaliseName(v)
 	case kindBool:
 		b, _ := parseBool(v)
-		v = fmt.Sprint(b)
+		v = strconv.FormatBool(b)
 	case kindDate:
 		d, err := parseDate(m.p.dates, v, f.spec.partial)
 		if err != nil {
@@ -404,8 +407,11 @@ func normaliseBSN(v string) (string, bool) {
 	default:
 		return "", false
 	}
-	if string(b[:]) == "000000000" {
+	switch {
+	case string(b[:]) == "000000000":
 		return "", true
+	case n == len(b) && len(v) == n:
+		return v, true // v is the nine digits themselves
 	}
 	return string(b[:]), true
 }

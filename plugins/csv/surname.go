@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -34,19 +35,34 @@ var prefixList = []string{
 	"auf dem", "auf den", "auf der", "aus dem", "aus den", "aus der", "am", "im",
 }
 
-// prefixes is prefixList as a set, and maxPrefixWords the longest prefix in
-// words: matching tries the longest prefix first, so "van den Berg" gives
-// "van den" and not "van".
+// prefixes is prefixList as a set, each prefix mapped to itself so that a
+// lookup gives it as a string, and maxPrefixWords and maxPrefixBytes the
+// longest prefix in words and in bytes: matching tries the longest prefix
+// first, so "van den Berg" gives "van den" and not "van".
 var (
-	prefixes       = map[string]bool{}
-	maxPrefixWords int
+	prefixes                       = map[string]string{}
+	maxPrefixWords, maxPrefixBytes int
 )
 
 func init() {
 	for _, p := range prefixList {
-		prefixes[p] = true
+		prefixes[p] = p
 		maxPrefixWords = max(maxPrefixWords, len(strings.Fields(p)))
+		maxPrefixBytes = max(maxPrefixBytes, len(p))
 	}
+}
+
+// lookupPrefix returns the prefix that s is in lower case, and whether it is
+// one.
+func lookupPrefix(s string) (string, bool) {
+	// Every rune has a lower case of at least one byte: a longer s has a
+	// longer lower case than any prefix.
+	if len(s) > utf8.UTFMax*maxPrefixBytes {
+		return "", false
+	}
+	var buf [64]byte
+	p, ok := prefixes[string(appendLower(buf[:0], s))]
+	return p, ok
 }
 
 // apostrophes maps the apostrophe look-alikes of word processors and old
@@ -106,27 +122,52 @@ func splitSurname(s string) (prefix, surname string) {
 	}
 	if i := strings.LastIndexByte(s, ','); i >= 0 {
 		rest := strings.TrimSpace(s[:i])
-		p := normalisePrefix(s[i+1:])
-		if rest != "" && (p == "" || prefixes[p]) {
+		p := normaliseName(s[i+1:])
+		if rest != "" && p == "" {
+			return "", rest
+		}
+		if p, ok := lookupPrefix(p); ok && rest != "" {
 			return p, rest
 		}
 		return "", s
 	}
-	if prefixes[strings.ToLower(s)] {
+	if _, ok := lookupPrefix(s); ok {
 		return "", s
 	}
-	words := splitGluedApostrophe(strings.Fields(s))
-	for n := min(maxPrefixWords, len(words)-1); n >= 1; n-- {
-		if p := strings.ToLower(strings.Join(words[:n], " ")); prefixes[p] {
-			return p, strings.Join(words[n:], " ")
+	// s is words with single blanks between them; so is t, with glued
+	// apostrophes split off, and the candidates below are substrings of it.
+	t := s
+	if strings.IndexByte(s, '\'') >= 0 {
+		t = strings.Join(splitGluedApostrophe(strings.Fields(s)), " ")
+	}
+	words := strings.Count(t, " ") + 1
+	for n := min(maxPrefixWords, words-1); n >= 1; n-- {
+		i := indexBlank(t, n)
+		if p, ok := lookupPrefix(t[:i]); ok {
+			return p, t[i+1:]
 		}
 	}
-	for n := min(maxPrefixWords, len(words)-1); n >= 1; n-- {
-		if p := strings.ToLower(strings.Join(words[len(words)-n:], " ")); prefixes[p] {
-			return p, strings.Join(words[:len(words)-n], " ")
+	for n := min(maxPrefixWords, words-1); n >= 1; n-- {
+		i := indexBlank(t, words-n)
+		if p, ok := lookupPrefix(t[i+1:]); ok {
+			return p, t[:i]
 		}
 	}
-	return "", strings.Join(words, " ")
+	return "", t
+}
+
+// indexBlank returns the index in s of blank number n (1-based), or -1 when
+// s has fewer.
+func indexBlank(s string, n int) int {
+	i := -1
+	for range n {
+		j := strings.IndexByte(s[i+1:], ' ')
+		if j < 0 {
+			return -1
+		}
+		i += 1 + j
+	}
+	return i
 }
 
 // splitGluedApostrophe turns a leading "d'Angelo" or "l'Espoir" into two
@@ -138,7 +179,7 @@ func splitGluedApostrophe(words []string) []string {
 		switch {
 		case i == 0 && len(w) > 2 && (strings.HasPrefix(lw, "d'") || strings.HasPrefix(lw, "l'")):
 			out = append(out, w[:2], w[2:])
-		case len(w) > 2 && strings.HasSuffix(lw, "'t") && prefixes[lw[:len(lw)-2]+" 't"]:
+		case len(w) > 2 && strings.HasSuffix(lw, "'t") && prefixes[lw[:len(lw)-2]+" 't"] != "":
 			out = append(out, w[:len(w)-2], "'t")
 		default:
 			out = append(out, w)
@@ -151,10 +192,29 @@ func splitGluedApostrophe(words []string) []string {
 // repeats the voorvoegsel of the tussenvoegsel column inside the surname
 // ("van" and "van Dijk").
 func stripPrefix(prefix, surname string) string {
-	words := strings.Fields(surname)
-	n := len(strings.Fields(prefix))
-	if n == 0 || len(words) <= n || strings.ToLower(strings.Join(words[:n], " ")) != prefix {
+	n := countFields(prefix)
+	words := surname
+	if !isClean(words) {
+		words = strings.Join(strings.Fields(surname), " ")
+	}
+	// words has single blanks between its words.
+	i := indexBlank(words, n)
+	var buf [64]byte
+	if n == 0 || i < 0 || string(appendLower(buf[:0], words[:i])) != prefix {
 		return surname
 	}
-	return strings.Join(words[n:], " ")
+	return words[i+1:]
+}
+
+// countFields returns len(strings.Fields(s)).
+func countFields(s string) int {
+	n, inField := 0, false
+	for _, r := range s {
+		blank := unicode.IsSpace(r)
+		if !blank && !inField {
+			n++
+		}
+		inField = !blank
+	}
+	return n
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -23,12 +24,64 @@ type valueTable struct {
 	def     string            // the value for unknownDefault
 }
 
-// fold is the form in which codes are compared: lower case, single blanks.
+// fold is the form in which codes are compared: lower case, single blanks,
+// that is strings.ToLower(strings.Join(strings.Fields(s), " ")).
 func fold(s string) string {
 	if isFolded(s) {
 		return s
 	}
-	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+	return string(appendFold(make([]byte, 0, len(s)), s))
+}
+
+// appendFold appends fold(s) to dst.
+func appendFold(dst []byte, s string) []byte {
+	start, blank := len(dst), false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			blank = len(dst) > start
+		case r < utf8.RuneSelf:
+			if blank {
+				dst, blank = append(dst, ' '), false
+			}
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			dst = append(dst, byte(r))
+		default:
+			if blank {
+				dst, blank = append(dst, ' '), false
+			}
+			dst = utf8.AppendRune(dst, unicode.ToLower(r))
+		}
+	}
+	return dst
+}
+
+// lookupFold returns m[fold(s)] without allocating for a short s.
+func lookupFold[V any](m map[string]V, s string) (V, bool) {
+	if isFolded(s) {
+		v, ok := m[s]
+		return v, ok
+	}
+	var buf [64]byte
+	v, ok := m[string(appendFold(buf[:0], s))]
+	return v, ok
+}
+
+// appendLower appends strings.ToLower(s) to dst.
+func appendLower(dst []byte, s string) []byte {
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			dst = append(dst, byte(r))
+			continue
+		}
+		dst = utf8.AppendRune(dst, unicode.ToLower(r))
+	}
+	return dst
 }
 
 // isFolded reports whether s is lower-case ASCII with single inner blanks,
@@ -60,8 +113,7 @@ func newValueTable(m map[string]string, unknown, def string) *valueTable {
 
 // lookup returns the table's value for v and whether v is in the table.
 func (t *valueTable) lookup(v string) (string, bool) {
-	out, ok := t.m[fold(v)]
-	return out, ok
+	return lookupFold(t.m, v)
 }
 
 // codeList lists the table's codes for a message, at most ten of them.

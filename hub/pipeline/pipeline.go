@@ -101,9 +101,10 @@ func New(ctx context.Context, cfg Config) (*Pipeline, error) {
 		return nil, err
 	}
 	p := &Pipeline{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		wlog:     watermill.NewSlogLoggerWithLevelMapping(cfg.Logger.With("component", "watermill"), map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}),
+		cfg: cfg,
+		log: cfg.Logger,
+		wlog: quietShutdownLogger{watermill.NewSlogLoggerWithLevelMapping(cfg.Logger.With("component", "watermill"),
+			map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})},
 		partners: map[string]Partner{},
 		schema: wsql.PostgreSQLQueueSchema{
 			GenerateMessagesTableName: tableName,

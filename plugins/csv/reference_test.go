@@ -269,8 +269,7 @@ func FuzzNormalise(f *testing.F) {
 		if got, _ := lookupFold(m, s); got != m[foldRef(s)] {
 			t.Errorf("lookupFold(%q) with key %q = %d", s, foldRef(p), got)
 		}
-		own, _ := canonicalRef([]string{}, p) // any value in normal form
-		own = strings.NewReplacer(" ", "_", "-", "_").Replace(foldRef(p))
+		own := strings.NewReplacer(" ", "_", "-", "_").Replace(foldRef(p)) // p as an enum value
 		for _, enum := range [][]string{targetGroups, processSteps, statuses, {own}} {
 			c, ok := canonical(enum, s)
 			wc, wok := canonicalRef(enum, s)
@@ -329,6 +328,18 @@ func TestCleanMeansSingleBlanks(t *testing.T) {
 	for r := rune(0x80); r <= unicode.MaxRune; r++ {
 		if unicode.IsSpace(r) && !strings.ContainsRune(unusual, r) {
 			t.Errorf("space %U is missing from unusual", r)
+		}
+	}
+}
+
+// TestEnumsInNormalForm checks what canonical relies on: every value of an
+// enumeration is in the form canonical brings a value into.
+func TestEnumsInNormalForm(t *testing.T) {
+	for _, enum := range [][]string{genders, workerRoles, processSteps, targetGroups, operations, statuses} {
+		for _, e := range enum {
+			if c, ok := canonicalRef(enum, e); !ok || c != e {
+				t.Errorf("enum value %q is not in normal form", e)
+			}
 		}
 	}
 }

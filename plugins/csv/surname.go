@@ -126,8 +126,8 @@ func splitSurname(s string) (prefix, surname string) {
 		if rest != "" && p == "" {
 			return "", rest
 		}
-		if p, ok := lookupPrefix(p); ok && rest != "" {
-			return p, rest
+		if key, ok := lookupPrefix(p); ok && rest != "" {
+			return key, rest
 		}
 		return "", s
 	}

@@ -31,6 +31,9 @@ func NewBatcher(out ChunkWriter, size int) *Batcher {
 
 // Add queues one record and flushes when the chunk is full.
 func (b *Batcher) Add(ctx context.Context, r Record) error {
+	if b.cur.Records == nil {
+		b.cur.Records = make([]Record, 0, b.size)
+	}
 	b.cur.Records = append(b.cur.Records, r)
 	if len(b.cur.Records)+len(b.cur.Errors) >= b.size {
 		return b.Flush(ctx)

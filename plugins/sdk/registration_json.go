@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -101,20 +102,24 @@ const maxStackDomains = 8
 // appendLifeDomains writes the domains in the order of their names, as
 // encoding/json sorts map keys.
 func appendLifeDomains(dst []byte, m map[string]LifeDomain) []byte {
-	var buf [maxStackDomains]string
-	names := buf[:0]
-	for name := range m {
-		names = append(names, name)
+	type domain struct {
+		name string
+		LifeDomain
 	}
-	slices.Sort(names)
+	var buf [maxStackDomains]domain
+	domains := buf[:0]
+	for name, d := range m {
+		domains = append(domains, domain{name, d})
+	}
+	slices.SortFunc(domains, func(a, b domain) int { return strings.Compare(a.name, b.name) })
 	dst = append(dst, '{')
-	for i, name := range names {
+	for i, d := range domains {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, name)
+		dst = appendJSONString(dst, d.name)
 		dst = append(dst, ':')
-		dst = m[name].appendJSON(dst)
+		dst = d.appendJSON(dst)
 	}
 	return append(dst, '}')
 }

@@ -1,6 +1,9 @@
 package dsv
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // Splitter states.
 const (
@@ -58,6 +61,11 @@ func (s *splitter) feed(text []byte) {
 		if s.state == stError {
 			return
 		}
+		if n := s.plainRun(text[i:]); n > 0 {
+			s.buf = append(s.buf, text[i:i+n]...)
+			i += n
+			continue
+		}
 		c := text[i]
 		ch, size := rune(c), 1
 		if c >= utf8.RuneSelf {
@@ -106,6 +114,30 @@ func (s *splitter) feed(text []byte) {
 			}
 		}
 	}
+}
+
+// plainRun returns how many leading bytes of text go into the field as they
+// are: inside a field, those before the next delimiter (unquoted) or quote
+// (quoted). It returns 0 when the state or a delimiter or quote outside
+// ASCII asks for the rune-wise loop; an ASCII byte never occurs inside the
+// encoding of another character, so it can be looked for byte-wise.
+func (s *splitter) plainRun(text []byte) int {
+	var stop rune
+	switch s.state {
+	case stUnquoted:
+		stop = s.delim
+	case stQuoted:
+		stop = s.quote
+	default:
+		return 0
+	}
+	if stop >= utf8.RuneSelf {
+		return 0
+	}
+	if n := bytes.IndexByte(text, byte(stop)); n >= 0 {
+		return n
+	}
+	return len(text)
 }
 
 // newline continues an open quoted field on the next physical line.

@@ -44,22 +44,13 @@ func (s *Store) FinishDocument(ctx context.Context, tx pgx.Tx, documentID string
 			return r, fmt.Errorf("check export completeness of %s: %w", documentID, err)
 		}
 		var staged int64
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM document_keys WHERE document_id = $1`, documentID).Scan(&staged); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(cardinality(record_keys)), 0) FROM document_keys WHERE document_id = $1`, documentID).Scan(&staged); err != nil {
 			return r, fmt.Errorf("count staged keys of %s: %w", documentID, err)
 		}
 		if unsafe > 0 || r.Counts.Records == 0 || staged != seenKeys {
 			r.Warnings = append(r.Warnings, hub.ReceiptIssue{Code: "EXPORT_INCOMPLETE",
 				Message: "volledige export niet compleet gelezen (document- of regelfouten zonder dossiernummer); ontbrekende records zijn niet beëindigd"})
 		} else {
-			// Fresh statistics and room to hash: the staged keys were just
-			// written, and without them the planner picks a nested loop
-			// that is quadratic in the export's size.
-			if _, err := tx.Exec(ctx, `ANALYZE document_keys`); err != nil {
-				return r, fmt.Errorf("analyze staged keys of %s: %w", documentID, err)
-			}
-			if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
-				return r, fmt.Errorf("end records missing from %s: %w", documentID, err)
-			}
 			ended, err := endMissingRecords(ctx, tx, r.Partner, documentID, maxMissingShare)
 			if err != nil {
 				return r, err
@@ -115,10 +106,19 @@ func endMissingRecords(ctx context.Context, tx pgx.Tx, partner, documentID strin
 		return 0, fmt.Errorf("end records missing from %s: %w", documentID, err)
 	}
 	defer sp.Rollback(ctx)
-	tag, err := sp.Exec(ctx, `UPDATE registrations AS r SET status = 'ended', document_id = $2, feed_seq = nextval('feed_seq'), updated_at = now()
+	// A hash anti-join, always: the planner cannot estimate the unnested
+	// keys, and a nested loop would be quadratic in the export's size.
+	if _, err := sp.Exec(ctx, `SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '256MB'`); err != nil {
+		return 0, fmt.Errorf("end records missing from %s: %w", documentID, err)
+	}
+	tag, err := sp.Exec(ctx, `WITH seen AS MATERIALIZED (SELECT unnest(record_keys) AS record_key FROM document_keys WHERE document_id = $2)
+		UPDATE registrations AS r SET status = 'ended', document_id = $2, feed_seq = nextval('feed_seq'), updated_at = now()
 		WHERE r.partner = $1 AND r.status = 'active'
-		AND NOT EXISTS (SELECT 1 FROM document_keys k WHERE k.document_id = $2 AND k.record_key = r.record_key)`, partner, documentID)
+		AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.record_key = r.record_key)`, partner, documentID)
 	if err != nil {
+		return 0, fmt.Errorf("end records missing from %s: %w", documentID, err)
+	}
+	if _, err := sp.Exec(ctx, `SET LOCAL enable_nestloop = on; SET LOCAL work_mem = DEFAULT`); err != nil {
 		return 0, fmt.Errorf("end records missing from %s: %w", documentID, err)
 	}
 	if n := tag.RowsAffected(); n > 0 && float64(n) > maxShare*float64(active) {

@@ -31,11 +31,12 @@ func (s *Store) KnownStates(ctx context.Context, partner string, keys []string) 
 	if len(keys) == 0 {
 		return out, nil
 	}
-	// A join with unnest, not "record_key = ANY($2)": without fresh
-	// statistics (a table that grows during an ingest) the planner reckons
-	// that 500 keys match everything and scans the whole table per chunk.
-	rows, err := s.pool.Query(ctx, `SELECT r.record_key, r.content_hash, r.status FROM unnest($2::text[]) AS k(key)
-		JOIN registrations r ON r.partner = $1 AND r.record_key = k.key`, partner, keys)
+	// One primary-key lookup per key, not "record_key = ANY($2)" or a plain
+	// join: without fresh statistics (a table that grows during an ingest)
+	// the planner may scan the whole table for every chunk.
+	rows, err := s.pool.Query(ctx, `SELECT k.key, r.content_hash, r.status FROM unnest($2::text[]) AS k(key)
+		CROSS JOIN LATERAL (SELECT r.content_hash, r.status FROM registrations r
+			WHERE r.partner = $1 AND r.record_key = k.key LIMIT 1) r`, partner, keys)
 	if err != nil {
 		return nil, fmt.Errorf("known states of %s: %w", partner, err)
 	}
@@ -61,9 +62,12 @@ func (s *Store) ChangedKeys(ctx context.Context, partner string, keys []string, 
 	if len(keys) == 0 {
 		return out, nil
 	}
+	// One primary-key lookup per key (LATERAL ... LIMIT 1), whatever the
+	// statistics say: a hash join would scan the whole table per chunk.
 	rows, err := s.pool.Query(ctx, `SELECT k.key FROM unnest($2::text[], $3::bytea[]) AS k(key, h)
-		LEFT JOIN registrations r ON r.partner = $1 AND r.record_key = k.key
-		WHERE r.record_key IS NULL OR r.status <> 'active' OR r.content_hash <> k.h`, partner, keys, hashes)
+		LEFT JOIN LATERAL (SELECT r.content_hash, r.status FROM registrations r
+			WHERE r.partner = $1 AND r.record_key = k.key LIMIT 1) r ON true
+		WHERE r.status IS NULL OR r.status <> 'active' OR r.content_hash <> k.h`, partner, keys, hashes)
 	if err != nil {
 		return nil, fmt.Errorf("changed keys of %s: %w", partner, err)
 	}
@@ -107,11 +111,8 @@ func (s *Store) RecordDecodedChunk(ctx context.Context, tx pgx.Tx, c DecodedChun
 		return false, nil
 	}
 	if len(c.SeenKeys) > 0 {
-		rows := make([][]any, len(c.SeenKeys))
-		for i, k := range c.SeenKeys {
-			rows[i] = []any{c.DocumentID, k}
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"document_keys"}, []string{"document_id", "record_key"}, pgx.CopyFromRows(rows)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO document_keys (document_id, chunk_seq, record_keys) VALUES ($1, $2, $3)`,
+			c.DocumentID, c.Seq, c.SeenKeys); err != nil {
 			return false, fmt.Errorf("stage keys of chunk %d of %s: %w", c.Seq, c.DocumentID, err)
 		}
 	}

@@ -52,9 +52,12 @@ CREATE TABLE document_chunks (
 -- A database crash empties it; documents.seen_keys then no longer matches
 -- and the export's missing records are left alone (with a warning), never
 -- ended on incomplete evidence.
+-- One row per chunk with the chunk's keys as an array: a million keys are a
+-- few hundred rows.
 CREATE UNLOGGED TABLE document_keys (
     document_id text NOT NULL,
-    record_key  text NOT NULL
+    chunk_seq   integer NOT NULL,
+    record_keys text[] NOT NULL
 );
 
 -- Quarantine: every rejected record with the reason, and the record as far as it was mapped.

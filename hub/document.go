@@ -1,6 +1,10 @@
 package hub
 
-import "time"
+import (
+	"time"
+
+	"github.com/ketenhub/ketenhub/plugins/sdk"
+)
 
 // Document statuses.
 const (
@@ -58,12 +62,6 @@ type ReceiptCounts struct {
 	Rejected  int64 `json:"rejected"`  // records refused; see Errors
 }
 
-// ReceiptIssue is one rejected record (or a warning) in a receipt.
-type ReceiptIssue struct {
-	Line      int    `json:"line"`
-	Column    int    `json:"column,omitempty"`
-	Field     string `json:"field,omitempty"`
-	RecordKey string `json:"record_key,omitempty"`
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-}
+// ReceiptIssue is one rejected record (or a warning) in a receipt: the same
+// shape as the record errors adapters report.
+type ReceiptIssue = sdk.RecordError

@@ -93,13 +93,7 @@ func (s *server) serveOpenAPIJSON(w http.ResponseWriter, r *http.Request) {
 // registrations is the feed: every registration in the order of its latest
 // change, read with a cursor.
 func (s *server) registrations(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	after, err := decodeCursor(cursorFeed, q.Get("after"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	limit, err := parseLimit(q.Get("limit"))
+	after, limit, err := pageParams(r, cursorFeed)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -109,11 +103,29 @@ func (s *server) registrations(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	writePage(s, w, r, cursorFeed, after, items, func(it store.FeedItem) int64 { return it.Seq })
+}
+
+// pageParams reads the cursor (of kind) and the page size of a list request.
+func pageParams(r *http.Request, kind string) (after int64, limit int, err error) {
+	q := r.URL.Query()
+	if after, err = decodeCursor(kind, q.Get("after")); err != nil {
+		return 0, 0, err
+	}
+	if limit, err = parseLimit(q.Get("limit")); err != nil {
+		return 0, 0, err
+	}
+	return after, limit, nil
+}
+
+// writePage answers a page of items with the cursor after its last item (or
+// the incoming cursor when the page is empty, so a poller can keep asking).
+func writePage[T any](s *server, w http.ResponseWriter, r *http.Request, kind string, after int64, items []T, pos func(T) int64) {
 	next := after
 	if len(items) > 0 {
-		next = items[len(items)-1].Seq
+		next = pos(items[len(items)-1])
 	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", Page[store.FeedItem]{Items: nonNil(items), NextCursor: encodeCursor(cursorFeed, next)})
+	s.writeJSON(w, r, http.StatusOK, "application/json", Page[T]{Items: nonNil(items), NextCursor: encodeCursor(kind, next)})
 }
 
 // document returns one document with its status and, once finished, its receipt.
@@ -150,13 +162,7 @@ func (s *server) replayDocument(w http.ResponseWriter, r *http.Request) {
 
 // documentErrors lists a document's quarantined records, read with a cursor.
 func (s *server) documentErrors(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	after, err := decodeCursor(cursorErrors, q.Get("after"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	limit, err := parseLimit(q.Get("limit"))
+	after, limit, err := pageParams(r, cursorErrors)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -171,11 +177,7 @@ func (s *server) documentErrors(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	next := after
-	if len(items) > 0 {
-		next = items[len(items)-1].ID
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", Page[store.RecordError]{Items: nonNil(items), NextCursor: encodeCursor(cursorErrors, next)})
+	writePage(s, w, r, cursorErrors, after, items, func(e store.RecordError) int64 { return e.ID })
 }
 
 // partnerDocuments lists a partner's latest documents, newest first.

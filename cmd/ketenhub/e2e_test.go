@@ -445,3 +445,44 @@ func TestDoneMarker(t *testing.T) {
 		t.Fatalf("marker not removed: %v", err)
 	}
 }
+
+// TestLargeFileDoesNotHoldUpOthers drops a 200 MB export for one partner and,
+// while it is being processed, a small file for another partner: the small
+// file's receipt comes first, the large file completes whole, and the hub's
+// memory stays bounded (it streams).
+func TestLargeFileDoesNotHoldUpOthers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("200 MB end to end; skipped with -short")
+	}
+	const rows = 1_450_000 // about 200 MB in the generator's dialect
+	data := generated(t, rows)
+	if len(data) < 190<<20 {
+		t.Fatalf("generated only %d bytes", len(data))
+	}
+	r := benchRegion(t)
+	h := r.start(t)
+	r.drop(t, "bench", "big.csv", data)
+	data = nil
+	waitDecoding(t, h, 5)
+	r.drop(t, "ggz-oost", "small.csv", fixture(t, "ggz-oost.csv"))
+	small := r.waitReceipt(t, h, "ggz-oost", "small.csv", 2*time.Minute)
+	if small.Counts.Inserted == 0 {
+		t.Fatalf("small file: %+v", small.Counts)
+	}
+	var docs struct {
+		Items []struct {
+			Status string `json:"status"`
+		} `json:"items"`
+	}
+	h.getJSON(t, "/v1/partners/bench/documents", &docs)
+	if len(docs.Items) != 1 || docs.Items[0].Status == "done" {
+		t.Fatalf("the large file finished before the small one: %+v", docs.Items)
+	}
+	big := r.waitReceipt(t, h, "bench", "big.csv", 10*time.Minute)
+	if big.Counts.Records != rows || big.Counts.Inserted != rows {
+		t.Fatalf("large file: %+v", big.Counts)
+	}
+	if peak := peakRSSMiB(strconv.Itoa(h.cmd.Process.Pid)); peak == 0 || peak > 400 {
+		t.Fatalf("hub peak memory %.0f MiB for a 200 MB file", peak)
+	}
+}

@@ -51,6 +51,9 @@ type node struct {
 // partner's adapter. A partner whose adapter cannot start is left out with
 // an error in the log; the other partners run.
 func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *node, err error) {
+	if cfg.Bus != config.BusPostgres {
+		return nil, fmt.Errorf("bus %q: only the PostgreSQL bus is built so far; NATS JetStream for several hub nodes comes later", cfg.Bus)
+	}
 	n := &node{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -134,6 +135,15 @@ func (w *Watcher) scan(ctx context.Context, p Partner, files map[string]seen, lo
 	}
 	now := time.Now()
 	present := map[string]bool{}
+	// Oldest first, so that a partner's files are taken in the order they
+	// were delivered (ReadDir sorts by name).
+	modTime := func(e os.DirEntry) time.Time {
+		if info, err := e.Info(); err == nil {
+			return info.ModTime()
+		}
+		return time.Time{}
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return modTime(entries[i]).Before(modTime(entries[j])) })
 	for _, e := range entries {
 		name := e.Name()
 		if !e.Type().IsRegular() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, DoneSuffix) || strings.HasSuffix(name, ".tmp") {

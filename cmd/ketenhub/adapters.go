@@ -9,6 +9,7 @@ import (
 
 	"github.com/ketenhub/ketenhub/hub"
 	"github.com/ketenhub/ketenhub/hub/config"
+	"github.com/ketenhub/ketenhub/hub/metrics"
 	"github.com/ketenhub/ketenhub/hub/pluginhost"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
@@ -71,6 +72,20 @@ func (s *adapterSet) add(partner string, h *pluginhost.Host) {
 		s.hosts = map[string]*pluginhost.Host{}
 	}
 	s.hosts[partner] = h
+}
+
+// states reports every partner adapter's state, for the metrics.
+func (s *adapterSet) states() []metrics.AdapterState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]metrics.AdapterState, 0, len(s.hosts))
+	for partner, h := range s.hosts {
+		st := h.Status()
+		out = append(out, metrics.AdapterState{Partner: partner, Restarts: st.Restarts,
+			Disabled: st.State == pluginhost.StateDisabled,
+			Up:       st.State != pluginhost.StateDisabled && st.State != pluginhost.StateClosed})
+	}
+	return out
 }
 
 func (s *adapterSet) closeAll() {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -72,6 +74,20 @@ func TestExampleRegion(t *testing.T) {
 		t.Fatalf("feed per partner: %v", perPartner)
 	}
 
+	// Metrics count what happened, per partner, without client data.
+	resp, err := http.Get(h.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`ketenhub_documents_total{outcome="done",partner="ggz-oost"} 1`, `ketenhub_adapter_up{partner="opvang-zuid"} 1`,
+		fmt.Sprintf(`ketenhub_records_total{outcome="inserted",partner="ggz-oost"} %d`, lines(fixture(t, "ggz-oost.csv")))} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
 	// The same content again: recognised, not ingested twice.
 	for partner, name := range files {
 		r.drop(t, partner, "again-"+name, fixture(t, name))
@@ -124,7 +140,7 @@ func TestExampleRegion(t *testing.T) {
 	// ICT staff replay the document: processed again, nothing new stored.
 	req, _ := http.NewRequest("POST", h.base+"/v1/documents/"+rc.DocumentID+"/replay", nil)
 	req.Header.Set("Authorization", "Bearer "+h.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

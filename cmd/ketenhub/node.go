@@ -21,6 +21,7 @@ import (
 	"github.com/ketenhub/ketenhub/hub/api"
 	"github.com/ketenhub/ketenhub/hub/config"
 	"github.com/ketenhub/ketenhub/hub/ingest"
+	"github.com/ketenhub/ketenhub/hub/metrics"
 	"github.com/ketenhub/ketenhub/hub/pipeline"
 	"github.com/ketenhub/ketenhub/hub/schema"
 	"github.com/ketenhub/ketenhub/hub/store"
@@ -44,6 +45,7 @@ type node struct {
 	adapters adapterSet
 	pipe     *pipeline.Pipeline
 	watcher  *ingest.Watcher
+	metrics  *metrics.Metrics
 	token    string
 }
 
@@ -54,7 +56,7 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	if cfg.Bus != config.BusPostgres {
 		return nil, fmt.Errorf("bus %q: only the PostgreSQL bus is built so far; NATS JetStream for several hub nodes comes later", cfg.Bus)
 	}
-	n := &node{cfg: cfg, log: log}
+	n := &node{cfg: cfg, log: log, metrics: metrics.New()}
 	defer func() {
 		if err != nil {
 			n.close()
@@ -104,13 +106,16 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 			log.Error("create drop folder", "partner", p.ID, "error", err)
 		}
 	}
+	if err := n.metrics.Register(metrics.NewAdapterCollector(n.adapters.states)); err != nil {
+		return nil, fmt.Errorf("register adapter metrics: %w", err)
+	}
 	n.pipe, err = pipeline.New(ctx, pipeline.Config{Store: n.store, Adapters: &n.adapters, Validator: validator, Partners: partners,
-		Logger: log, RetryMax: cfg.Pipeline.RetryMax, RetryInitialInterval: cfg.Pipeline.RetryInitialInterval})
+		Logger: log, RetryMax: cfg.Pipeline.RetryMax, RetryInitialInterval: cfg.Pipeline.RetryInitialInterval, Metrics: n.metrics})
 	if err != nil {
 		return nil, err
 	}
 	n.watcher = ingest.New(ingest.Config{Store: n.store, Submitter: n.pipe, Partners: drops,
-		ScanInterval: cfg.Ingest.ScanInterval, MaxBytes: cfg.Ingest.MaxDocumentBytes, Logger: log})
+		ScanInterval: cfg.Ingest.ScanInterval, MaxBytes: cfg.Ingest.MaxDocumentBytes, Logger: log, Metrics: n.metrics})
 	n.token, err = apiToken(cfg.DataDir, log)
 	if err != nil {
 		return nil, err
@@ -146,7 +151,8 @@ func apiToken(dataDir string, log *slog.Logger) (string, error) {
 func (n *node) serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	handler, err := api.New(api.Config{Token: n.token, Store: n.store, Logger: n.log, Ready: n.ready, Replay: n.replay})
+	handler, err := api.New(api.Config{Token: n.token, Store: n.store, Logger: n.log, Ready: n.ready, Replay: n.replay,
+		Metrics: n.metrics.Handler()})
 	if err != nil {
 		return err
 	}

@@ -71,6 +71,9 @@ type Config struct {
 	// processed as if it were dropped anew (a forced re-ingest). Nil leaves
 	// POST /v1/documents/{id}/replay answering 503.
 	Replay func(ctx context.Context, documentID string) (hub.Document, error)
+	// Metrics serves GET /metrics (Prometheus text format, no client data,
+	// no token). Nil answers 404 problem+json.
+	Metrics http.Handler
 }
 
 func (c *Config) setDefaults() {
@@ -102,6 +105,7 @@ type server struct {
 	store      Store
 	ready      func(ctx context.Context) error
 	replay     func(ctx context.Context, documentID string) (hub.Document, error)
+	metrics    http.Handler
 	log        *slog.Logger
 	timeout    time.Duration
 	openapiDoc []byte
@@ -119,6 +123,7 @@ func (s *server) routes() []route {
 	return []route{
 		{"GET /livez", s.livez},
 		{"GET /readyz", s.readyz},
+		{"GET /metrics", s.serveMetrics},
 		{"GET /v1/openapi.yaml", s.serveOpenAPIYAML},
 		{"GET /v1/openapi.json", s.serveOpenAPIJSON},
 		{"GET /v1/registrations", s.registrations},
@@ -150,6 +155,7 @@ func New(cfg Config) (http.Handler, error) {
 		store:      cfg.Store,
 		ready:      cfg.Ready,
 		replay:     cfg.Replay,
+		metrics:    cfg.Metrics,
 		log:        cfg.Logger,
 		timeout:    cfg.Timeout,
 		openapiDoc: doc,

@@ -54,6 +54,15 @@ func (s *server) livez(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, "application/json", Health{Status: "ok"})
 }
 
+// serveMetrics serves the Prometheus metrics, when the hub gave a handler.
+func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.metrics == nil {
+		s.fail(w, r, hub.Errorf(hub.ENOTFOUND, "Deze hub publiceert geen metrics."))
+		return
+	}
+	s.metrics.ServeHTTP(w, r)
+}
+
 // readyz answers 200 when Ready agrees and the store answers a query.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/metrics"
 	"github.com/ketenhub/ketenhub/hub/store"
 )
 
@@ -55,6 +56,8 @@ type Config struct {
 	ScanInterval time.Duration
 	MaxBytes     int64
 	Logger       *slog.Logger
+	// Metrics counts landed, duplicate and refused files; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Watcher scans the drop folders. Each partner has its own loop, so one
@@ -242,10 +245,12 @@ func (w *Watcher) land(ctx context.Context, p Partner, path, original string, lo
 		return
 	}
 	if dup {
+		w.cfg.Metrics.Document(p.ID, "duplicate")
 		log.Info("dropped file was delivered before; not ingested again", "document", doc.ID)
 		w.writeNotice(p, original, doc.ID, notice{Status: "duplicate", DuplicateOf: doc.ID, SHA256: doc.SHA256,
 			Message: "dit bestand is eerder aangeleverd (zelfde inhoud) en is niet opnieuw verwerkt; zie de kwitantie van document " + doc.ID}, log)
 	} else {
+		w.cfg.Metrics.Document(p.ID, "landed")
 		log.Info("document landed", "document", doc.ID, "bytes", doc.Size)
 	}
 	if err := os.Remove(path); err != nil {
@@ -260,6 +265,7 @@ func (w *Watcher) reject(p Partner, path, original string, cause error, log *slo
 			log.Error("move rejected file", "error", err)
 		}
 	}
+	w.cfg.Metrics.Document(p.ID, "rejected")
 	log.Warn("dropped file refused", "reason", hub.ErrorCode(cause))
 	w.writeNotice(p, original, store.NewID(), notice{Status: "rejected", Code: "DOC_TOO_LARGE", Message: hub.ErrorMessage(cause)}, log)
 }

@@ -82,6 +82,7 @@ func (p *Pipeline) handleDocument(msg *message.Message) error {
 	}
 	p.log.Info("document decoded", "document", doc.ID, "partner", doc.Partner, "chunks", w.next, "resumed_at_chunk", w.skip,
 		"duration", time.Since(started).Round(time.Millisecond))
+	p.cfg.Metrics.DecodeSeconds(doc.Partner, time.Since(started).Seconds())
 	return nil
 }
 

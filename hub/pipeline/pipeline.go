@@ -19,6 +19,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ketenhub/ketenhub/hub/metrics"
 	"github.com/ketenhub/ketenhub/hub/schema"
 	"github.com/ketenhub/ketenhub/hub/store"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
@@ -55,6 +56,8 @@ type Config struct {
 	RetryInitialInterval time.Duration
 	// PollInterval is how often an idle subscriber looks for messages.
 	PollInterval time.Duration
+	// Metrics counts documents and records; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 func (c *Config) setDefaults() {

@@ -29,7 +29,9 @@ func (p *Pipeline) handleChunk(msg *message.Message) error {
 		recs[i] = store.StoredRecord{RecordKey: r.RecordKey, Operation: r.Operation, ContentHash: r.ContentHash,
 			Data: r.Data, Line: r.Line, RegisteredAt: r.RegisteredAt}
 	}
-	return p.cfg.Store.InDerivedTx(ctx, func(tx pgx.Tx) error {
+	var finished *hub.Receipt
+	err := p.cfg.Store.InDerivedTx(ctx, func(tx pgx.Tx) error {
+		finished = nil
 		res, err := p.cfg.Store.StoreChunk(ctx, tx, m.Partner, m.DocumentID, m.Seq, recs, m.Rejected)
 		if err != nil {
 			return err
@@ -54,11 +56,22 @@ func (p *Pipeline) handleChunk(msg *message.Message) error {
 		if err != nil {
 			return err
 		}
-		p.log.Info("document stored", "document", m.DocumentID, "partner", m.Partner, "records", r.Counts.Records,
-			"inserted", r.Counts.Inserted, "updated", r.Counts.Updated, "unchanged", r.Counts.Unchanged,
-			"deleted", r.Counts.Deleted, "ended", r.Counts.Ended, "rejected", r.Counts.Rejected)
+		finished = &r
 		return p.publishTx(ctx, tx, topicFinished, finishedMessage{DocumentID: m.DocumentID, Partner: m.Partner})
 	})
+	if err != nil || finished == nil {
+		return err
+	}
+	c := finished.Counts
+	p.log.Info("document stored", "document", m.DocumentID, "partner", m.Partner, "records", c.Records,
+		"inserted", c.Inserted, "updated", c.Updated, "unchanged", c.Unchanged, "deleted", c.Deleted, "ended", c.Ended, "rejected", c.Rejected)
+	mt := p.cfg.Metrics
+	mt.Document(m.Partner, hub.DocDone)
+	for outcome, n := range map[string]int64{"inserted": c.Inserted, "updated": c.Updated, "unchanged": c.Unchanged,
+		"deleted": c.Deleted, "ended": c.Ended, "rejected": c.Rejected} {
+		mt.Records(m.Partner, outcome, n)
+	}
+	return nil
 }
 
 // handlePoison fails the document of a message that could not be processed,
@@ -89,6 +102,7 @@ func (p *Pipeline) handlePoison(msg *message.Message) error {
 		return nil
 	}
 	p.log.Error("document failed", "document", docID, "partner", partner, "reason", reason)
+	p.cfg.Metrics.Document(partner, hub.DocFailed)
 	if _, err := p.cfg.Store.FailDocument(ctx, docID,
 		"het document kon niet worden verwerkt; de beheerder kan het opnieuw aanbieden (replay). Oorzaak: "+reason); err != nil {
 		return err

@@ -9,7 +9,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -500,5 +502,85 @@ func TestLargeFileDoesNotHoldUpOthers(t *testing.T) {
 	}
 	if peak := peakRSSMiB(strconv.Itoa(h.cmd.Process.Pid)); peak == 0 || peak > 400 {
 		t.Fatalf("hub peak memory %.0f MiB for a 200 MB file", peak)
+	}
+}
+
+// TestLogsHoldNoPersonalData drops the example exports and scans every log
+// line of the hub for the BSNs, surnames and birth dates in them.
+func TestLogsHoldNoPersonalData(t *testing.T) {
+	r := newRegion(t, nil)
+	h := r.start(t)
+	var needles []string
+	for partner, name := range map[string]string{"ggz-oost": "ggz-oost.csv", "opvang-zuid": "opvang-zuid.csv", "gemeente-szw": "gemeente-szw.csv"} {
+		data := fixture(t, name)
+		r.drop(t, partner, name, data)
+		sep := ","
+		if partner == "ggz-oost" {
+			sep = ";"
+		}
+		rows := strings.Split(strings.TrimSpace(string(data)), "\n")
+		header := strings.Split(strings.TrimSpace(rows[0]), sep)
+		col := map[string]int{}
+		for i, h := range header {
+			col[h] = i
+		}
+		for _, row := range rows[1:] {
+			f := strings.Split(row, sep)
+			for _, c := range []string{"bsn", "achternaam", "geboortedatum"} {
+				if i, ok := col[c]; ok && i < len(f) {
+					if v := strings.Trim(f[i], `" `); len(v) >= 5 { // short names would match ordinary words
+						needles = append(needles, v)
+					}
+				}
+			}
+		}
+		r.waitReceipt(t, h, partner, name, 60*time.Second)
+	}
+	h.stop(t)
+	logs := h.logs.String()
+	if len(needles) < 300 {
+		t.Fatalf("only %d values to look for", len(needles))
+	}
+	for _, v := range needles {
+		if strings.Contains(logs, v) {
+			t.Fatalf("the hub's log contains %q from a partner export", v)
+		}
+	}
+}
+
+// TestValidateReportsPositions: `ketenhub validate` names file, line and
+// column of every problem, including the adapter's own configuration.
+func TestValidateReportsPositions(t *testing.T) {
+	cfg, err := os.ReadFile(filepath.Join(repoRoot(), "config", "partners", "opvang-zuid.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(cfg), "id: opvang-zuid", "id: opvang-fout", 1)
+	bad = strings.Replace(bad, `date_layouts: ["2006-01-02"]`, `date_layouts: ["jjjj-mm-dd"]`, 1)
+	bad = strings.Replace(bad, "kind: delta", "kind: soms", 1)
+	r := newRegion(t, map[string]string{"opvang-fout": bad})
+	hubBin, _ := binaries(t)
+	out, err := exec.Command(hubBin, "validate", "--config", r.config).CombinedOutput()
+	if err == nil {
+		t.Fatalf("validate accepted a broken configuration:\n%s", out)
+	}
+	text := string(out)
+	if !regexp.MustCompile(`opvang-fout\.yaml:\d+:\d+: export\.kind: .*\[CONFIG_ENUM\]`).MatchString(text) {
+		t.Errorf("no positioned error for export.kind:\n%s", text)
+	}
+	if !strings.Contains(text, "opvang-fout.yaml:") {
+		t.Errorf("no file name:\n%s", text)
+	}
+	// Only the adapter's own configuration wrong: found by starting the adapter.
+	onlyAdapter := strings.Replace(string(cfg), "id: opvang-zuid", "id: opvang-fout", 1)
+	onlyAdapter = strings.Replace(onlyAdapter, `date_layouts: ["2006-01-02"]`, `date_layouts: ["jjjj-mm-dd"]`, 1)
+	r2 := newRegion(t, map[string]string{"opvang-fout": onlyAdapter})
+	out, err = exec.Command(hubBin, "validate", "--config", r2.config).CombinedOutput()
+	if err == nil || !regexp.MustCompile(`opvang-fout\.yaml:\d+:\d+: adapter\.config\.date_layouts`).Match(out) {
+		t.Errorf("adapter configuration error not positioned (err %v):\n%s", err, out)
+	}
+	good := newRegion(t, nil)
+	if out, err := exec.Command(hubBin, "validate", "--config", good.config).CombinedOutput(); err != nil {
+		t.Fatalf("validate refused the example region: %v\n%s", err, out)
 	}
 }

@@ -34,7 +34,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	changed := fs.Float64("changed", 0.01, "share of records changed in the second night's export")
 	plugins := fs.String("plugins", "", "folder with the adapter binaries (default: plugins/ next to this executable)")
 	keep := fs.String("dir", "", "work folder (default: a temporary folder, removed afterwards)")
-	cpuProfile := fs.String("cpuprofile", "", "write the hub's CPU profile of both ingests to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write the hub's CPU profile of the ingests to this file")
+	profileNight := fs.Int("profile-night", 0, "with --cpuprofile: profile only night 1 or 2 (0: both)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -83,30 +84,44 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "rows: %d\n", *rows)
-	if *cpuProfile != "" {
+	stopProfile := func() {}
+	startProfile := func(night int) error {
+		if *cpuProfile == "" || (*profileNight != 0 && *profileNight != night) || night == 2 && *profileNight == 0 {
+			return nil
+		}
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
 			return fmt.Errorf("create profile: %w", err)
 		}
-		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
 			return fmt.Errorf("start profile: %w", err)
 		}
+		stopProfile = func() { pprof.StopCPUProfile(); f.Close(); stopProfile = func() {} }
+		return nil
+	}
+	defer func() { stopProfile() }()
+	if err := startProfile(1); err != nil {
+		return err
 	}
 	first, err := benchIngest(ctx, n, night1)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "first_ingest_seconds: %.2f\nfirst_ingest_rows_per_sec: %.0f\n", first.Seconds(), float64(*rows)/first.Seconds())
+	if *profileNight == 1 {
+		stopProfile()
+	}
+	if err := startProfile(2); err != nil {
+		return err
+	}
 	second, err := benchIngest(ctx, n, night2)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "second_night_changed: %.2f%%\nsecond_night_seconds: %.2f\nsecond_night_vs_first: %.3f\n",
 		*changed*100, second.Seconds(), second.Seconds()/first.Seconds())
-	if *cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile()
 	fmt.Fprintf(stdout, "hub_peak_rss_mib: %.0f\n", peakRSSMiB("self"))
 	if h, err := n.adapters.Adapter(ctx, "bench"); err == nil {
 		if host, ok := h.(*pluginhost.Host); ok && host.Status().PID > 0 {

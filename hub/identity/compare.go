@@ -1,0 +1,452 @@
+package identity
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Grade is the outcome of comparing two registrations.
+type Grade int
+
+// The grades: None (a new or different client), Probable (a person must
+// review the pair) and Certain (link automatically).
+const (
+	None Grade = iota
+	Probable
+	Certain
+)
+
+// String returns "none", "probable" or "certain".
+func (g Grade) String() string {
+	switch g {
+	case Certain:
+		return "certain"
+	case Probable:
+		return "probable"
+	}
+	return "none"
+}
+
+// Outcome is how one field compares.
+type Outcome string
+
+// The field outcomes.
+const (
+	Equal   Outcome = "equal"
+	Similar Outcome = "similar"
+	Differ  Outcome = "differ"
+	Missing Outcome = "missing"
+)
+
+// FieldScore explains the contribution of one field to a Match. Detail names
+// the variant that was recognised, such as "day-month-swapped",
+// "double-name-part" or "initials-prefix".
+type FieldScore struct {
+	Field   string // "bsn", "surname", "given", "birth_date" or "gender"
+	Outcome Outcome
+	Detail  string
+	Weight  float64
+}
+
+// Match is the explained result of Compare. Score is the sum of the field
+// weights; Rule names the rule that decided the grade: "bsn+name+dob",
+// "bsn+name", "bsn+dob", "bsn-conflict", "bsn-differ", "bsn-differ-review",
+// "twins", "parent-child", "name+dob" or "score".
+type Match struct {
+	Grade  Grade
+	Score  float64
+	Fields []FieldScore
+	Rule   string
+}
+
+// String renders the match for review screens and test output.
+func (m Match) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s, %.1f):", m.Grade, m.Rule, m.Score)
+	for _, f := range m.Fields {
+		fmt.Fprintf(&b, " %s=%s", f.Field, f.Outcome)
+		if f.Detail != "" {
+			fmt.Fprintf(&b, "/%s", f.Detail)
+		}
+		fmt.Fprintf(&b, "%+.1f", f.Weight)
+	}
+	return b.String()
+}
+
+// Thresholds are the decision limits of Compare.
+type Thresholds struct {
+	// Certain is the lowest score at which a pair without an equal BSN is
+	// linked automatically; it also needs strong agreement on surname,
+	// given names or initials and the full birth date.
+	Certain float64
+	// Probable is the lowest score at which a pair goes to review.
+	Probable float64
+	// ParentChildYears is the difference in birth year from which two
+	// registrations with the same names are different people (parent and
+	// child), unless the dates differ by one digit or a day/month swap.
+	ParentChildYears int
+}
+
+// DefaultThresholds are the measured defaults (see package quality).
+var DefaultThresholds = Thresholds{Certain: 22, Probable: 12, ParentChildYears: 10}
+
+// Field weights, roughly log2(m/u): the odds that a field agrees in that way
+// for the same person against two different persons.
+const (
+	wBSNEqual         = 14.0
+	wBSNDiffer        = -14.0
+	wSurnameEqual     = 8.0
+	wSurnameTypo      = 5.0
+	wSurnamePart      = 4.0
+	wSurnamePartner   = 3.0
+	wSurnameDiffer    = -6.0
+	wFirstNamesEqual  = 6.0
+	wFirstNameSimilar = 4.0
+	wInitialsEqual    = 5.0
+	wInitialsPrefix   = 3.0
+	wFirstInitial     = 1.0
+	wGivenDiffer      = -6.0
+	wDateExact        = 12.0
+	wDateSwapped      = 7.0
+	wDateOneDigit     = 6.0
+	wDateYearMonth    = 5.0
+	wDateYear         = 3.0
+	wDateDiffer       = -10.0
+	wGenderEqual      = 1.0
+	wGenderDiffer     = -4.0
+)
+
+// Compare compares two normalised registrations with DefaultThresholds.
+func Compare(a, b Normalised) Match { return CompareWith(a, b, DefaultThresholds) }
+
+// CompareWith compares two normalised registrations. The hard rules come
+// first, in this order:
+//   - equal valid BSN: Certain ("bsn+name+dob", "bsn+name" or "bsn+dob"),
+//     unless the given names differ, surname and birth date both differ, or the
+//     birth years are parent/child apart: then Probable ("bsn-conflict"), since
+//     a BSN typed into the wrong dossier must not merge two people;
+//   - different valid BSNs: None ("bsn-differ"). Exception: when surname,
+//     given names, full birth date and gender all agree exactly, the pair is
+//     Probable ("bsn-differ-review"): one of the two BSNs is probably the
+//     valid BSN of another person, which a person must sort out. Never Certain;
+//   - twins: surname agrees, full birth date equal, but the given names or the
+//     gender differ: None ("twins");
+//   - parent/child: surname and given names agree but the birth years are at
+//     least ParentChildYears apart (not explained by one wrong digit or a
+//     day/month swap): None ("parent-child").
+//
+// Otherwise the score decides: Certain ("name+dob") needs Thresholds.Certain,
+// a surname that agrees (equal, typo or double-name part), equal given names
+// or initials, a similar first name, or initials of which one extends the
+// other with an equal gender; the full birth date equal and no gender
+// conflict; Probable ("score") needs Thresholds.Probable.
+func CompareWith(a, b Normalised, th Thresholds) Match {
+	bsn := cmpBSN(a, b)
+	sur := cmpSurname(a, b)
+	given := cmpGiven(a, b)
+	date := cmpDate(a, b)
+	gender := cmpGender(a, b)
+	m := Match{Fields: []FieldScore{bsn, sur, given, date, gender}}
+	for _, f := range m.Fields {
+		m.Score += f.Weight
+	}
+	nameAgrees := sur.Outcome == Equal || sur.Outcome == Similar
+	dateExact := date.Outcome == Equal
+	yearsApart := a.Year > 0 && b.Year > 0 && abs(a.Year-b.Year) >= th.ParentChildYears &&
+		date.Detail != "one-digit" && date.Detail != "day-month-swapped"
+	set := func(g Grade, rule string) Match { m.Grade, m.Rule = g, rule; return m }
+
+	switch bsn.Outcome {
+	case Equal:
+		if given.Outcome == Differ || (sur.Outcome == Differ && date.Outcome == Differ) || yearsApart {
+			return set(Probable, "bsn-conflict")
+		}
+		dateAgrees := date.Outcome == Equal || date.Outcome == Similar
+		switch {
+		case nameAgrees && dateAgrees:
+			return set(Certain, "bsn+name+dob")
+		case nameAgrees:
+			return set(Certain, "bsn+name")
+		case dateAgrees:
+			return set(Certain, "bsn+dob")
+		}
+		return set(Probable, "bsn-conflict")
+	case Differ:
+		if sur.Outcome == Equal && given.Outcome == Equal && dateExact && gender.Outcome != Differ {
+			return set(Probable, "bsn-differ-review")
+		}
+		return set(None, "bsn-differ")
+	}
+	if nameAgrees && dateExact && (given.Outcome == Differ || gender.Outcome == Differ) {
+		return set(None, "twins")
+	}
+	if nameAgrees && given.Outcome != Differ && yearsApart {
+		return set(None, "parent-child")
+	}
+	strong := nameAgrees && dateExact && gender.Outcome != Differ &&
+		(given.Outcome == Equal || given.Detail == "first-name" ||
+			(given.Detail == "initials-prefix" && gender.Outcome == Equal))
+	if strong && m.Score >= th.Certain {
+		return set(Certain, "name+dob")
+	}
+	if m.Score >= th.Probable {
+		return set(Probable, "score")
+	}
+	return set(None, "score")
+}
+
+func cmpBSN(a, b Normalised) FieldScore {
+	f := FieldScore{Field: "bsn", Outcome: Missing}
+	switch {
+	case a.BSN != "" && b.BSN != "" && a.BSN == b.BSN:
+		f.Outcome, f.Weight = Equal, wBSNEqual
+	case a.BSN != "" && b.BSN != "":
+		f.Outcome, f.Weight = Differ, wBSNDiffer
+	case a.BSNInvalid || b.BSNInvalid:
+		f.Detail = "invalid"
+	}
+	return f
+}
+
+func cmpSurname(a, b Normalised) FieldScore {
+	f := FieldScore{Field: "surname"}
+	if (a.Surname == "" && a.PartnerSurname == "") || (b.Surname == "" && b.PartnerSurname == "") {
+		f.Outcome = Missing
+		return f
+	}
+	if a.Surname != "" && b.Surname != "" {
+		if a.Surname == b.Surname || key(a.Prefix)+a.Surname == key(b.Prefix)+b.Surname {
+			f.Outcome, f.Weight = Equal, wSurnameEqual
+			return f
+		}
+		if similarName(a.Surname, b.Surname) {
+			f.Outcome, f.Detail, f.Weight = Similar, "typo", wSurnameTypo
+			return f
+		}
+		for _, p := range a.SurnameParts {
+			for _, q := range b.SurnameParts {
+				if len(p) >= 3 && len(q) >= 3 && (p == q || similarName(p, q)) {
+					f.Outcome, f.Detail, f.Weight = Similar, "double-name-part", wSurnamePart
+					return f
+				}
+			}
+		}
+	}
+	if overlap(a.SurnameParts, b.PartnerParts) || overlap(b.SurnameParts, a.PartnerParts) ||
+		(a.Surname == "" || b.Surname == "") && overlap(a.PartnerParts, b.PartnerParts) {
+		f.Outcome, f.Detail, f.Weight = Similar, "partner-surname", wSurnamePartner
+		return f
+	}
+	if a.Surname == "" || b.Surname == "" {
+		f.Outcome = Missing
+		return f
+	}
+	f.Outcome, f.Weight = Differ, wSurnameDiffer
+	return f
+}
+
+func cmpGiven(a, b Normalised) FieldScore {
+	f := FieldScore{Field: "given"}
+	ia, ib := a.Initials, b.Initials
+	if ia == "" || ib == "" {
+		f.Outcome = Missing
+		return f
+	}
+	compatible := strings.HasPrefix(ia, ib) || strings.HasPrefix(ib, ia)
+	if len(a.FirstNames) > 0 && len(b.FirstNames) > 0 {
+		if strings.Join(a.FirstNames, " ") == strings.Join(b.FirstNames, " ") {
+			f.Outcome, f.Detail, f.Weight = Equal, "first-names", wFirstNamesEqual
+			return f
+		}
+		fa, fb := a.FirstNames[0], b.FirstNames[0]
+		if fa == fb || JaroWinkler(fa, fb) >= 0.9 {
+			f.Outcome, f.Detail, f.Weight = Similar, "first-name", wFirstNameSimilar
+			return f
+		}
+		f.Outcome, f.Detail, f.Weight = Differ, "first-name", wGivenDiffer
+		return f
+	}
+	switch {
+	case ia == ib:
+		f.Outcome, f.Detail, f.Weight = Equal, "initials", wInitialsEqual
+	case compatible:
+		f.Outcome, f.Detail, f.Weight = Similar, "initials-prefix", wInitialsPrefix
+	case ia[0] == ib[0]:
+		f.Outcome, f.Detail, f.Weight = Similar, "first-initial", wFirstInitial
+	default:
+		f.Outcome, f.Detail, f.Weight = Differ, "initials", wGivenDiffer
+	}
+	return f
+}
+
+func cmpDate(a, b Normalised) FieldScore {
+	f := FieldScore{Field: "birth_date"}
+	if a.Year == 0 || b.Year == 0 {
+		f.Outcome = Missing
+		return f
+	}
+	if a.FullDate() && b.FullDate() {
+		da := fmt.Sprintf("%04d%02d%02d", a.Year, a.Month, a.Day)
+		db := fmt.Sprintf("%04d%02d%02d", b.Year, b.Month, b.Day)
+		switch {
+		case da == db:
+			f.Outcome, f.Detail, f.Weight = Equal, "exact", wDateExact
+		case a.Year == b.Year && a.Day == b.Month && a.Month == b.Day:
+			f.Outcome, f.Detail, f.Weight = Similar, "day-month-swapped", wDateSwapped
+		case digitsDiffer(da, db) == 1:
+			f.Outcome, f.Detail, f.Weight = Similar, "one-digit", wDateOneDigit
+		default:
+			f.Outcome, f.Weight = Differ, wDateDiffer
+		}
+		return f
+	}
+	// Partial dates: compare only the parts known on both sides.
+	if a.Year != b.Year {
+		f.Outcome, f.Weight = Differ, wDateDiffer
+		if digitsDiffer(fmt.Sprint(a.Year), fmt.Sprint(b.Year)) == 1 && a.Month == b.Month {
+			f.Outcome, f.Detail, f.Weight = Similar, "one-digit", wDateYear
+		}
+		return f
+	}
+	f.Outcome, f.Detail, f.Weight = Similar, "partial-year", wDateYear
+	if a.Month > 0 && b.Month > 0 {
+		if a.Month != b.Month {
+			f.Outcome, f.Detail, f.Weight = Differ, "month", wDateDiffer
+			return f
+		}
+		f.Detail, f.Weight = "partial-month", wDateYearMonth
+	}
+	return f
+}
+
+func cmpGender(a, b Normalised) FieldScore {
+	f := FieldScore{Field: "gender", Outcome: Missing}
+	switch {
+	case a.Gender == "" || b.Gender == "":
+	case a.Gender == b.Gender:
+		f.Outcome, f.Weight = Equal, wGenderEqual
+	default:
+		f.Outcome, f.Weight = Differ, wGenderDiffer
+	}
+	return f
+}
+
+// similarName reports whether two name keys differ by a typo: one edit
+// (insertion, deletion, substitution or transposition of neighbours) for keys
+// of four letters or more, two edits from eight letters.
+func similarName(a, b string) bool {
+	n := min(len(a), len(b))
+	switch {
+	case n < 4:
+		return false
+	case n < 8:
+		return EditDistance(a, b) <= 1
+	}
+	return EditDistance(a, b) <= 2
+}
+
+// EditDistance is the optimal-string-alignment distance between a and b: the
+// number of insertions, deletions, substitutions and transpositions of
+// neighbouring letters (bytes) that turn a into b.
+func EditDistance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
+
+// JaroWinkler returns the Jaro-Winkler similarity of a and b (bytes), from 0
+// (nothing in common) to 1 (equal), with the usual prefix scale 0.1 over at
+// most four letters.
+func JaroWinkler(a, b string) float64 {
+	if a == b {
+		return 1
+	}
+	if a == "" || b == "" {
+		return 0
+	}
+	window := max(len(a), len(b))/2 - 1
+	window = max(window, 0)
+	ma := make([]bool, len(a))
+	mb := make([]bool, len(b))
+	matches := 0
+	for i := range len(a) {
+		lo, hi := max(0, i-window), min(len(b), i+window+1)
+		for j := lo; j < hi; j++ {
+			if !mb[j] && a[i] == b[j] {
+				ma[i], mb[j] = true, true
+				matches++
+				break
+			}
+		}
+	}
+	if matches == 0 {
+		return 0
+	}
+	trans, j := 0, 0
+	for i := range len(a) {
+		if !ma[i] {
+			continue
+		}
+		for !mb[j] {
+			j++
+		}
+		if a[i] != b[j] {
+			trans++
+		}
+		j++
+	}
+	m := float64(matches)
+	jaro := (m/float64(len(a)) + m/float64(len(b)) + (m-float64(trans/2))/m) / 3
+	prefix := 0
+	for prefix < min(4, len(a), len(b)) && a[prefix] == b[prefix] {
+		prefix++
+	}
+	return jaro + float64(prefix)*0.1*(1-jaro)
+}
+
+func digitsDiffer(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) + len(b)
+	}
+	n := 0
+	for i := range len(a) {
+		if a[i] != b[i] {
+			n++
+		}
+	}
+	return n
+}
+
+func overlap(a, b []string) bool {
+	for _, x := range a {
+		if len(x) >= 3 && contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

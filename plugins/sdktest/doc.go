@@ -1,0 +1,69 @@
+// Package sdktest is the conformance suite that every Ketenhub adapter
+// passes, after Watermill's universal Pub/Sub tests and benthos' connector
+// conformance: one call from the adapter's own tests checks the properties
+// of the sdk.Adapter contract that the hub relies on but that the compiler
+// cannot check.
+//
+// Call Run from a test in the adapter's package, with a configuration that
+// is valid for the adapter and real sample documents:
+//
+//	func TestConformance(t *testing.T) {
+//		sdktest.Run(t, newAdapter(), sdktest.Config{
+//			Partner:       "ggz-oost",
+//			AdapterConfig: []byte(`{"delimiter": ";", "columns": {...}}`),
+//			Samples: []sdktest.Sample{
+//				{Name: "ggz-oost.csv", Data: mustRead(t, "testdata/ggz-oost.csv"), WantRecords: 136, WantErrors: 0},
+//			},
+//			InvalidConfigs: [][]byte{[]byte(`{}`)},
+//		})
+//	}
+//
+// Run serves the adapter through sdk.TestClient, so the suite speaks to it
+// over the real gRPC path, as the hub does. Its subtests are named after the
+// property they check, so that a failure reads as the rule that was broken:
+//
+//   - Describe: a name, a version, the "decode" capability and a
+//     configuration schema that compiles (JSON Schema, draft 7 unless the
+//     schema says otherwise, without remote references) and accepts
+//     Config.AdapterConfig.
+//   - Configure: Config.AdapterConfig is accepted; every entry of
+//     Config.InvalidConfigs is refused with a *sdk.ConfigError that has a
+//     message.
+//   - Decode: per sample, chunks numbered 0, 1, 2, ... without empty ones;
+//     every record satisfies the shared registration schema, names
+//     Config.Partner as source.partner and its own RecordKey as
+//     source.record_key, starts on a line > 0 and has a key no other record
+//     of the document has; every record error has a code from sdk's codes.go,
+//     a message and a line >= 0; the counts match the sample's WantRecords
+//     and WantErrors.
+//   - Deterministic: decoding a sample twice gives the same chunks, as the
+//     hub's crash recovery requires.
+//   - Robust: an empty input, a single byte, 64 KiB of random bytes, the
+//     first sample cut in the middle of a record and a 5 MB input neither
+//     panic nor hang Decode, and leave the adapter able to decode the first
+//     sample as before. Decode may refuse such inputs with record errors or
+//     an error; when it returns nil, its chunks must satisfy the Decode
+//     rules.
+//   - Cancellation: Decode returns an error within a few seconds when its
+//     context is cancelled before it starts or after its first chunk. Only
+//     an adapter that had read all it needed before the cancel may return
+//     nil instead.
+//   - Streaming: Decode writes chunks before it has read the whole document.
+//
+// The large inputs are made from the first sample: its first line (taken as
+// a header) followed by the rest of it, repeated. Record keys then repeat, so
+// for most adapters most of the large input decodes into record errors
+// (sdk.CodeDuplicateKey); that is expected. Streaming needs a first sample
+// that gives more than sdk.DefaultChunkRecords records and record errors
+// from half of the 5 MB input and is skipped otherwise.
+//
+// The cancellation checks call the adapter directly rather than over gRPC:
+// over gRPC the hub side returns as soon as its context ends, whatever the
+// adapter does, and would hide an adapter that does not stop. Chunks written
+// after the context ends are refused with the context's error, as the real
+// transport does.
+//
+// Keep the first sample the most typical one, and let it end with a record
+// that is complete. Sample data stays in the adapter's testdata; the suite
+// never prints record contents, only lines and record keys.
+package sdktest

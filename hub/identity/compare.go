@@ -51,7 +51,7 @@ type FieldScore struct {
 // Match is the explained result of Compare. Score is the sum of the field
 // weights; Rule names the rule that decided the grade: "bsn+name+dob",
 // "bsn+name", "bsn+dob", "bsn-conflict", "bsn-differ", "bsn-differ-review",
-// "twins", "parent-child", "name+dob" or "score".
+// "twins", "parent-child", "name+dob", "name+dob-swapped" or "score".
 type Match struct {
 	Grade  Grade
 	Score  float64
@@ -139,7 +139,15 @@ func Compare(a, b Normalised) Match { return CompareWith(a, b, DefaultThresholds
 // a surname that agrees (equal, typo or double-name part), equal given names
 // or initials, a similar first name, or initials of which one extends the
 // other with an equal gender; the full birth date equal and no gender
-// conflict; Probable ("score") needs Thresholds.Probable.
+// conflict; equal initials of one letter also need the gender equal (twins
+// Stefano and Serena are both "S."). Certain ("name+dob-swapped") needs the
+// surname equal, the given names or initials equal, the gender equal and the
+// birth date equal up to a day/month swap: the swap adds one alternative date,
+// so its risk of meeting a namesake is of the order of the exact rule's. A
+// one-digit date error or an unknown day stays in review: every such variant
+// admits dozens of alternative dates, and at 20,000 registrations namesakes
+// ("Niels Bos" 1935-08-12 and 1935-08-13) then merge. Probable ("score")
+// needs Thresholds.Probable.
 func CompareWith(a, b Normalised, th Thresholds) Match {
 	bsn := cmpBSN(a, b)
 	sur := cmpSurname(a, b)
@@ -183,11 +191,18 @@ func CompareWith(a, b Normalised, th Thresholds) Match {
 	if nameAgrees && given.Outcome != Differ && yearsApart {
 		return set(None, "parent-child")
 	}
-	strong := nameAgrees && dateExact && gender.Outcome != Differ &&
+	// A single equal initial with an unknown gender is what twins Stefano
+	// and Serena ("S.") share: it needs the gender equal to link.
+	singleInitial := given.Detail == "initials" && len(a.Initials) == 1 && gender.Outcome != Equal
+	strong := nameAgrees && dateExact && gender.Outcome != Differ && !singleInitial &&
 		(given.Outcome == Equal || given.Detail == "first-name" ||
 			(given.Detail == "initials-prefix" && gender.Outcome == Equal))
 	if strong && m.Score >= th.Certain {
 		return set(Certain, "name+dob")
+	}
+	if sur.Outcome == Equal && given.Outcome == Equal && gender.Outcome == Equal &&
+		date.Detail == "day-month-swapped" {
+		return set(Certain, "name+dob-swapped")
 	}
 	if m.Score >= th.Probable {
 		return set(Probable, "score")

@@ -167,7 +167,27 @@ func TestCompare(t *testing.T) {
 		{"CertainDoubleName", with(func(c *sdk.Client) { c.Surname = "Jansen-de Vries"; c.SurnamePrefix = "" }), with(func(c *sdk.Client) { c.Surname = "Jansen"; c.SurnamePrefix = "" }), Certain, "name+dob"},
 		{"ProbableMarriedNameOnly", with(func(c *sdk.Client) { c.Gender = "vrouw" }), with(func(c *sdk.Client) { c.Gender = "vrouw"; c.Surname = "Smit"; c.SurnamePrefix = "" }), Probable, "score"},
 		{"CertainMarriedNameWithPartnerField", jan, with(func(c *sdk.Client) { c.Surname = "Smit-van den Berg"; c.SurnamePrefix = ""; c.PartnerSurname = "Smit" }), Certain, "name+dob"},
-		{"ProbableDayMonthSwapped", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03" }), Probable, "score"},
+		{"CertainDayMonthSwapped", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03" }), Certain, "name+dob-swapped"},
+		{"CertainDayMonthSwappedInitials", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.FirstNames = ""; c.Initials = "J.P." }), Certain, "name+dob-swapped"},
+		{"ProbableSwappedGenderUnknown", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.Gender = "" }), Probable, "score"},
+		{"ProbableSwappedSurnameTypo", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.Surname = "Bergh" }), Probable, "score"},
+		{"ProbableSwappedInitialsPrefix", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.FirstNames = ""; c.Initials = "J." }), Probable, "score"},
+		{"NoneSwappedTwinsSameInitial", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.FirstNames = "Johan Pieter" }), None, "score"},
+		{"ProbableSwappedOtherGender", jan, with(func(c *sdk.Client) {
+			c.BirthDate = "1985-07-03"
+			c.FirstNames = ""
+			c.Initials = "J.P."
+			c.Gender = "vrouw"
+		}), Probable, "score"},
+		{"NoneSwappedDifferentBSN", with(func(c *sdk.Client) { c.BSN = bsnA }), with(func(c *sdk.Client) { c.BSN = bsnB; c.BirthDate = "1985-07-03" }), None, "bsn-differ"},
+		{"ProbableSingleInitialGenderUnknown", jan, with(func(c *sdk.Client) { c.FirstNames = ""; c.Initials = "J."; c.Gender = "" }), Probable, "score"},
+		{"NoneTwinsSingleInitialOtherGender", sdk.Client{Surname: "Kooyman", FirstNames: "Stefano", BirthDate: "2003-03-03", Gender: "man"},
+			sdk.Client{Surname: "Kooyman", FirstNames: "Serena", BirthDate: "2003-03-03", Gender: "vrouw"}, None, "twins"},
+		{"ProbableTwinInitialGenderUnknown", sdk.Client{Surname: "Kooyman", FirstNames: "Stefano", BirthDate: "2003-03-03", Gender: "man"},
+			sdk.Client{Surname: "Kooyman", Initials: "S.", BirthDate: "2003-03-03"}, Probable, "score"},
+		{"CertainSingleInitialGenderEqual", jan, with(func(c *sdk.Client) { c.FirstNames = "Jan"; c.Initials = "" }), Certain, "name+dob"},
+		{"ProbableOneDigitDateNamesakes", sdk.Client{Surname: "Bos", FirstNames: "Niels", BirthDate: "1935-08-12", Gender: "man"},
+			sdk.Client{Surname: "Bos", FirstNames: "Niels", BirthDate: "1935-08-13", Gender: "man"}, Probable, "score"},
 		{"ProbableOneDigitDate", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03-09" }), Probable, "score"},
 		{"ProbableOneDigitYear", jan, with(func(c *sdk.Client) { c.BirthDate = "1955-03-07" }), Probable, "score"},
 		{"ProbableUnknownDay", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03" }), Probable, "score"},

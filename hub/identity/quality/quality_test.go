@@ -48,19 +48,52 @@ func TestLoadPersons(t *testing.T) {
 
 // TestEvaluate is the quality gate of client recognition: zero false merges,
 // and recall of automatic linking. The target is 0.95; measured with seed 7 it
-// is 0.8196 (4,421 of 5,394 true pairs; 808 more in review, 165 missed). The
-// gap is the rule that linking without a BSN needs the full birth date equal:
-// pairs with a one-digit date error, an unknown day or month, a day/month
-// swap or a married name only go to review unless a BSN links them. The
-// assertion holds the measured figure so that regressions show; it is not the
-// target.
+// is 0.8037 (was 0.8196 before the twins fix below). Two changes:
+//   - equal single initials with an unknown gender no longer link (twins
+//     Stefano and Serena Kooyman, both "S.", merged at 20,000 registrations
+//     with every seed): −0.023;
+//   - a day/month swap links with surname, given names or initials and gender
+//     equal ("name+dob-swapped"): +0.007.
+//
+// One-digit date errors and unknown days were tried and rejected: with full
+// first names, surname and gender equal they merge namesakes at 20,000
+// registrations ("Niels Bos" 1935-08-12/13). The assertion holds the measured
+// figure so that regressions show; it is not the target.
 func TestEvaluate(t *testing.T) {
 	rep := Evaluate(generate(t, 5000), identity.DefaultThresholds)
 	t.Logf("\n%s", rep)
 	if rep.FalseMergeClusters != 0 || rep.FalseLinkedPairs != 0 {
 		t.Errorf("false merges: %d clusters, %d pairs", rep.FalseMergeClusters, rep.FalseLinkedPairs)
 	}
-	if rep.Recall < 0.81 {
-		t.Errorf("recall %.4f, want at least the measured 0.81 (target 0.95)", rep.Recall)
+	if rep.Recall < 0.80 {
+		t.Errorf("recall %.4f, want at least the measured 0.80 (target 0.95)", rep.Recall)
+	}
+}
+
+// TestEvaluateSeeds checks that zero false merges is not luck of seed 7:
+// other seeds and four times the registrations, with persons, twins and
+// parent/child pairs scaled along (namesakes become four times as dense).
+func TestEvaluateSeeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	for _, n := range []int{5000, 20000} {
+		for _, seed := range []uint64{7, 11, 23} {
+			k := n / 5000
+			regs, err := Generate(GenConfig{PersonsCSV: personsCSV, Registrations: n, Synthetic: 1100 * k,
+				TwinPairs: 60 * k, ParentChild: 60 * k, Seed: seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := Evaluate(regs, identity.DefaultThresholds)
+			t.Logf("n %d seed %d: recall %.4f, false merges %d, review %d items, missed %d",
+				n, seed, rep.Recall, rep.FalseMergeClusters, rep.ReviewItems, rep.MissedPairs)
+			if rep.FalseMergeClusters != 0 || rep.FalseLinkedPairs != 0 {
+				t.Errorf("n %d seed %d: false merges: %d clusters, %d pairs", n, seed, rep.FalseMergeClusters, rep.FalseLinkedPairs)
+			}
+			if rep.Recall < 0.78 {
+				t.Errorf("n %d seed %d: recall %.4f", n, seed, rep.Recall)
+			}
+		}
 	}
 }

@@ -107,10 +107,10 @@ func (p *Pipeline) waitForEarlierDocuments(ctx context.Context, doc hub.Document
 	}
 }
 
-// chunkWriter receives the adapter's chunks and hands them to a worker that
-// validates them and publishes them to the store stage, one transaction per
-// chunk. The worker runs one chunk behind the adapter's stream, so the
-// adapter decodes the next chunk while the hub checks and stores this one.
+// chunkWriter receives the adapter's chunks and hands them to workers that
+// check them (hashing, the changed-key lookup, validation) two at a time,
+// and to a publisher that stores them for the store stage in order, one
+// transaction per chunk. The adapter decodes the next chunks meanwhile.
 type chunkWriter struct {
 	p       *Pipeline
 	doc     hub.Document
@@ -118,23 +118,52 @@ type chunkWriter struct {
 	skip    int // chunks published before a crash
 	next    int // the next expected chunk seq
 
-	work chan sdk.Chunk
-	done chan struct{}
-	err  error // the worker's first error; read only after done is closed
+	in   chan sdk.Chunk  // from WriteChunk to the dispatcher
+	work chan *preparing // from the dispatcher to the publisher, in chunk order
+	done chan struct{}   // closed when the publisher stopped
+	err  error           // the publisher's first error; read only after done is closed
 }
 
-// pipelineDepth is how many chunks may wait for the worker.
-const pipelineDepth = 2
+// preparing is one chunk being checked; ready is closed when it is.
+type preparing struct {
+	ready chan struct{}
+	msg   chunkMessage
+	dc    store.DecodedChunk
+	err   error
+}
+
+// pipelineDepth is how many chunks may be in hand at once.
+const pipelineDepth = 3
 
 func (w *chunkWriter) start(ctx context.Context) {
-	w.work = make(chan sdk.Chunk, pipelineDepth)
+	w.in = make(chan sdk.Chunk)
+	w.work = make(chan *preparing, pipelineDepth)
 	w.done = make(chan struct{})
+	// The dispatcher starts checking each chunk at once, on the handler's
+	// context (the adapter stream's context ends when Decode returns).
+	go func() {
+		defer close(w.work)
+		for c := range w.in {
+			pr := &preparing{ready: make(chan struct{})}
+			go func(c sdk.Chunk) {
+				defer close(pr.ready)
+				pr.msg, pr.dc, pr.err = w.p.prepareChunk(ctx, w.doc, w.partner, c)
+			}(c)
+			w.work <- pr
+		}
+	}()
 	go func() {
 		defer close(w.done)
-		for c := range w.work {
-			if err := w.publish(ctx, c); err != nil {
+		for pr := range w.work {
+			<-pr.ready
+			err := pr.err
+			if err == nil {
+				err = w.publish(ctx, pr)
+			}
+			if err != nil {
 				w.err = err
-				for range w.work { // drain, so that WriteChunk never blocks on a dead worker
+				for pr := range w.work { // drain, so that WriteChunk never blocks on a dead publisher
+					<-pr.ready
 				}
 				return
 			}
@@ -142,9 +171,9 @@ func (w *chunkWriter) start(ctx context.Context) {
 	}()
 }
 
-// finish waits for the worker and returns its error.
+// finish waits for the publisher and returns its error.
 func (w *chunkWriter) finish() error {
-	close(w.work)
+	close(w.in)
 	<-w.done
 	return w.err
 }
@@ -164,7 +193,7 @@ func (w *chunkWriter) WriteChunk(ctx context.Context, c sdk.Chunk) error {
 	default:
 	}
 	select {
-	case w.work <- c:
+	case w.in <- c:
 		return nil
 	case <-w.done:
 		return w.err
@@ -173,17 +202,13 @@ func (w *chunkWriter) WriteChunk(ctx context.Context, c sdk.Chunk) error {
 	}
 }
 
-func (w *chunkWriter) publish(ctx context.Context, c sdk.Chunk) error {
-	msg, dc, err := w.p.prepareChunk(ctx, w.doc, w.partner, c)
-	if err != nil {
-		return err
-	}
+func (w *chunkWriter) publish(ctx context.Context, pr *preparing) error {
 	return w.p.cfg.Store.InDerivedTx(ctx, func(tx pgx.Tx) error {
-		ok, err := w.p.cfg.Store.RecordDecodedChunk(ctx, tx, dc)
+		ok, err := w.p.cfg.Store.RecordDecodedChunk(ctx, tx, pr.dc)
 		if err != nil || !ok {
 			return err
 		}
-		return w.p.publishTx(ctx, tx, partnerTopic(kindChunks, w.doc.Partner), msg)
+		return w.p.publishTx(ctx, tx, partnerTopic(kindChunks, w.doc.Partner), pr.msg)
 	})
 }
 

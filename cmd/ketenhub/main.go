@@ -3,6 +3,7 @@
 //	ketenhub serve    [--config config/ketenhub.yaml]   run the hub
 //	ketenhub validate [--config config/ketenhub.yaml]   check all configuration, then exit
 //	ketenhub bench    [--rows 1000000]                   measure ingest against raw COPY
+//	ketenhub quality  [--registrations 5000]             measure client recognition
 //	ketenhub version
 package main
 
@@ -49,6 +50,7 @@ Commands:
   serve      run the hub (drop folders, pipeline, API)
   validate   check the hub, partner and adapter configuration, then exit
   bench      ingest a generated export end to end and compare with raw COPY
+  quality    measure client recognition on generated noise (precision, recall, false merges)
   version    print the version
 
 Run 'ketenhub <command> -h' for the flags of a command.
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdValidate(ctx, rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
+	case "quality":
+		return cmdQuality(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ketenhub", version)
 		return nil

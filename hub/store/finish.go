@@ -97,10 +97,6 @@ func (s *Store) FinishDocument(ctx context.Context, tx pgx.Tx, documentID string
 // document's staged keys, inside a savepoint: when that would be more than
 // maxShare of the active records it rolls back and returns -1.
 func endMissingRecords(ctx context.Context, tx pgx.Tx, partner, documentID string, maxShare float64) (int64, error) {
-	var active int64
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM registrations WHERE partner = $1 AND status = 'active'`, partner).Scan(&active); err != nil {
-		return 0, fmt.Errorf("count active records of %s: %w", partner, err)
-	}
 	sp, err := tx.Begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("end records missing from %s: %w", documentID, err)
@@ -121,8 +117,16 @@ func endMissingRecords(ctx context.Context, tx pgx.Tx, partner, documentID strin
 	if _, err := sp.Exec(ctx, `SET LOCAL enable_nestloop = on; SET LOCAL work_mem = DEFAULT`); err != nil {
 		return 0, fmt.Errorf("end records missing from %s: %w", documentID, err)
 	}
-	if n := tag.RowsAffected(); n > 0 && float64(n) > maxShare*float64(active) {
-		return -1, nil // the deferred rollback undoes the update
+	if n := tag.RowsAffected(); n > 0 {
+		// The share is of the records that were active before: those still
+		// active plus the ones just ended.
+		var stillActive int64
+		if err := sp.QueryRow(ctx, `SELECT count(*) FROM registrations WHERE partner = $1 AND status = 'active'`, partner).Scan(&stillActive); err != nil {
+			return 0, fmt.Errorf("count active records of %s: %w", partner, err)
+		}
+		if float64(n) > maxShare*float64(stillActive+n) {
+			return -1, nil // the deferred rollback undoes the update
+		}
 	}
 	if err := sp.Commit(ctx); err != nil {
 		return 0, fmt.Errorf("end records missing from %s: %w", documentID, err)

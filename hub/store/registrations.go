@@ -55,15 +55,57 @@ func (s *Store) KnownStates(ctx context.Context, partner string, keys []string) 
 // ChangedKeys compares records with what the hub holds and returns the keys,
 // among keys, whose content hash differs from the stored one, or that the
 // hub does not hold, or holds as not active. hashes[i] belongs to keys[i].
-// Only the (few) changed keys travel back, which keeps a nightly full export
-// of unchanged records cheap.
+//
+// Exports are usually sorted by their key, so a chunk's keys mostly fill one
+// narrow key range: ChangedKeys first reads that range in one index range
+// scan, bounded to a few times the chunk's size, and compares in memory.
+// When the range holds more (keys scattered over the partner's records), it
+// falls back to one primary-key probe per key.
 func (s *Store) ChangedKeys(ctx context.Context, partner string, keys []string, hashes [][]byte) (map[string]bool, error) {
 	out := make(map[string]bool)
 	if len(keys) == 0 {
 		return out, nil
 	}
-	// One primary-key lookup per key (LATERAL ... LIMIT 1), whatever the
-	// statistics say: a hash join would scan the whole table per chunk.
+	lo, hi := keys[0], keys[0]
+	for _, k := range keys[1:] {
+		lo, hi = min(lo, k), max(hi, k)
+	}
+	limit := 2*len(keys) + 16
+	rows, err := s.pool.Query(ctx, `SELECT record_key, content_hash, status FROM registrations
+		WHERE partner = $1 AND record_key >= $2 AND record_key <= $3 ORDER BY record_key LIMIT $4`, partner, lo, hi, limit)
+	if err != nil {
+		return nil, fmt.Errorf("changed keys of %s: %w", partner, err)
+	}
+	stored := make(map[string]KnownState, len(keys))
+	for rows.Next() {
+		var k string
+		var st KnownState
+		if err := rows.Scan(&k, &st.ContentHash, &st.Status); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("changed keys of %s: %w", partner, err)
+		}
+		stored[k] = st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("changed keys of %s: %w", partner, err)
+	}
+	if len(stored) >= limit {
+		return s.changedKeysByProbe(ctx, partner, keys, hashes)
+	}
+	for i, k := range keys {
+		if st, ok := stored[k]; !ok || st.Status != StatusActive || string(st.ContentHash) != string(hashes[i]) {
+			out[k] = true
+		}
+	}
+	return out, nil
+}
+
+// changedKeysByProbe is ChangedKeys with one primary-key probe per key.
+func (s *Store) changedKeysByProbe(ctx context.Context, partner string, keys []string, hashes [][]byte) (map[string]bool, error) {
+	out := make(map[string]bool)
+	// LATERAL ... LIMIT 1 keeps the probes whatever the statistics say: a
+	// hash join would scan the whole table per chunk.
 	rows, err := s.pool.Query(ctx, `SELECT k.key FROM unnest($2::text[], $3::bytea[]) AS k(key, h)
 		LEFT JOIN LATERAL (SELECT r.content_hash, r.status FROM registrations r
 			WHERE r.partner = $1 AND r.record_key = k.key LIMIT 1) r ON true

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -201,6 +202,54 @@ func TestFinishDocumentEndsMissing(t *testing.T) {
 			}
 			if int64(ended) != tt.wantEnded {
 				t.Fatalf("%d records ended in the table, receipt says %d", ended, tt.wantEnded)
+			}
+		})
+	}
+}
+
+func TestChangedKeys(t *testing.T) {
+	s := mustOpen(t)
+	ctx := context.Background()
+	doc, _ := land(t, s, "p", "a.csv", []byte("a"))
+	var recs []store.StoredRecord
+	for i := 0; i < 100; i++ {
+		recs = append(recs, rec(fmt.Sprintf("k%03d", i), "a"))
+	}
+	storeChunk(t, s, doc.ID, 0, recs)
+	tests := []struct {
+		name string
+		keys []int // indexes into recs; 1000+ are unknown keys
+	}{
+		{"NarrowRange", []int{10, 11, 12, 13}},
+		{"ScatteredFallsBackToProbes", []int{0, 99}},
+		{"WithUnknownKeys", []int{20, 1001, 21}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var keys []string
+			var hashes [][]byte
+			want := map[string]bool{}
+			for j, i := range tt.keys {
+				var k string
+				var h []byte
+				switch {
+				case i >= 1000:
+					k, h = fmt.Sprintf("new%d", i), []byte("x")
+					want[k] = true
+				case j == 0:
+					k, h = recs[i].RecordKey, []byte("changed")
+					want[k] = true
+				default:
+					k, h = recs[i].RecordKey, recs[i].ContentHash
+				}
+				keys, hashes = append(keys, k), append(hashes, h)
+			}
+			got, err := s.ChangedKeys(ctx, "p", keys, hashes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("changed %v, want %v", got, want)
 			}
 		})
 	}

@@ -117,11 +117,24 @@ func (f *fake) Decode(ctx context.Context, _ sdk.Document, src io.Reader, out sd
 		return out.WriteChunk(ctx, c)
 	})
 	if f.broken == "ReadsAllFirst" {
-		data, err := io.ReadAll(src)
-		if err != nil {
-			return err
+		// Broken only in that it reads everything before writing a chunk;
+		// it still stops when its context ends.
+		var data bytes.Buffer
+		buf := make([]byte, 64<<10)
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n, err := src.Read(buf)
+			data.Write(buf[:n])
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return err
+			}
 		}
-		src = bytes.NewReader(data)
+		src = bytes.NewReader(data.Bytes())
 	}
 
 	b := sdk.NewBatcher(w, 0)

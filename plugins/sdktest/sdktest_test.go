@@ -27,7 +27,7 @@ func TestFake(t *testing.T) {
 	}
 	// Enough for the race detector on a busy machine, short enough for the
 	// fakes that hang; 2 MiB is enough for the streaming check.
-	decodeTimeout, cancelTimeout, largeSize = 10*time.Second, 3*time.Second, 2<<20
+	decodeTimeout, cancelTimeout, largeSize = 20*time.Second, 10*time.Second, 2<<20
 	cfg := fakeConfig()
 	switch name {
 	case "WrongCounts":

@@ -81,7 +81,7 @@ CREATE SEQUENCE feed_seq;
 -- The normalised registrations: the latest state of each partner record.
 CREATE TABLE registrations (
     partner       text NOT NULL,
-    record_key    text NOT NULL,
+    record_key    text COLLATE "C" NOT NULL,   -- byte order: key ranges match the hub's own sort
     feed_seq      bigint NOT NULL DEFAULT nextval('feed_seq'),
     status        text NOT NULL,               -- active | deleted | ended
     operation     text NOT NULL,

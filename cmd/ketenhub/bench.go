@@ -55,6 +55,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return fmt.Errorf("create work folder: %w", err)
 		}
+		// Passable for the managed PostgreSQL's unprivileged user, so that its
+		// cluster stays inside the folder (and goes with it) instead of in
+		// the fallback folder.
+		if err := os.Chmod(tmp, 0o711); err != nil {
+			return fmt.Errorf("create work folder: %w", err)
+		}
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}

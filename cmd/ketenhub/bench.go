@@ -50,7 +50,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		*plugins = filepath.Join(filepath.Dir(exe), "plugins")
 	}
 	dir := *keep
-	if dir == "" {
+	if dir != "" {
+		// Passable for the managed PostgreSQL's unprivileged user (see below).
+		if err := os.MkdirAll(dir, 0o711); err != nil {
+			return fmt.Errorf("create work folder: %w", err)
+		}
+	} else {
 		tmp, err := os.MkdirTemp("", "ketenhub-bench-")
 		if err != nil {
 			return fmt.Errorf("create work folder: %w", err)

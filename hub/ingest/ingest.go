@@ -140,13 +140,13 @@ func (w *Watcher) scan(ctx context.Context, p Partner, files map[string]seen, lo
 	present := map[string]bool{}
 	// Oldest first, so that a partner's files are taken in the order they
 	// were delivered (ReadDir sorts by name).
-	modTime := func(e os.DirEntry) time.Time {
+	modTimes := make(map[string]time.Time, len(entries))
+	for _, e := range entries {
 		if info, err := e.Info(); err == nil {
-			return info.ModTime()
+			modTimes[e.Name()] = info.ModTime()
 		}
-		return time.Time{}
 	}
-	sort.SliceStable(entries, func(i, j int) bool { return modTime(entries[i]).Before(modTime(entries[j])) })
+	sort.SliceStable(entries, func(i, j int) bool { return modTimes[entries[i].Name()].Before(modTimes[entries[j].Name()]) })
 	for _, e := range entries {
 		name := e.Name()
 		if !e.Type().IsRegular() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, DoneSuffix) || strings.HasSuffix(name, ".tmp") {

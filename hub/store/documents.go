@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -179,25 +178,6 @@ func (s *Store) Documents(ctx context.Context, partner string, limit int) ([]hub
 	return out, rows.Err()
 }
 
-// UnfinishedDocuments returns the ids of documents that are neither done nor
-// failed, oldest first: the work a restarted hub must pick up again.
-func (s *Store) UnfinishedDocuments(ctx context.Context) ([]hub.Document, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+documentColumns+` FROM documents WHERE status NOT IN ('done', 'failed') ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list unfinished documents: %w", err)
-	}
-	defer rows.Close()
-	var out []hub.Document
-	for rows.Next() {
-		d, err := scanDocument(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list unfinished documents: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
-}
-
 // DocumentReader streams a document's bytes part by part; it holds at most one
 // part in memory.
 type DocumentReader struct {
@@ -233,23 +213,4 @@ func (r *DocumentReader) Read(p []byte) (int, error) {
 	n := copy(p, r.cur)
 	r.cur = r.cur[n:]
 	return n, nil
-}
-
-// SetDocumentStatus records a status change, with a failure reason for DocFailed.
-func (s *Store) SetDocumentStatus(ctx context.Context, id, status, failure string) error {
-	var fail *string
-	if failure != "" {
-		fail = &failure
-	}
-	var finished *time.Time
-	if status == hub.DocDone || status == hub.DocFailed {
-		now := time.Now()
-		finished = &now
-	}
-	_, err := s.pool.Exec(ctx, `UPDATE documents SET status = $2, failure = coalesce($3, failure), finished_at = coalesce($4, finished_at) WHERE id = $1`,
-		id, status, fail, finished)
-	if err != nil {
-		return fmt.Errorf("set status of document %s: %w", id, err)
-	}
-	return nil
 }

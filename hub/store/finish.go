@@ -193,21 +193,3 @@ func (s *Store) MarkReceiptWritten(ctx context.Context, documentID string) error
 	}
 	return nil
 }
-
-// UnwrittenReceipts returns finished documents whose receipt file is missing.
-func (s *Store) UnwrittenReceipts(ctx context.Context) ([]hub.Document, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+documentColumns+` FROM documents WHERE status IN ('done', 'failed') AND NOT receipt_written ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list unwritten receipts: %w", err)
-	}
-	defer rows.Close()
-	var out []hub.Document
-	for rows.Next() {
-		d, err := scanDocument(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list unwritten receipts: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
-}

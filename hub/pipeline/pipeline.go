@@ -19,6 +19,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ketenhub/ketenhub/hub/clients"
 	"github.com/ketenhub/ketenhub/hub/metrics"
 	"github.com/ketenhub/ketenhub/hub/schema"
 	"github.com/ketenhub/ketenhub/hub/store"
@@ -58,6 +59,15 @@ type Config struct {
 	PollInterval time.Duration
 	// Metrics counts documents and records; nil counts nothing.
 	Metrics *metrics.Metrics
+	// Linker links every stored registration to a chain client in the
+	// transaction that stores it; nil links nothing (tests of the spine).
+	Linker Linker
+}
+
+// Linker links stored registrations to chain clients; *clients.Registry
+// implements it.
+type Linker interface {
+	LinkChunk(ctx context.Context, tx pgx.Tx, partner string, recs []clients.Input) ([]clients.Result, error)
 }
 
 func (c *Config) setDefaults() {

@@ -12,7 +12,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/clients"
+	"github.com/ketenhub/ketenhub/hub/identity"
 	"github.com/ketenhub/ketenhub/hub/store"
+	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
 // handleChunk is the store stage: it stores one chunk and publishes the
@@ -24,20 +27,21 @@ func (p *Pipeline) handleChunk(msg *message.Message) error {
 	if err := decode(msg.Payload, &m); err != nil {
 		return err
 	}
-	recs := make([]store.StoredRecord, len(m.Records))
-	for i, r := range m.Records {
-		recs[i] = store.StoredRecord{RecordKey: r.RecordKey, Operation: r.Operation, ContentHash: r.ContentHash,
-			Data: r.Data, Line: r.Line, RegisteredAt: r.RegisteredAt}
-	}
+	recs, links, rejected := p.separateIdentity(m)
 	var finished *hub.Receipt
 	err := p.cfg.Store.InDerivedTx(ctx, func(tx pgx.Tx) error {
 		finished = nil
-		res, err := p.cfg.Store.StoreChunk(ctx, tx, m.Partner, m.DocumentID, m.Seq, recs, m.Rejected)
+		res, err := p.cfg.Store.StoreChunk(ctx, tx, m.Partner, m.DocumentID, m.Seq, recs, rejected)
 		if err != nil {
 			return err
 		}
 		if !res.Applied {
 			return nil // stored before a crash; the message is a redelivery
+		}
+		if p.cfg.Linker != nil && len(links) > 0 {
+			if _, err := p.cfg.Linker.LinkChunk(ctx, tx, m.Partner, links); err != nil {
+				return err
+			}
 		}
 		if len(res.FeedSeqs) > 0 {
 			keys := make([]string, 0, len(recs))
@@ -159,4 +163,48 @@ func (p *Pipeline) WriteReceipt(doc hub.Document) error {
 // document id and .receipt.json, so that a partner finds it by name.
 func ReceiptFileName(doc hub.Document) string {
 	return hub.SafeFileName(doc.OriginalName) + "." + doc.ID + ".receipt.json"
+}
+
+// separateIdentity prepares a chunk for storing: it takes the BSN out of each
+// registration (the hub stores it only encrypted, with the link), collects
+// the clients to link, and adds a BSN_INVALID warning for every BSN that
+// fails the elfproef: such a record is kept and matched on its other fields.
+// Without a linker the registrations are stored as they came.
+func (p *Pipeline) separateIdentity(m chunkMessage) ([]store.StoredRecord, []clients.Input, []store.QuarantinedRecord) {
+	recs := make([]store.StoredRecord, len(m.Records))
+	rejected := m.Rejected
+	var links []clients.Input
+	for i, r := range m.Records {
+		recs[i] = store.StoredRecord{RecordKey: r.RecordKey, Operation: r.Operation, ContentHash: r.ContentHash,
+			Data: r.Data, Line: r.Line, RegisteredAt: r.RegisteredAt}
+		if p.cfg.Linker == nil {
+			continue
+		}
+		c, data, err := clients.SplitClient(r.Data)
+		if err != nil {
+			continue // validated before: cannot happen; stored as it came
+		}
+		recs[i].Data = data
+		if r.Operation == string(sdk.OpDelete) {
+			continue
+		}
+		links = append(links, clients.Input{RecordKey: r.RecordKey, Client: c})
+		if c.BSN != "" {
+			if _, ok := identity.CheckBSN(c.BSN); !ok {
+				rejected = append(rejected, store.QuarantinedRecord{Line: r.Line, Field: "client.bsn", RecordKey: r.RecordKey,
+					Code: sdk.CodeBSNInvalid, Severity: "warning",
+					Message: "het BSN voldoet niet aan de elfproef; het record is opgenomen en wordt herkend op naam, geboortedatum en geslacht"})
+			}
+		}
+	}
+	if p.cfg.Linker != nil {
+		for i, q := range rejected {
+			if len(q.Record) > 0 {
+				if _, data, err := clients.SplitClient(q.Record); err == nil {
+					rejected[i].Record = data
+				}
+			}
+		}
+	}
+	return recs, links, rejected
 }

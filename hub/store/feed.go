@@ -12,6 +12,7 @@ type FeedItem struct {
 	Seq          int64           `json:"-"`
 	Partner      string          `json:"partner"`
 	RecordKey    string          `json:"record_key"`
+	ClientID     string          `json:"client_id,omitempty"`
 	Status       string          `json:"status"`
 	Operation    string          `json:"operation"`
 	DocumentID   string          `json:"document_id"`
@@ -19,6 +20,9 @@ type FeedItem struct {
 	RegisteredAt *time.Time      `json:"registered_at,omitempty"`
 	UpdatedAt    time.Time       `json:"updated_at"`
 	Registration json.RawMessage `json:"registration"`
+	// BSNEnc is the registration's BSN, encrypted; the API decides whether
+	// to put it back into Registration.
+	BSNEnc []byte `json:"-"`
 }
 
 // Feed returns up to limit registrations changed after the feed position
@@ -26,8 +30,10 @@ type FeedItem struct {
 // registration to the end of the feed, so a reader that keeps its position
 // sees every change once it catches up.
 func (s *Store) Feed(ctx context.Context, after int64, limit int) ([]FeedItem, error) {
-	rows, err := s.pool.Query(ctx, `SELECT feed_seq, partner, record_key, status, operation, document_id, line, registered_at, updated_at, data
-		FROM registrations WHERE feed_seq > $1 ORDER BY feed_seq LIMIT $2`, after, limit)
+	rows, err := s.pool.Query(ctx, `SELECT r.feed_seq, r.partner, r.record_key, coalesce(ri.client_id, ''), r.status, r.operation,
+			r.document_id, r.line, r.registered_at, r.updated_at, r.data, ri.bsn_enc
+		FROM registrations r LEFT JOIN registration_identity ri ON ri.partner = r.partner AND ri.record_key = r.record_key
+		WHERE r.feed_seq > $1 ORDER BY r.feed_seq LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read feed: %w", err)
 	}
@@ -35,8 +41,8 @@ func (s *Store) Feed(ctx context.Context, after int64, limit int) ([]FeedItem, e
 	items := make([]FeedItem, 0, limit)
 	for rows.Next() {
 		var it FeedItem
-		if err := rows.Scan(&it.Seq, &it.Partner, &it.RecordKey, &it.Status, &it.Operation, &it.DocumentID, &it.Line,
-			&it.RegisteredAt, &it.UpdatedAt, &it.Registration); err != nil {
+		if err := rows.Scan(&it.Seq, &it.Partner, &it.RecordKey, &it.ClientID, &it.Status, &it.Operation, &it.DocumentID, &it.Line,
+			&it.RegisteredAt, &it.UpdatedAt, &it.Registration, &it.BSNEnc); err != nil {
 			return nil, fmt.Errorf("read feed: %w", err)
 		}
 		items = append(items, it)

@@ -1,0 +1,387 @@
+// Package clients keeps the chain clients: which partner registrations belong
+// to one person. It links every stored registration to a stable, opaque
+// client id (LinkChunk, called by the pipeline's store stage in the same
+// transaction), keeps the review queue of possible links, and carries out a
+// person's corrections: a review decision, a split and a merge, each with its
+// history. The matching itself is hub/identity's; this package stores its
+// decisions and explains every link.
+package clients
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ketenhub/ketenhub/hub/identity"
+	"github.com/ketenhub/ketenhub/plugins/sdk"
+)
+
+// DefaultMaxBlock is the largest block the registry compares within: a
+// blocking key shared by more registrations (a common surname with a common
+// initial) is not used for candidates, so the work per registration stays
+// bounded. The other keys of a registration still find its true matches.
+const DefaultMaxBlock = 1000
+
+// linkLockID serialises linking across partners: two partners delivering the
+// same new person at once must not each create a client.
+const linkLockID = 0x6b68636c69656e74 // "khclient"
+
+// Registry stores chain clients and links.
+type Registry struct {
+	pool       *pgxpool.Pool
+	keys       *Keys
+	thresholds identity.Thresholds
+	maxBlock   int
+	log        *slog.Logger
+}
+
+// Options configure a Registry; zero values take the defaults.
+type Options struct {
+	Thresholds identity.Thresholds
+	MaxBlock   int
+	Logger     *slog.Logger
+}
+
+// New returns a registry on the hub's database.
+func New(pool *pgxpool.Pool, keys *Keys, opts Options) *Registry {
+	if opts.Thresholds == (identity.Thresholds{}) {
+		opts.Thresholds = identity.DefaultThresholds
+	}
+	if opts.MaxBlock <= 0 {
+		opts.MaxBlock = DefaultMaxBlock
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Registry{pool: pool, keys: keys, thresholds: opts.Thresholds, maxBlock: opts.MaxBlock, log: opts.Logger}
+}
+
+// Keys returns the registry's keys (for reading BSNs back).
+func (r *Registry) Keys() *Keys { return r.keys }
+
+// Input is one stored registration to link.
+type Input struct {
+	RecordKey string
+	Client    sdk.Client
+}
+
+// Result is the link of one registration.
+type Result struct {
+	ClientID   string
+	Grade      identity.Grade
+	Rule       string
+	BSNInvalid bool // a BSN was given but failed the elfproef: warn the partner
+	BSNReview  bool // a valid BSN belongs to another client's person: review
+}
+
+// NewClientID returns a new opaque chain client id.
+func NewClientID() string {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("clients: no randomness: %v", err))
+	}
+	return "kc-" + strings.ToLower(base32.StdEncoding.EncodeToString(b))
+}
+
+// prepared is one registration's identity as the registry stores it.
+type prepared struct {
+	in       Input
+	norm     identity.Normalised // BSN replaced by its keyed hash (hex) for comparisons
+	features []byte
+	bsnHash  []byte // keyed hash of the delivered BSN, valid or not
+	bsnEnc   []byte
+	invalid  bool
+	keys     []string
+	blocks   []int64
+}
+
+func (r *Registry) prepare(in Input) (prepared, error) {
+	p := prepared{in: in}
+	n := identity.Normalise(in.Client)
+	raw := strings.TrimSpace(in.Client.BSN)
+	if raw != "" {
+		canon := raw
+		if b, ok := identity.CheckBSN(raw); ok {
+			canon = b
+		}
+		p.bsnHash = r.keys.HashBSN(canon)
+		p.bsnEnc = r.keys.EncryptBSN(raw)
+	}
+	p.invalid = n.BSNInvalid
+	p.keys = identity.BlockingKeys(n)
+	p.blocks = make([]int64, len(p.keys))
+	for i, k := range p.keys {
+		p.blocks[i] = r.keys.Block(k)
+	}
+	stored := n
+	stored.BSN = ""
+	f, err := json.Marshal(stored)
+	if err != nil {
+		return p, fmt.Errorf("encode identity features: %w", err)
+	}
+	p.features = f
+	p.norm = n
+	if n.BSN != "" {
+		p.norm.BSN = hex.EncodeToString(p.bsnHash)
+	}
+	return p, nil
+}
+
+// existing is a registration's stored link.
+type existing struct {
+	id       int64
+	clientID string
+	features []byte
+	bsnHash  []byte
+	blocks   []int64
+	linkedBy string
+}
+
+// candidate is a stored registration found through a block.
+type candidate struct {
+	regID int64
+	c     identity.Candidate
+}
+
+// LinkChunk links the registrations of one stored chunk of a partner to
+// chain clients, inside tx (the transaction that stores the chunk). A
+// registration whose identity did not change keeps its link. Results are in
+// the order of recs.
+func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, recs []Input) ([]Result, error) {
+	out := make([]Result, len(recs))
+	if len(recs) == 0 {
+		return out, nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(linkLockID)); err != nil {
+		return nil, fmt.Errorf("lock client links: %w", err)
+	}
+	preps := make([]prepared, len(recs))
+	keys := make([]string, len(recs))
+	for i, in := range recs {
+		p, err := r.prepare(in)
+		if err != nil {
+			return nil, err
+		}
+		preps[i] = p
+		keys[i] = in.RecordKey
+	}
+	known, err := r.existingLinks(ctx, tx, partner, keys)
+	if err != nil {
+		return nil, err
+	}
+
+	// Which registrations need a decision.
+	var todo []int
+	var staleBlocks, staleRegs []int64
+	for i, p := range preps {
+		out[i].BSNInvalid = p.invalid
+		ex, ok := known[p.in.RecordKey]
+		if ok && string(ex.features) == string(p.features) && string(ex.bsnHash) == string(p.bsnHash) {
+			out[i].ClientID, out[i].Rule = ex.clientID, "unchanged"
+			continue
+		}
+		if ok {
+			for _, b := range ex.blocks {
+				staleBlocks = append(staleBlocks, b)
+				staleRegs = append(staleRegs, ex.id)
+			}
+		}
+		todo = append(todo, i)
+	}
+	if len(todo) == 0 {
+		return out, nil
+	}
+	if len(staleBlocks) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM identity_blocks b USING unnest($1::bigint[], $2::bigint[]) AS d(block, reg)
+			WHERE b.block = d.block AND b.reg_id = d.reg`, staleBlocks, staleRegs); err != nil {
+			return nil, fmt.Errorf("unindex changed identities of %s: %w", partner, err)
+		}
+	}
+	var want []int64
+	for _, i := range todo {
+		want = append(want, preps[i].blocks...)
+	}
+	byBlock, err := r.candidates(ctx, tx, want)
+	if err != nil {
+		return nil, err
+	}
+
+	w := newLinkWriter(partner)
+	local := map[int64][]candidate{} // registrations of this chunk, decided before
+	for _, i := range todo {
+		p := preps[i]
+		ex, isKnown := known[p.in.RecordKey]
+		self := identity.Ref{Partner: partner, RecordKey: p.in.RecordKey}
+		cands := gather(p.blocks, byBlock, local, self, r.maxBlock)
+		d := identity.Resolve(p.norm, cands, r.thresholds)
+		clientID, grade, rule := "", d.Grade, d.Evidence.Match.Rule
+		switch {
+		case d.Grade == identity.Certain:
+			clientID = d.ClientID
+		case isKnown && (ex.linkedBy != "hub" || !w.othersIn(ctx, r, tx, ex.clientID, self)):
+			// A person's link stands; a client of its own stays its own.
+			clientID, rule = ex.clientID, "kept"
+		default:
+			clientID = NewClientID()
+			w.newClients = append(w.newClients, clientID)
+			if d.Grade != identity.Probable {
+				rule = "new"
+			}
+		}
+		if isKnown && clientID != ex.clientID {
+			w.relinks = append(w.relinks, relink{from: ex.clientID, to: clientID, key: p.in.RecordKey})
+		}
+		for _, e := range d.Review {
+			if e.ClientID != clientID {
+				w.reviews = append(w.reviews, review{clientID: clientID, key: p.in.RecordKey, ev: e})
+			}
+		}
+		out[i].ClientID, out[i].Grade, out[i].Rule = clientID, grade, rule
+		out[i].BSNReview = hasRule(d.Review, "bsn-conflict")
+		w.add(p, ex, isKnown, clientID, d, rule)
+		for _, b := range p.blocks {
+			local[b] = append(local[b], candidate{c: identity.Candidate{Ref: self, ClientID: clientID, Norm: p.norm}})
+		}
+	}
+	if err := w.write(ctx, tx); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func hasRule(es []identity.Evidence, rule string) bool {
+	for _, e := range es {
+		if e.Match.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
+// gather collects the distinct candidates of a registration's blocks,
+// skipping blocks larger than maxBlock and the registration itself.
+func gather(blocks []int64, stored, local map[int64][]candidate, self identity.Ref, maxBlock int) []identity.Candidate {
+	seen := map[identity.Ref]bool{self: true}
+	var out []identity.Candidate
+	for _, b := range blocks {
+		s, l := stored[b], local[b]
+		if len(s)+len(l) > maxBlock {
+			continue
+		}
+		for _, list := range [][]candidate{s, l} {
+			for _, c := range list {
+				if !seen[c.c.Ref] {
+					seen[c.c.Ref] = true
+					out = append(out, c.c)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// existingLinks returns the stored links of a partner's record keys.
+func (r *Registry) existingLinks(ctx context.Context, tx pgx.Tx, partner string, keys []string) (map[string]existing, error) {
+	rows, err := tx.Query(ctx, `SELECT k.key, ri.id, ri.client_id, ri.features, ri.bsn_hash, ri.blocks, ri.linked_by
+		FROM unnest($2::text[]) AS k(key)
+		CROSS JOIN LATERAL (SELECT * FROM registration_identity ri WHERE ri.partner = $1 AND ri.record_key = k.key LIMIT 1) ri`,
+		partner, keys)
+	if err != nil {
+		return nil, fmt.Errorf("read links of %s: %w", partner, err)
+	}
+	defer rows.Close()
+	out := map[string]existing{}
+	for rows.Next() {
+		var k string
+		var e existing
+		var features json.RawMessage
+		if err := rows.Scan(&k, &e.id, &e.clientID, &features, &e.bsnHash, &e.blocks, &e.linkedBy); err != nil {
+			return nil, fmt.Errorf("read links of %s: %w", partner, err)
+		}
+		e.features = compactJSON(features)
+		out[k] = e
+	}
+	return out, rows.Err()
+}
+
+// compactJSON returns jsonb's text (which PostgreSQL normalises) re-encoded
+// the way json.Marshal writes it, so that stored and new features compare
+// byte for byte.
+func compactJSON(b []byte) []byte {
+	var n identity.Normalised
+	if err := json.Unmarshal(b, &n); err != nil {
+		return b
+	}
+	out, err := json.Marshal(n)
+	if err != nil {
+		return b
+	}
+	return out
+}
+
+// candidates reads the registrations in the given blocks, at most
+// maxBlock+1 per block (a block with more is skipped by gather anyway).
+func (r *Registry) candidates(ctx context.Context, q querier, blocks []int64) (map[int64][]candidate, error) {
+	blocks = uniqueInt64(blocks)
+	out := map[int64][]candidate{}
+	if len(blocks) == 0 {
+		return out, nil
+	}
+	rows, err := q.Query(ctx, `SELECT k.block, ri.id, ri.partner, ri.record_key, ri.client_id, ri.features, ri.bsn_hash, ri.bsn_invalid
+		FROM unnest($1::bigint[]) AS k(block)
+		CROSS JOIN LATERAL (SELECT reg_id FROM identity_blocks b WHERE b.block = k.block LIMIT $2) b
+		CROSS JOIN LATERAL (SELECT * FROM registration_identity ri WHERE ri.id = b.reg_id) ri`, blocks, r.maxBlock+1)
+	if err != nil {
+		return nil, fmt.Errorf("read match candidates: %w", err)
+	}
+	defer rows.Close()
+	decoded := map[int64]identity.Normalised{}
+	for rows.Next() {
+		var block, id int64
+		var c identity.Candidate
+		var features []byte
+		var bsnHash []byte
+		var invalid bool
+		if err := rows.Scan(&block, &id, &c.Ref.Partner, &c.Ref.RecordKey, &c.ClientID, &features, &bsnHash, &invalid); err != nil {
+			return nil, fmt.Errorf("read match candidates: %w", err)
+		}
+		n, ok := decoded[id]
+		if !ok {
+			if err := json.Unmarshal(features, &n); err != nil {
+				return nil, fmt.Errorf("read match candidate features: %w", err)
+			}
+			if len(bsnHash) > 0 && !invalid {
+				n.BSN = hex.EncodeToString(bsnHash)
+			}
+			decoded[id] = n
+		}
+		c.Norm = n
+		out[block] = append(out[block], candidate{regID: id, c: c})
+	}
+	return out, rows.Err()
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func uniqueInt64(in []int64) []int64 {
+	seen := make(map[int64]bool, len(in))
+	out := make([]int64, 0, len(in))
+	for _, v := range in {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}

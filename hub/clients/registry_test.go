@@ -1,0 +1,268 @@
+package clients_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ketenhub/ketenhub/hub/clients"
+	"github.com/ketenhub/ketenhub/hub/store"
+	"github.com/ketenhub/ketenhub/hub/store/pgtest"
+	"github.com/ketenhub/ketenhub/plugins/sdk"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+type env struct {
+	t   *testing.T
+	s   *store.Store
+	reg *clients.Registry
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	s, err := store.Open(context.Background(), pgtest.NewDatabase(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	keys, err := clients.NewKeys(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, s: s, reg: clients.New(s.Pool(), keys, clients.Options{})}
+}
+
+// store stores registrations of one partner the way the store stage does
+// (BSN taken out) and links them in the same transaction.
+func (e *env) store(partner string, regs map[string]sdk.Client) map[string]clients.Result {
+	e.t.Helper()
+	ctx := context.Background()
+	var inputs []clients.Input
+	keys := sortedKeys(regs)
+	for _, k := range keys {
+		inputs = append(inputs, clients.Input{RecordKey: k, Client: regs[k]})
+	}
+	out := map[string]clients.Result{}
+	err := e.s.InTx(ctx, func(tx pgx.Tx) error {
+		for _, k := range keys {
+			reg := sdk.Registration{SchemaVersion: "1", Source: sdk.Source{Partner: partner, RecordKey: k}, Operation: sdk.OpNew,
+				Client: regs[k], ProcessStep: "aanmelding", TargetGroup: "dak- en thuislozen"}
+			b, _ := json.Marshal(reg)
+			_, stripped, err := clients.SplitClient(b)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO registrations (partner, record_key, status, operation, content_hash, data, document_id, line)
+				VALUES ($1, $2, 'active', 'new', '\x00', $3, 'd', 1)
+				ON CONFLICT (partner, record_key) DO UPDATE SET data = EXCLUDED.data, feed_seq = nextval('feed_seq')`, partner, k, stripped); err != nil {
+				return err
+			}
+		}
+		res, err := e.reg.LinkChunk(ctx, tx, partner, inputs)
+		if err != nil {
+			return err
+		}
+		for i, k := range keys {
+			out[k] = res[i]
+		}
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+func sortedKeys(m map[string]sdk.Client) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	for i := range ks {
+		for j := i + 1; j < len(ks); j++ {
+			if ks[j] < ks[i] {
+				ks[i], ks[j] = ks[j], ks[i]
+			}
+		}
+	}
+	return ks
+}
+
+var (
+	anna     = sdk.Client{BSN: "999993653", Surname: "Berg", SurnamePrefix: "van den", Initials: "A.", FirstNames: "Anna", BirthDate: "1985-03-14", Gender: "vrouw"}
+	annaNoID = sdk.Client{Surname: "Berg, van den", Initials: "A", BirthDate: "1985-03-14", Gender: "vrouw"}
+	annaMarr = sdk.Client{Surname: "van den Berg-Jansen", FirstNames: "Anna", BirthDate: "1985-03-14", Gender: "vrouw"}
+	twin     = sdk.Client{Surname: "van den Berg", FirstNames: "Bert", BirthDate: "1985-03-14", Gender: "man"}
+	parent   = sdk.Client{Surname: "van den Berg", FirstNames: "Anna", BirthDate: "1955-03-14", Gender: "vrouw"}
+)
+
+func TestLinkAcrossPartners(t *testing.T) {
+	e := newEnv(t)
+	a := e.store("ggz", map[string]sdk.Client{"4711": anna})
+	b := e.store("opvang", map[string]sdk.Client{"x1": annaNoID, "x2": twin, "x3": parent})
+	c := e.store("szw", map[string]sdk.Client{"s1": annaMarr})
+	if a["4711"].ClientID == "" || b["x1"].ClientID != a["4711"].ClientID {
+		t.Fatalf("shelter's Anna not linked: %+v %+v", a, b)
+	}
+	if c["s1"].ClientID != a["4711"].ClientID {
+		t.Fatalf("social services' Anna not linked: %+v", c)
+	}
+	for _, k := range []string{"x2", "x3"} {
+		if b[k].ClientID == a["4711"].ClientID {
+			t.Fatalf("%s (twin or parent) merged with Anna: %+v", k, b[k])
+		}
+	}
+	// The link is explained.
+	_, link, err := e.reg.Link(context.Background(), "opvang", "x1")
+	if err != nil || link.Grade != "certain" || len(link.Evidence) == 0 {
+		t.Fatalf("link %+v %v", link, err)
+	}
+	// Storing the same identities again changes nothing.
+	again := e.store("opvang", map[string]sdk.Client{"x1": annaNoID})
+	if again["x1"].ClientID != b["x1"].ClientID || again["x1"].Rule != "unchanged" {
+		t.Fatalf("relinked: %+v", again)
+	}
+	// The BSN is not stored in the registration, but encrypted with the link.
+	var data string
+	if err := e.s.Pool().QueryRow(context.Background(), `SELECT data::text FROM registrations WHERE record_key = '4711'`).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains([]byte(data), []byte(anna.BSN)) {
+		t.Fatalf("BSN stored in clear: %s", data)
+	}
+	ov, err := e.reg.Overview(context.Background(), a["4711"].ClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ov.Identity.BSN != anna.BSN || len(ov.Registrations) != 3 {
+		t.Fatalf("overview %+v", ov)
+	}
+}
+
+func TestWrongBSNGoesToReview(t *testing.T) {
+	e := newEnv(t)
+	a := e.store("ggz", map[string]sdk.Client{"1": anna})
+	// Anna's BSN typed into the dossier of someone else entirely.
+	other := sdk.Client{BSN: anna.BSN, Surname: "Yilmaz", FirstNames: "Mehmet", BirthDate: "1962-11-02", Gender: "man"}
+	b := e.store("opvang", map[string]sdk.Client{"9": other})
+	if b["9"].ClientID == a["1"].ClientID {
+		t.Fatal("wrong BSN merged two people")
+	}
+	items, err := e.reg.Reviews(context.Background(), "", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 1 || items[0].Rule != "bsn-conflict" || items[0].Other.Client.BSN != anna.BSN {
+		t.Fatalf("review queue %+v", items)
+	}
+}
+
+func TestInvalidBSNNotUsed(t *testing.T) {
+	e := newEnv(t)
+	a := e.store("ggz", map[string]sdk.Client{"1": {BSN: "123456789", Surname: "Bakker", FirstNames: "Piet", BirthDate: "1970-01-02", Gender: "man"}})
+	b := e.store("opvang", map[string]sdk.Client{"2": {BSN: "123456789", Surname: "Visser", FirstNames: "Klaas", BirthDate: "1990-05-06", Gender: "man"}})
+	if !a["1"].BSNInvalid || a["1"].ClientID == b["2"].ClientID {
+		t.Fatalf("invalid BSN used as identity: %+v %+v", a, b)
+	}
+}
+
+func TestReviewSplitMerge(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.store("ggz", map[string]sdk.Client{"1": {Surname: "Smit", FirstNames: "Jan", BirthDate: "1970-06-15", Gender: "man"}})
+	// One digit off in the birth date: review, not a link.
+	b := e.store("opvang", map[string]sdk.Client{"2": {Surname: "Smit", FirstNames: "Jan", BirthDate: "1970-06-16", Gender: "man"}})
+	if a["1"].ClientID == b["2"].ClientID {
+		t.Fatal("linked on a one-digit date difference")
+	}
+	items, err := e.reg.Reviews(ctx, "", 0, 10)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("reviews %+v %v", items, err)
+	}
+	if _, err := e.reg.Decide(ctx, items[0].ID, clients.DecisionLink, clients.Actor{}); err == nil {
+		t.Fatal("a decision without actor and reason was accepted")
+	}
+	it, err := e.reg.Decide(ctx, items[0].ID, clients.DecisionLink, clients.Actor{ID: "reviewer", Reason: "zelfde persoon volgens intake"})
+	if err != nil || it.Status != "linked" {
+		t.Fatalf("decide %+v %v", it, err)
+	}
+	merged, err := e.reg.Overview(ctx, b["2"].ClientID)
+	if err != nil || merged.ClientID != a["1"].ClientID || merged.MergedFrom != b["2"].ClientID || len(merged.Registrations) != 2 {
+		t.Fatalf("after link: %+v %v", merged, err)
+	}
+	// Split them again.
+	newID, err := e.reg.Split(ctx, a["1"].ClientID, []clients.RefJSON{{Partner: "opvang", RecordKey: "2"}}, clients.Actor{ID: "reviewer", Reason: "toch twee mensen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.reg.Split(ctx, newID, []clients.RefJSON{{Partner: "opvang", RecordKey: "2"}}, clients.Actor{ID: "r", Reason: "x"}); err == nil {
+		t.Fatal("split that leaves no registration accepted")
+	}
+	left, _ := e.reg.Overview(ctx, a["1"].ClientID)
+	right, _ := e.reg.Overview(ctx, newID)
+	if len(left.Registrations) != 1 || len(right.Registrations) != 1 || right.Registrations[0].RecordKey != "2" {
+		t.Fatalf("after split: %+v | %+v", left, right)
+	}
+	// Merge explicitly.
+	if err := e.reg.Merge(ctx, a["1"].ClientID, newID, clients.Actor{ID: "reviewer", Reason: "toch één persoon"}); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := e.reg.Overview(ctx, a["1"].ClientID)
+	if len(all.Registrations) != 2 {
+		t.Fatalf("after merge: %+v", all)
+	}
+	hist, err := e.reg.History(ctx, a["1"].ClientID)
+	if err != nil || len(hist) != 3 || hist[0].Action != "review-link" || hist[1].Action != "split" || hist[2].Action != "merge" {
+		t.Fatalf("history %+v %v", hist, err)
+	}
+	// Every registration is accounted for: one link each.
+	var n int
+	if err := e.s.Pool().QueryRow(ctx, `SELECT count(*) FROM registrations r JOIN registration_identity ri USING (partner, record_key)`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("%d linked registrations, %v", n, err)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.store("ggz", map[string]sdk.Client{"1": anna, "2": twin})
+	got, err := e.reg.Lookup(ctx, sdk.Client{BSN: anna.BSN})
+	if err != nil || len(got) == 0 || got[0].ClientID != a["1"].ClientID {
+		t.Fatalf("lookup by BSN %+v %v", got, err)
+	}
+	got, err = e.reg.Lookup(ctx, sdk.Client{Surname: "Berg", SurnamePrefix: "van den", Initials: "A", BirthDate: "1985-03-14", Gender: "vrouw"})
+	if err != nil || len(got) != 1 || got[0].ClientID != a["1"].ClientID || got[0].Grade != "certain" {
+		t.Fatalf("lookup by name %+v %v", got, err)
+	}
+	got, err = e.reg.Lookup(ctx, sdk.Client{Surname: "Jansen", FirstNames: "Kees", BirthDate: "2001-01-01"})
+	if err != nil || len(got) != 0 {
+		t.Fatalf("lookup of unknown person %+v %v", got, err)
+	}
+}
+
+func TestSplitClientAndInsertBSN(t *testing.T) {
+	in := []byte(`{"schema_version":"1","client":{"bsn":"999993653","surname":"Berg","birth_date":"1985"},"process_step":"x"}`)
+	c, out, err := clients.SplitClient(in)
+	if err != nil || c.BSN != "999993653" || bytes.Contains(out, []byte("999993653")) {
+		t.Fatalf("%+v %s %v", c, out, err)
+	}
+	back := clients.InsertBSN(out, c.BSN)
+	var a, b any
+	_ = json.Unmarshal(in, &a)
+	_ = json.Unmarshal(back, &b)
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Fatalf("round trip\n%s\n%s", ja, jb)
+	}
+	if got := clients.InsertBSN([]byte(`{"client":{}}`), "1"); string(got) != `{"client":{"bsn":"1"}}` {
+		t.Fatalf("empty client: %s", got)
+	}
+	if _, _, err := clients.SplitClient([]byte(`[1]`)); err == nil {
+		t.Fatal("not an object accepted")
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -249,10 +250,36 @@ func (h *hubProc) getJSON(t *testing.T, path string, v any) int {
 	return resp.StatusCode
 }
 
+// postJSON posts body as JSON to path and decodes a 2xx answer into v. It
+// returns the status.
+func (h *hubProc) postJSON(t *testing.T, path string, body, v any) int {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", h.base+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if v != nil && resp.StatusCode/100 == 2 {
+		if err := json.Unmarshal(out, v); err != nil {
+			t.Fatalf("POST %s: %v: %s", path, err, out)
+		}
+	}
+	return resp.StatusCode
+}
+
 // feedItem is the part of a feed item the tests look at.
 type feedItem struct {
 	Partner      string          `json:"partner"`
 	RecordKey    string          `json:"record_key"`
+	ClientID     string          `json:"client_id"`
 	Status       string          `json:"status"`
 	Registration json.RawMessage `json:"registration"`
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ketenhub/ketenhub/hub"
 	"github.com/ketenhub/ketenhub/hub/api"
+	"github.com/ketenhub/ketenhub/hub/clients"
 	"github.com/ketenhub/ketenhub/hub/config"
 	"github.com/ketenhub/ketenhub/hub/ingest"
 	"github.com/ketenhub/ketenhub/hub/metrics"
@@ -46,6 +47,7 @@ type node struct {
 	pipe     *pipeline.Pipeline
 	watcher  *ingest.Watcher
 	metrics  *metrics.Metrics
+	clients  *clients.Registry
 	token    string
 }
 
@@ -79,6 +81,11 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	if err != nil {
 		return nil, err
 	}
+	keys, err := clients.LoadKeys(filepath.Join(cfg.DataDir, "identity.key"))
+	if err != nil {
+		return nil, err
+	}
+	n.clients = clients.New(n.store.Pool(), keys, clients.Options{Logger: log})
 	validator, err := schema.Compile(schemas.RegistrationV1)
 	if err != nil {
 		return nil, err
@@ -110,7 +117,8 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		return nil, fmt.Errorf("register adapter metrics: %w", err)
 	}
 	n.pipe, err = pipeline.New(ctx, pipeline.Config{Store: n.store, Adapters: &n.adapters, Validator: validator, Partners: partners,
-		Logger: log, RetryMax: cfg.Pipeline.RetryMax, RetryInitialInterval: cfg.Pipeline.RetryInitialInterval, Metrics: n.metrics})
+		Logger: log, RetryMax: cfg.Pipeline.RetryMax, RetryInitialInterval: cfg.Pipeline.RetryInitialInterval, Metrics: n.metrics,
+		Linker: n.clients})
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +160,7 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	handler, err := api.New(api.Config{Token: n.token, Store: n.store, Logger: n.log, Ready: n.ready, Replay: n.replay,
-		Metrics: n.metrics.Handler()})
+		Metrics: n.metrics.Handler(), Clients: n.clients})
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,9 @@ type Config struct {
 	// Metrics serves GET /metrics (Prometheus text format, no client data,
 	// no token). Nil answers 404 problem+json.
 	Metrics http.Handler
+	// Clients answers the lookup, client overview, review queue and
+	// corrections. Nil answers those operations with 503.
+	Clients Clients
 }
 
 func (c *Config) setDefaults() {
@@ -106,6 +109,7 @@ type server struct {
 	ready      func(ctx context.Context) error
 	replay     func(ctx context.Context, documentID string) (hub.Document, error)
 	metrics    http.Handler
+	clients    Clients
 	log        *slog.Logger
 	timeout    time.Duration
 	openapiDoc []byte
@@ -131,6 +135,13 @@ func (s *server) routes() []route {
 		{"GET /v1/documents/{id}/errors", s.documentErrors},
 		{"POST /v1/documents/{id}/replay", s.replayDocument},
 		{"GET /v1/partners/{partner}/documents", s.partnerDocuments},
+		{"POST /v1/clients/lookup", s.lookupClients},
+		{"GET /v1/clients/{id}", s.clientOverview},
+		{"GET /v1/clients/{id}/history", s.clientHistory},
+		{"POST /v1/clients/{id}/split", s.splitClient},
+		{"POST /v1/clients/{id}/merge", s.mergeClient},
+		{"GET /v1/reviews", s.reviews},
+		{"POST /v1/reviews/{id}/decision", s.decideReview},
 	}
 }
 
@@ -156,6 +167,7 @@ func New(cfg Config) (http.Handler, error) {
 		ready:      cfg.Ready,
 		replay:     cfg.Replay,
 		metrics:    cfg.Metrics,
+		clients:    cfg.Clients,
 		log:        cfg.Logger,
 		timeout:    cfg.Timeout,
 		openapiDoc: doc,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/clients"
 	"github.com/ketenhub/ketenhub/hub/store"
 )
 
@@ -111,6 +112,16 @@ func (s *server) registrations(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if s.clients != nil {
+		for i := range items {
+			bsn, err := s.clients.RevealBSN(items[i].BSNEnc)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			items[i].Registration = clients.InsertBSN(items[i].Registration, bsn)
+		}
 	}
 	writePage(s, w, r, cursorFeed, after, items, func(it store.FeedItem) int64 { return it.Seq })
 }

@@ -19,7 +19,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/clients"
 	"github.com/ketenhub/ketenhub/hub/store"
+	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
 var update = flag.Bool("update", false, "copy openapi.yaml to docs/openapi.yaml")
@@ -153,17 +155,38 @@ func TestOpenAPIRoutes(t *testing.T) {
 func TestOpenAPISchemas(t *testing.T) {
 	s := parseSpec(t, openapiYAML)
 	types := map[string]any{
-		"Health":          Health{},
-		"Problem":         Problem{},
-		"FeedPage":        Page[store.FeedItem]{},
-		"FeedItem":        store.FeedItem{},
-		"Document":        hub.Document{},
-		"DocumentList":    List[hub.Document]{},
-		"Receipt":         hub.Receipt{},
-		"ReceiptCounts":   hub.ReceiptCounts{},
-		"ReceiptIssue":    hub.ReceiptIssue{},
-		"RecordErrorPage": Page[store.RecordError]{},
-		"RecordError":     store.RecordError{},
+		"Health":              Health{},
+		"Problem":             Problem{},
+		"FeedPage":            Page[store.FeedItem]{},
+		"FeedItem":            store.FeedItem{},
+		"Document":            hub.Document{},
+		"DocumentList":        List[hub.Document]{},
+		"Receipt":             hub.Receipt{},
+		"ReceiptCounts":       hub.ReceiptCounts{},
+		"ReceiptIssue":        hub.ReceiptIssue{},
+		"RecordErrorPage":     Page[store.RecordError]{},
+		"RecordError":         store.RecordError{},
+		"LookupRequest":       LookupRequest{},
+		"LookupResponse":      LookupResponse{},
+		"LookupCandidate":     clients.LookupCandidate{},
+		"Evidence":            clients.EvidenceJSON{},
+		"EvidenceField":       clients.FieldJSON{},
+		"RegistrationRef":     clients.RefJSON{},
+		"ClientOverview":      clients.Overview{},
+		"PartnerRegistration": clients.PartnerRegistration{},
+		"Link":                clients.LinkJSON{},
+		"Client":              sdk.Client{},
+		"LifeDomain":          sdk.LifeDomain{},
+		"ResponsibleWorker":   sdk.ResponsibleWorker{},
+		"HistoryList":         List[clients.HistoryEntry]{},
+		"HistoryEntry":        clients.HistoryEntry{},
+		"ReviewPage":          Page[clients.ReviewItem]{},
+		"ReviewItem":          clients.ReviewItem{},
+		"ReviewSide":          clients.ReviewSide{},
+		"SplitRequest":        SplitRequest{},
+		"SplitResponse":       SplitResponse{},
+		"MergeRequest":        MergeRequest{},
+		"DecisionRequest":     DecisionRequest{},
 	}
 	var documented []string
 	for name := range s.Components.Schemas {
@@ -249,6 +272,12 @@ func fill(v reflect.Value) {
 	case reflect.Slice:
 		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
 		fill(v.Index(0))
+	case reflect.Map:
+		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+		fill(k)
+		fill(e)
+		v.Set(reflect.MakeMap(v.Type()))
+		v.SetMapIndex(k, e)
 	case reflect.Struct:
 		for i := range v.NumField() {
 			if v.Type().Field(i).IsExported() {

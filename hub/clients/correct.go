@@ -228,7 +228,7 @@ func (r *Registry) merge(ctx context.Context, tx pgx.Tx, target, source string, 
 	if target == source {
 		return hub.Errorf(hub.EINVALID, "een cliënt kan niet met zichzelf worden samengevoegd")
 	}
-	moved, err := r.move(ctx, tx, source, target, nil, a.ID)
+	moved, err := r.move(ctx, tx, source, target, nil, a.ID, action)
 	if err != nil {
 		return err
 	}
@@ -301,15 +301,19 @@ func repointReviews(ctx context.Context, tx pgx.Tx, from, to string) error {
 // move relinks registrations of client from to client to: all of them when
 // refs is nil. It bumps their feed position, so that feed readers see the
 // new client id, and returns the moved references as JSON.
-func (r *Registry) move(ctx context.Context, tx pgx.Tx, from, to string, refs []RefJSON, actor string) ([]byte, error) {
+func (r *Registry) move(ctx context.Context, tx pgx.Tx, from, to string, refs []RefJSON, actor, rule string) ([]byte, error) {
 	var partners, keys []string
 	for _, rf := range refs {
 		partners = append(partners, rf.Partner)
 		keys = append(keys, rf.RecordKey)
 	}
-	rows, err := tx.Query(ctx, `UPDATE registration_identity ri SET client_id = $2, grade = 'manual', linked_by = $5, linked_at = now()
+	grade := "manual"
+	if actor == "hub" {
+		grade = "certain"
+	}
+	rows, err := tx.Query(ctx, `UPDATE registration_identity ri SET client_id = $2, grade = $6, rule = $7, linked_by = $5, linked_at = now()
 		WHERE ri.client_id = $1 AND ($3::text[] IS NULL OR (ri.partner, ri.record_key) IN (SELECT * FROM unnest($3::text[], $4::text[])))
-		RETURNING ri.partner, ri.record_key`, from, to, nilIfEmpty(partners), nilIfEmpty(keys), actor)
+		RETURNING ri.partner, ri.record_key`, from, to, nilIfEmpty(partners), nilIfEmpty(keys), actor, grade, rule)
 	if err != nil {
 		return nil, fmt.Errorf("move registrations: %w", err)
 	}
@@ -387,7 +391,7 @@ func (r *Registry) Split(ctx context.Context, clientID string, refs []RefJSON, a
 		if _, err := tx.Exec(ctx, `INSERT INTO clients (id) VALUES ($1)`, newID); err != nil {
 			return fmt.Errorf("create client: %w", err)
 		}
-		moved, err := r.move(ctx, tx, clientID, newID, refs, a.ID)
+		moved, err := r.move(ctx, tx, clientID, newID, refs, a.ID, "split")
 		if err != nil {
 			return err
 		}

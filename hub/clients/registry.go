@@ -244,6 +244,20 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 				w.reviews = append(w.reviews, review{clientID: clientID, key: p.in.RecordKey, ev: e})
 			}
 		}
+		if d.Grade == identity.Certain {
+			for _, e := range d.Review {
+				if e.Match.Grade != identity.Certain || e.ClientID == clientID {
+					continue
+				}
+				ok, err := r.consistent(ctx, tx, clientID, e.ClientID, local)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					w.merges = append(w.merges, autoMerge{target: clientID, source: e.ClientID, key: p.in.RecordKey})
+				}
+			}
+		}
 		out[i].ClientID, out[i].Grade, out[i].Rule = clientID, grade, rule
 		out[i].BSNReview = hasRule(d.Review, "bsn-conflict")
 		w.add(p, ex, isKnown, clientID, d, rule)
@@ -254,7 +268,109 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 	if err := w.write(ctx, tx); err != nil {
 		return nil, err
 	}
+	if len(w.merges) == 0 {
+		return out, nil
+	}
+	final, err := r.applyAutoMerges(ctx, tx, partner, w.merges)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if to, ok := final[out[i].ClientID]; ok {
+			out[i].ClientID = to
+		}
+	}
 	return out, nil
+}
+
+// autoMerge is a merge the hub makes itself: a registration that is a
+// Certain match with two clients whose registrations are Consistent.
+type autoMerge struct {
+	target, source, key string
+}
+
+// consistent reports whether two clients' registrations (stored, and those
+// of this chunk decided so far) may all be one person.
+func (r *Registry) consistent(ctx context.Context, tx pgx.Tx, a, b string, local map[int64][]candidate) (bool, error) {
+	members := map[string][]identity.Normalised{a: nil, b: nil}
+	rows, err := tx.Query(ctx, `SELECT client_id, features, bsn_hash, bsn_invalid FROM registration_identity WHERE client_id = ANY($1)`,
+		[]string{a, b})
+	if err != nil {
+		return false, fmt.Errorf("read client members: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		var features, hash []byte
+		var invalid bool
+		if err := rows.Scan(&id, &features, &hash, &invalid); err != nil {
+			rows.Close()
+			return false, fmt.Errorf("read client members: %w", err)
+		}
+		var n identity.Normalised
+		if err := json.Unmarshal(features, &n); err != nil {
+			rows.Close()
+			return false, fmt.Errorf("read client members: %w", err)
+		}
+		if len(hash) > 0 && !invalid {
+			n.BSN = hex.EncodeToString(hash)
+		}
+		members[id] = append(members[id], n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("read client members: %w", err)
+	}
+	seen := map[identity.Ref]bool{}
+	for _, list := range local {
+		for _, c := range list {
+			if (c.c.ClientID == a || c.c.ClientID == b) && !seen[c.c.Ref] {
+				seen[c.c.Ref] = true
+				members[c.c.ClientID] = append(members[c.c.ClientID], c.c.Norm)
+			}
+		}
+	}
+	return identity.Consistent(members[a], members[b], r.thresholds), nil
+}
+
+// applyAutoMerges carries out a chunk's automatic merges in order, and
+// returns where each merged-away client went.
+func (r *Registry) applyAutoMerges(ctx context.Context, tx pgx.Tx, partner string, merges []autoMerge) (map[string]string, error) {
+	final := map[string]string{}
+	find := func(id string) string {
+		for {
+			to, ok := final[id]
+			if !ok {
+				return id
+			}
+			id = to
+		}
+	}
+	for _, m := range merges {
+		target, source := find(m.target), find(m.source)
+		if target == source {
+			continue
+		}
+		moved, err := r.move(ctx, tx, source, target, nil, "hub", "auto-merge")
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE clients SET merged_into = $2 WHERE id = $1`, source, target); err != nil {
+			return nil, fmt.Errorf("merge clients: %w", err)
+		}
+		if err := repointReviews(ctx, tx, source, target); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO client_history (actor, action, client_id, other_client_id, registrations, reason)
+			VALUES ('hub', 'auto-merge', $1, $2, $3, $4)`, target, source, moved,
+			"registratie "+m.key+" van "+partner+" hoort zeker bij beide cliënten, en hun registraties spreken elkaar niet tegen"); err != nil {
+			return nil, fmt.Errorf("record history: %w", err)
+		}
+		final[source] = target
+	}
+	for k := range final {
+		final[k] = find(k)
+	}
+	return final, nil
 }
 
 func hasRule(es []identity.Evidence, rule string) bool {

@@ -75,6 +75,7 @@ type linkWriter struct {
 	blockVals, blockRegs                                                 []int64
 	reviews                                                              []review
 	relinks                                                              []relink
+	merges                                                               []autoMerge
 	membersChecked                                                       map[string]bool
 }
 

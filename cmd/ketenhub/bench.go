@@ -258,7 +258,6 @@ const benchHeader = "dossiernr,bsn,achternaam,tussenvoegsel,voorletters,voornaam
 var (
 	benchSurnames = []string{"Jansen", "de Vries", "van den Berg", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot",
 		"Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer", "de Wit", "Dijkstra", "Smits", "Yilmaz", "El Amrani", "Nowak", "Kaya"}
-	benchFirst   = []string{"Anna", "Johannes", "Mohamed", "Fatima", "Pieter", "Sanne", "Ayşe", "Kees", "Esra", "Daan", "Lotte", "Jan"}
 	benchGroups  = []string{"feitelijk dakloos", "residentieel dakloos", "dreigend dakloos", "zwerfjongere", "veelpleger", "zorgmijder", "overlastgever"}
 	benchSteps   = []string{"aanmelding", "triage", "zorgvraagverduidelijking", "trajecttoewijzing", "trajectmonitoring", "uitstroom"}
 	benchTowns   = []string{"Eindhoven", "Helmond", "Best", "Geldrop-Mierlo", "Valkenswaard", "Son en Breugel", "Oirschot", "Bladel"}
@@ -283,24 +282,21 @@ func generateExport(night1, night2 string, rows int, changed float64) error {
 	w1.WriteString(benchHeader)
 	w2.WriteString(benchHeader)
 	rng := rand.New(rand.NewPCG(1, 2))
+	var persons []benchPerson
 	for i := 1; i <= rows; i++ {
-		surname := benchSurnames[rng.IntN(len(benchSurnames))]
-		prefix := ""
-		if j := strings.LastIndexByte(surname, ' '); j > 0 {
-			prefix, surname = surname[:j], surname[j+1:]
-		}
-		first := benchFirst[rng.IntN(len(benchFirst))]
-		bsn := ""
-		if rng.IntN(10) < 7 {
-			bsn = validBSN(rng)
-		}
-		gender := "man"
-		if rng.IntN(2) == 0 {
-			gender = "vrouw"
+		p := newBenchPerson(rng)
+		if len(persons) > 0 && rng.IntN(10) == 0 {
+			// Another dossier of a person registered before: client
+			// recognition links the two.
+			p = persons[rng.IntN(len(persons))]
+		} else if len(persons) < 1<<16 {
+			persons = append(persons, p)
+		} else {
+			persons[rng.IntN(len(persons))] = p
 		}
 		wonen := benchStatus[rng.IntN(3)]
-		prefixPart := fmt.Sprintf("bench-%07d,%s,%s,%s,%s.,%s,%04d%02d%02d,%s,%s,%s,%s,%q,",
-			i, bsn, surname, prefix, first[:1], first, 1940+rng.IntN(65), 1+rng.IntN(12), 1+rng.IntN(28), gender,
+		prefixPart := fmt.Sprintf("bench-%07d,%s,%s,%s,%s.,%s,%s,%s,%s,%s,%s,%q,",
+			i, p.bsn, p.surname, p.prefix, p.first[:1], p.first, p.birth, p.gender,
 			benchGroups[rng.IntN(len(benchGroups))], benchTowns[rng.IntN(len(benchTowns))], benchSteps[rng.IntN(len(benchSteps))],
 			benchWorkers[rng.IntN(len(benchWorkers))])
 		rest := fmt.Sprintf(",%s,%s\n", benchStatus[rng.IntN(3)], benchStatus[rng.IntN(3)])
@@ -317,6 +313,62 @@ func generateExport(night1, night2 string, rows int, changed float64) error {
 		return fmt.Errorf("generate export: %w", err)
 	}
 	return nil
+}
+
+// benchPerson is the identity in one generated row.
+type benchPerson struct {
+	bsn, surname, prefix, first, birth, gender string
+}
+
+// Surnames of the generated export: a share from a short list of the most
+// common Dutch surnames, the rest composed from parts, so that name
+// frequencies have the long tail of a real population (client recognition's
+// blocks stay as small as they are in real life).
+var (
+	benchNameStarts = []string{"Ver", "Hoog", "Wes", "Oos", "Zuid", "Noord", "Klein", "Groot", "Nieuw", "Oud", "Hof", "Molen",
+		"Kerk", "Brink", "Dam", "Heem", "Ter", "Vel", "Wit", "Zwart", "Rood", "Blom", "Berk", "Eik", "Lin", "Haz", "Kuip", "Stee",
+		"Boer", "Smit", "Bak", "Wever", "Schip", "Veer", "Dijk", "Zand", "Water", "Hout", "Steen", "Goud"}
+	benchNameRoots = []string{"berg", "bos", "dijk", "veen", "hoek", "kamp", "laan", "wal", "broek", "heuvel", "meer", "hout",
+		"horst", "stede", "land", "weg", "straat", "veld", "beek", "burg", "dam", "donk", "rode", "loo", "hage", "hoven", "kerk",
+		"poel", "sloot", "gracht", "haven", "", "ink", "inga", "stra", "sma", "ema", "ens", "ing", "er"}
+	benchNameEnds = []string{"", "", "", "s", "e", "er", "man", "mans", "ink", "sen"}
+	benchPrefixes = []string{"", "", "", "", "", "", "van", "de", "van der", "van den", "ter", "van de", "den", "in 't"}
+	benchFemale   = []string{"Anna", "Maria", "Johanna", "Cornelia", "Fatima", "Sanne", "Ayşe", "Esra", "Lotte", "Emma", "Sophie",
+		"Julia", "Eva", "Fleur", "Anouk", "Chantal", "Esther", "Gerda", "Ingrid", "Karin", "Linda", "Monique", "Naima", "Petra",
+		"Saskia", "Tamara", "Yvonne", "Zeynep", "Inês", "Agnieszka", "Malika", "Hanneke", "Wilhelmina", "Joke", "Ria"}
+	benchMale = []string{"Johannes", "Mohamed", "Pieter", "Kees", "Daan", "Jan", "Henk", "Cornelis", "Willem", "Hendrik",
+		"Gerrit", "Ahmed", "Sem", "Thijs", "Bram", "Ruben", "Mark", "Dennis", "Erik", "Frank", "Lucas", "Niels", "Stefan",
+		"Tim", "Umut", "Vincent", "Youssef", "Piotr", "Theo", "Sjoerd", "Jeroen", "Karel", "Frans", "Ton", "Said"}
+)
+
+func newBenchPerson(rng *rand.Rand) benchPerson {
+	var p benchPerson
+	if rng.IntN(100) < 15 {
+		full := benchSurnames[rng.IntN(len(benchSurnames))]
+		if j := strings.LastIndexByte(full, ' '); j > 0 {
+			p.prefix, p.surname = full[:j], full[j+1:]
+		} else {
+			p.surname = full
+		}
+	} else {
+		p.prefix = benchPrefixes[rng.IntN(len(benchPrefixes))]
+		p.surname = benchNameStarts[rng.IntN(len(benchNameStarts))] + benchNameRoots[rng.IntN(len(benchNameRoots))] +
+			benchNameEnds[rng.IntN(len(benchNameEnds))]
+	}
+	names := benchMale
+	p.gender = "man"
+	if rng.IntN(2) == 0 {
+		names, p.gender = benchFemale, "vrouw"
+	}
+	p.first = names[rng.IntN(len(names))]
+	if rng.IntN(3) == 0 {
+		p.first += " " + names[rng.IntN(len(names))]
+	}
+	if rng.IntN(10) < 7 {
+		p.bsn = validBSN(rng)
+	}
+	p.birth = fmt.Sprintf("%04d%02d%02d", 1935+rng.IntN(72), 1+rng.IntN(12), 1+rng.IntN(28))
+	return p
 }
 
 func indexOf(list []string, s string) int {

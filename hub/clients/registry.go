@@ -12,10 +12,10 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,7 +28,7 @@ import (
 // blocking key shared by more registrations (a common surname with a common
 // initial) is not used for candidates, so the work per registration stays
 // bounded. The other keys of a registration still find its true matches.
-const DefaultMaxBlock = 1000
+const DefaultMaxBlock = 50
 
 // linkLockID serialises linking across partners: two partners delivering the
 // same new person at once must not each create a client.
@@ -41,6 +41,10 @@ type Registry struct {
 	thresholds identity.Thresholds
 	maxBlock   int
 	log        *slog.Logger
+	// big holds the blocks found to exceed maxBlock: they only grow, so they
+	// are never read again (until a restart finds them once more).
+	bigMu sync.RWMutex
+	big   map[int64]bool
 }
 
 // Options configure a Registry; zero values take the defaults.
@@ -61,7 +65,8 @@ func New(pool *pgxpool.Pool, keys *Keys, opts Options) *Registry {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Registry{pool: pool, keys: keys, thresholds: opts.Thresholds, maxBlock: opts.MaxBlock, log: opts.Logger}
+	return &Registry{pool: pool, keys: keys, thresholds: opts.Thresholds, maxBlock: opts.MaxBlock, log: opts.Logger,
+		big: map[int64]bool{}}
 }
 
 // Keys returns the registry's keys (for reading BSNs back).
@@ -116,23 +121,40 @@ func (r *Registry) prepare(in Input) (prepared, error) {
 		p.bsnEnc = r.keys.EncryptBSN(raw)
 	}
 	p.invalid = n.BSNInvalid
-	p.keys = identity.BlockingKeys(n)
+	p.keys = indexKeys(n)
 	p.blocks = make([]int64, len(p.keys))
 	for i, k := range p.keys {
 		p.blocks[i] = r.keys.Block(k)
 	}
 	stored := n
 	stored.BSN = ""
-	f, err := json.Marshal(stored)
-	if err != nil {
-		return p, fmt.Errorf("encode identity features: %w", err)
-	}
-	p.features = f
+	p.features = encodeFeatures(stored)
 	p.norm = n
 	if n.BSN != "" {
 		p.norm.BSN = hex.EncodeToString(p.bsnHash)
 	}
 	return p, nil
+}
+
+// indexKeys returns the blocking keys under which the registry indexes and
+// looks up a registration: identity.BlockingKeys without the surname +
+// initial keys of a registration with a full birth date. Those keys serve to
+// find registrations with an unknown birth date, and a pair in which one
+// date is unknown can never be linked automatically; leaving them out keeps
+// the largest blocks out of the index at a million registrations. Two
+// registrations without a full date still meet under them.
+func indexKeys(n identity.Normalised) []string {
+	keys := identity.BlockingKeys(n)
+	if !n.FullDate() {
+		return keys
+	}
+	out := keys[:0]
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "si:") {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // existing is a registration's stored link.
@@ -306,8 +328,8 @@ func (r *Registry) consistent(ctx context.Context, tx pgx.Tx, a, b string, local
 			rows.Close()
 			return false, fmt.Errorf("read client members: %w", err)
 		}
-		var n identity.Normalised
-		if err := json.Unmarshal(features, &n); err != nil {
+		n, err := decodeFeatures(features)
+		if err != nil {
 			rows.Close()
 			return false, fmt.Errorf("read client members: %w", err)
 		}
@@ -406,10 +428,8 @@ func gather(blocks []int64, stored, local map[int64][]candidate, self identity.R
 
 // existingLinks returns the stored links of a partner's record keys.
 func (r *Registry) existingLinks(ctx context.Context, tx pgx.Tx, partner string, keys []string) (map[string]existing, error) {
-	rows, err := tx.Query(ctx, `SELECT k.key, ri.id, ri.client_id, ri.features, ri.bsn_hash, ri.blocks, ri.linked_by
-		FROM unnest($2::text[]) AS k(key)
-		CROSS JOIN LATERAL (SELECT * FROM registration_identity ri WHERE ri.partner = $1 AND ri.record_key = k.key LIMIT 1) ri`,
-		partner, keys)
+	rows, err := tx.Query(ctx, `SELECT record_key, id, client_id, features, bsn_hash, blocks, linked_by
+		FROM registration_identity WHERE partner = $1 AND record_key = ANY($2::text[])`, partner, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read links of %s: %w", partner, err)
 	}
@@ -418,71 +438,101 @@ func (r *Registry) existingLinks(ctx context.Context, tx pgx.Tx, partner string,
 	for rows.Next() {
 		var k string
 		var e existing
-		var features json.RawMessage
-		if err := rows.Scan(&k, &e.id, &e.clientID, &features, &e.bsnHash, &e.blocks, &e.linkedBy); err != nil {
+		if err := rows.Scan(&k, &e.id, &e.clientID, &e.features, &e.bsnHash, &e.blocks, &e.linkedBy); err != nil {
 			return nil, fmt.Errorf("read links of %s: %w", partner, err)
 		}
-		e.features = compactJSON(features)
 		out[k] = e
 	}
 	return out, rows.Err()
-}
-
-// compactJSON returns jsonb's text (which PostgreSQL normalises) re-encoded
-// the way json.Marshal writes it, so that stored and new features compare
-// byte for byte.
-func compactJSON(b []byte) []byte {
-	var n identity.Normalised
-	if err := json.Unmarshal(b, &n); err != nil {
-		return b
-	}
-	out, err := json.Marshal(n)
-	if err != nil {
-		return b
-	}
-	return out
 }
 
 // candidates reads the registrations in the given blocks, at most
 // maxBlock+1 per block (a block with more is skipped by gather anyway).
 func (r *Registry) candidates(ctx context.Context, q querier, blocks []int64) (map[int64][]candidate, error) {
 	blocks = uniqueInt64(blocks)
+	r.bigMu.RLock()
+	kept := blocks[:0]
+	for _, b := range blocks {
+		if !r.big[b] {
+			kept = append(kept, b)
+		}
+	}
+	r.bigMu.RUnlock()
+	blocks = kept
 	out := map[int64][]candidate{}
 	if len(blocks) == 0 {
 		return out, nil
 	}
-	rows, err := q.Query(ctx, `SELECT k.block, ri.id, ri.partner, ri.record_key, ri.client_id, ri.features, ri.bsn_hash, ri.bsn_invalid
-		FROM unnest($1::bigint[]) AS k(block)
-		CROSS JOIN LATERAL (SELECT reg_id FROM identity_blocks b WHERE b.block = k.block LIMIT $2) b
-		CROSS JOIN LATERAL (SELECT * FROM registration_identity ri WHERE ri.id = b.reg_id) ri`, blocks, r.maxBlock+1)
+	// Two set-oriented reads: block = ANY and id = ANY each make one bitmap
+	// index scan, where a join probes the index once per key.
+	rows, err := q.Query(ctx, `SELECT block, reg_id FROM identity_blocks WHERE block = ANY($1)`, blocks)
 	if err != nil {
 		return nil, fmt.Errorf("read match candidates: %w", err)
 	}
-	defer rows.Close()
-	decoded := map[int64]identity.Normalised{}
+	members := map[int64][]int64{}
 	for rows.Next() {
 		var block, id int64
-		var c identity.Candidate
-		var features []byte
-		var bsnHash []byte
-		var invalid bool
-		if err := rows.Scan(&block, &id, &c.Ref.Partner, &c.Ref.RecordKey, &c.ClientID, &features, &bsnHash, &invalid); err != nil {
+		if err := rows.Scan(&block, &id); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("read match candidates: %w", err)
 		}
-		n, ok := decoded[id]
-		if !ok {
-			if err := json.Unmarshal(features, &n); err != nil {
-				return nil, fmt.Errorf("read match candidate features: %w", err)
-			}
-			if len(bsnHash) > 0 && !invalid {
-				n.BSN = hex.EncodeToString(bsnHash)
-			}
-			decoded[id] = n
-		}
-		c.Norm = n
-		out[block] = append(out[block], candidate{regID: id, c: c})
+		members[block] = append(members[block], id)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read match candidates: %w", err)
+	}
+	var ids []int64
+	for b, list := range members {
+		if len(list) > r.maxBlock {
+			r.bigMu.Lock()
+			r.big[b] = true
+			r.bigMu.Unlock()
+			delete(members, b)
+			continue
+		}
+		ids = append(ids, list...)
+	}
+	ids = uniqueInt64(ids)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err = q.Query(ctx, `SELECT id, partner, record_key, client_id, features, bsn_hash, bsn_invalid
+		FROM registration_identity WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read match candidates: %w", err)
+	}
+	byID := make(map[int64]identity.Candidate, len(ids))
+	for rows.Next() {
+		var id int64
+		var c identity.Candidate
+		var features, bsnHash []byte
+		var invalid bool
+		if err := rows.Scan(&id, &c.Ref.Partner, &c.Ref.RecordKey, &c.ClientID, &features, &bsnHash, &invalid); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read match candidates: %w", err)
+		}
+		if c.Norm, err = decodeFeatures(features); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read match candidate %d: %w", id, err)
+		}
+		if len(bsnHash) > 0 && !invalid {
+			c.Norm.BSN = hex.EncodeToString(bsnHash)
+		}
+		byID[id] = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read match candidates: %w", err)
+	}
+	for b, list := range members {
+		for _, id := range list {
+			if c, ok := byID[id]; ok {
+				out[b] = append(out[b], candidate{regID: id, c: c})
+			}
+		}
+	}
+	return out, nil
 }
 
 // querier is a pool or a transaction.

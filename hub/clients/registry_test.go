@@ -266,3 +266,37 @@ func TestSplitClientAndInsertBSN(t *testing.T) {
 		t.Fatal("not an object accepted")
 	}
 }
+
+func TestChangedIdentityRelinks(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.store("ggz", map[string]sdk.Client{"1": anna})
+	b := e.store("opvang", map[string]sdk.Client{"x1": annaNoID})
+	if a["1"].ClientID != b["x1"].ClientID {
+		t.Fatal("not linked")
+	}
+	// The shelter corrects its record: it was someone else all along.
+	other := sdk.Client{Surname: "Yilmaz", FirstNames: "Mehmet", BirthDate: "1962-11-02", Gender: "man"}
+	c := e.store("opvang", map[string]sdk.Client{"x1": other})
+	if c["x1"].ClientID == a["1"].ClientID || c["x1"].ClientID == "" {
+		t.Fatalf("changed identity kept its old client: %+v", c)
+	}
+	hist, err := e.reg.History(ctx, c["x1"].ClientID)
+	if err != nil || len(hist) != 1 || hist[0].Action != "relink" || hist[0].OtherClientID != a["1"].ClientID {
+		t.Fatalf("history %+v %v", hist, err)
+	}
+	// Found again under its new identity, not under the old one.
+	got, err := e.reg.Lookup(ctx, other)
+	if err != nil || len(got) != 1 || got[0].ClientID != c["x1"].ClientID {
+		t.Fatalf("lookup of the new identity: %+v %v", got, err)
+	}
+	got, err = e.reg.Lookup(ctx, annaNoID)
+	if err != nil || len(got) != 1 || got[0].ClientID != a["1"].ClientID {
+		t.Fatalf("lookup of the old identity: %+v %v", got, err)
+	}
+	// A client of its own stays its own when its identity changes.
+	d := e.store("opvang", map[string]sdk.Client{"x1": {Surname: "Yilmaz", FirstNames: "Mehmet", BirthDate: "1962-11-03", Gender: "man"}})
+	if d["x1"].ClientID != c["x1"].ClientID {
+		t.Fatalf("sole registration moved to a new client: %+v", d)
+	}
+}

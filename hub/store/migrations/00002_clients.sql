@@ -18,7 +18,7 @@ CREATE TABLE registration_identity (
     bsn_hash    bytea,                 -- keyed hash of a valid BSN, for lookups
     bsn_enc     bytea,                 -- the BSN as delivered (valid or not), encrypted
     bsn_invalid boolean NOT NULL DEFAULT false,
-    features    jsonb NOT NULL,        -- normalised identity without the BSN
+    features    bytea NOT NULL,        -- normalised identity without the BSN (compact binary, see hub/clients)
     blocks      bigint[] NOT NULL,     -- keyed hashes of the blocking keys (see identity_blocks)
     grade       text NOT NULL,         -- certain | probable | none | manual
     rule        text NOT NULL,         -- the rule that decided, e.g. name+dob, or new, review-link, split

@@ -155,3 +155,13 @@ func TestExampleRoles(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivacyDocShowsExample keeps the copy of config/roles.yaml in
+// docs/privacy.md the same as the file.
+func TestPrivacyDocShowsExample(t *testing.T) {
+	doc := string(mustRead(t, filepath.Join("..", "..", "docs", "privacy.md")))
+	roles := string(mustRead(t, filepath.Join("..", "..", "config", "roles.yaml")))
+	if !strings.Contains(doc, "```yaml\n"+roles+"```\n") {
+		t.Error("docs/privacy.md does not show config/roles.yaml as it is; copy the file into its last code block")
+	}
+}

@@ -1,5 +1,5 @@
 // Package schemas embeds the JSON Schemas of Ketenhub: the shared
-// registration schema and the configuration schemas.
+// registration and consent schemas and the configuration schemas.
 package schemas
 
 import "embed"
@@ -19,3 +19,9 @@ const Config = "config.schema.json"
 // Partner is the file name of the schema of one partner configuration file
 // (partners/<id>.yaml).
 const Partner = "partner.schema.json"
+
+// Roles is the file name of the schema of the roles and rights file (roles.yaml).
+const Roles = "roles.schema.json"
+
+// ConsentV1 is the file name of the schema of a consent statement delivered by a partner, version 1.
+const ConsentV1 = "consent.v1.schema.json"

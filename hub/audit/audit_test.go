@@ -98,6 +98,32 @@ func TestAppendAndVerify(t *testing.T) {
 	}
 }
 
+// TestAppendIsDurable: a transaction that turned synchronous_commit off (a
+// derived pipeline transaction) commits its audit rows durably all the same.
+func TestAppendIsDurable(t *testing.T) {
+	ctx := context.Background()
+	l, pool := mustLog(t, Options{})
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+			return err
+		}
+		if err := l.Append(ctx, tx, disclosure("kc-1")); err != nil {
+			return err
+		}
+		var setting string
+		if err := tx.QueryRow(ctx, "SHOW synchronous_commit").Scan(&setting); err != nil {
+			return err
+		}
+		if setting != "on" {
+			t.Errorf("synchronous_commit after Append: %s", setting)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // countingTracer counts the statements sent on a connection.
 type countingTracer struct{ n atomic.Int64 }
 

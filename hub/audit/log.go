@@ -72,11 +72,17 @@ func New(pool *pgxpool.Pool, opts Options) *Log {
 // appendSQL adds a batch of events to the chain in one statement (one round
 // trip): it locks the head row, computes each row's hash from the previous
 // one in a recursive CTE (the digests come from Go), inserts the rows and
-// moves the head. Parameters are arrays with one element per event.
+// moves the head. It also turns synchronous_commit on for the rest of the
+// transaction, so that audit rows are durable when it commits, even in a
+// transaction that had turned it off. Parameters are arrays with one element
+// per event.
 const appendSQL = `
 WITH RECURSIVE
 head AS (
     SELECT seq, hash FROM audit_head FOR UPDATE
+),
+durable AS (
+    SELECT set_config('synchronous_commit', 'on', true) AS setting
 ),
 chain (n, seq, prev, hash) AS (
     SELECT 0, seq, NULL::bytea, hash FROM head
@@ -98,13 +104,17 @@ ins AS (
     WHERE c.n > 0
 )
 UPDATE audit_head h SET seq = last.seq, hash = last.hash
-FROM (SELECT seq, hash FROM chain ORDER BY n DESC LIMIT 1) last`
+FROM (SELECT seq, hash FROM chain ORDER BY n DESC LIMIT 1) last, durable
+WHERE durable.setting = 'on'`
 
 // Append adds events to the audit trail through db: a pgx.Tx to commit them
 // with the caller's own changes (they are lost when that transaction rolls
 // back, and the chain keeps no gap), or the pool to log them on their own.
 // All events are stamped with the same time and written in one statement,
 // so a feed page of 500 disclosures costs one round trip.
+//
+// A transaction that appends commits durably: Append sets
+// synchronous_commit on for it (see store.InDerivedTx, which turns it off).
 //
 // Append holds the chain's head lock until db's transaction ends; in a
 // REPEATABLE READ or SERIALIZABLE transaction a concurrent append makes it

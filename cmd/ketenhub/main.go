@@ -4,6 +4,8 @@
 //	ketenhub validate [--config config/ketenhub.yaml]   check all configuration, then exit
 //	ketenhub bench    [--rows 1000000]                   measure ingest against raw COPY
 //	ketenhub quality  [--registrations 5000]             measure client recognition
+//	ketenhub audit    verify | client <id>               check the audit trail, report on one client
+//	ketenhub partner  key new <partner>                  generate a partner API key
 //	ketenhub version
 package main
 
@@ -51,6 +53,8 @@ Commands:
   validate   check the hub, partner and adapter configuration, then exit
   bench      ingest a generated export end to end and compare with raw COPY
   quality    measure client recognition on generated noise (precision, recall, false merges)
+  audit      check the audit trail's hash chain, or report who saw one client's data
+  partner    key new <partner>: generate an API key for a partner system
   version    print the version
 
 Run 'ketenhub <command> -h' for the flags of a command.
@@ -71,6 +75,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdBench(ctx, rest, stdout, stderr)
 	case "quality":
 		return cmdQuality(ctx, rest, stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, rest, stdout, stderr)
+	case "partner":
+		return cmdPartner(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ketenhub", version)
 		return nil

@@ -37,6 +37,14 @@ func lines(b []byte) int { return bytes.Count(bytes.TrimRight(b, "\r\n"), []byte
 // TestExampleRegion drops the three example exports and follows them to the
 // feed; dropping them again adds nothing; a file with broken rows gets a
 // receipt that names each broken line while its good rows are stored.
+// invalidBSNLines are the lines of the example exports whose BSN fails the
+// elfproef (checked by hand).
+var invalidBSNLines = map[string][]int{
+	"gemeente-szw": {23, 66, 79},
+	"ggz-oost":     {23, 49, 107, 119},
+	"opvang-zuid":  nil,
+}
+
 func TestExampleRegion(t *testing.T) {
 	r := newRegion(t, nil)
 	h := r.start(t)
@@ -60,6 +68,17 @@ func TestExampleRegion(t *testing.T) {
 			t.Errorf("%s: nothing stored", name)
 		}
 		inserted += rc.Counts.Inserted
+		// A BSN that fails the elfproef is not used as identity, and the
+		// receipt says so; the record itself is kept.
+		var invalid []int
+		for _, w := range rc.Warnings {
+			if w.Code == "BSN_INVALID" && w.Field == "client.bsn" {
+				invalid = append(invalid, w.Line)
+			}
+		}
+		if want := invalidBSNLines[partner]; fmt.Sprint(invalid) != fmt.Sprint(want) {
+			t.Errorf("%s: BSN_INVALID warnings on lines %v, want %v", name, invalid, want)
+		}
 	}
 	feed := h.feed(t)
 	if int64(len(feed)) != inserted {

@@ -311,12 +311,15 @@ type receipt struct {
 	Counts     struct {
 		Records, Inserted, Updated, Unchanged, Deleted, Ended, Rejected int64
 	} `json:"counts"`
-	Errors []struct {
-		Line    int    `json:"line"`
-		Field   string `json:"field"`
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"errors"`
+	Errors   []receiptIssue `json:"errors"`
+	Warnings []receiptIssue `json:"warnings"`
+}
+
+type receiptIssue struct {
+	Line    int    `json:"line"`
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // waitReceipt waits until a receipt file for the dropped file name appears

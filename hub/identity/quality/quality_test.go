@@ -47,26 +47,20 @@ func TestLoadPersons(t *testing.T) {
 }
 
 // TestEvaluate is the quality gate of client recognition: zero false merges,
-// and recall of automatic linking. The target is 0.95; measured with seed 7 it
-// is 0.8037 (was 0.8196 before the twins fix below). Two changes:
-//   - equal single initials with an unknown gender no longer link (twins
-//     Stefano and Serena Kooyman, both "S.", merged at 20,000 registrations
-//     with every seed): −0.023;
-//   - a day/month swap links with surname, given names or initials and gender
-//     equal ("name+dob-swapped"): +0.007.
-//
-// One-digit date errors and unknown days were tried and rejected: with full
-// first names, surname and gender equal they merge namesakes at 20,000
-// registrations ("Niels Bos" 1935-08-12/13). The assertion holds the measured
-// figure so that regressions show; it is not the target.
+// and recall of automatic linking. The target is 0.95. Clustered as the hub
+// does (identity.Resolve per registration, no merging of two clients), seed 7
+// measures 0.7545: a registration that is not certain starts a client of its
+// own, and later registrations of that person split between the two. The
+// assertion holds the measured figure so that regressions show; it is not the
+// target.
 func TestEvaluate(t *testing.T) {
 	rep := Evaluate(generate(t, 5000), identity.DefaultThresholds)
 	t.Logf("\n%s", rep)
 	if rep.FalseMergeClusters != 0 || rep.FalseLinkedPairs != 0 {
 		t.Errorf("false merges: %d clusters, %d pairs", rep.FalseMergeClusters, rep.FalseLinkedPairs)
 	}
-	if rep.Recall < 0.80 {
-		t.Errorf("recall %.4f, want at least the measured 0.80 (target 0.95)", rep.Recall)
+	if rep.Recall < 0.75 {
+		t.Errorf("recall %.4f, want at least the measured 0.75 (target 0.95)", rep.Recall)
 	}
 }
 
@@ -91,7 +85,7 @@ func TestEvaluateSeeds(t *testing.T) {
 			if rep.FalseMergeClusters != 0 || rep.FalseLinkedPairs != 0 {
 				t.Errorf("n %d seed %d: false merges: %d clusters, %d pairs", n, seed, rep.FalseMergeClusters, rep.FalseLinkedPairs)
 			}
-			if rep.Recall < 0.78 {
+			if rep.Recall < 0.73 {
 				t.Errorf("n %d seed %d: recall %.4f", n, seed, rep.Recall)
 			}
 		}

@@ -121,6 +121,7 @@ func TestBlockingKeys(t *testing.T) {
 		{"DayTypo", sdk.Client{Surname: "Jansen", Initials: "P.J.", BirthDate: "1985-03-08"}},
 		{"MarriedName", sdk.Client{Surname: "Berg", SurnamePrefix: "van den", Initials: "J.", BirthDate: "1985-03-07"}},
 		{"DateUnknown", sdk.Client{Surname: "Jansen", Initials: "J."}},
+		{"SurnameTypoAndDayTypo", sdk.Client{Surname: "Jannsen", Initials: "J.", BirthDate: "1985-03-08"}},
 		{"BSN", sdk.Client{BSN: "999993653", Surname: "X", BirthDate: "2000"}},
 	}
 	base.BSN = "999993653"

@@ -15,6 +15,10 @@ func TestCheckBSN(t *testing.T) {
 		{"OK", "999993653", "999993653", true},
 		{"OKWithDotsAndSpaces", "9999.93 653", "999993653", true},
 		{"OKLegacyEightDigits", "11222335", "011222335", true},
+		{"OKLegacyEightDigitsWithDots", "1122.23.35", "011222335", true},
+		{"OKLeadingZeroGiven", "011222335", "011222335", true},
+		{"ErrLegacyEightDigitsWrong", "11222336", "", false},
+		{"ErrSevenDigitsNotPadded", "1222335", "", false},
 		{"ErrOneDigitWrong", "999993654", "", false},
 		{"ErrNeighboursSwapped", "999996353", "", false},
 		{"ErrAllZeros", "000000000", "", false},
@@ -56,6 +60,16 @@ func TestNormaliseSurname(t *testing.T) {
 		{"MarriedCombinedNoPartner", sdk.Client{Surname: "van den Berg-Jansen"}, "bergjansen", "van den", []string{"berg", "jansen"}, nil},
 		{"MarriedNameOnly", sdk.Client{Surname: "Berg", SurnamePrefix: "van den", PartnerSurname: "van den Berg"}, "", "", nil, []string{"berg"}},
 		{"OwnWithPartner", sdk.Client{Surname: "Jansen", PartnerSurname: "Berg", PartnerSurnamePrefix: "van den"}, "jansen", "", []string{"jansen"}, []string{"berg"}},
+		{"PrefixCaseAndSpaces", sdk.Client{Surname: "de  Vries", SurnamePrefix: "De"}, "vries", "de", []string{"vries"}, nil},
+		{"PrefixWithApostropheInside", sdk.Client{Surname: "van 't Hof"}, "hof", "van 't", []string{"hof"}, nil},
+		{"PrefixWithApostropheAfterComma", sdk.Client{Surname: "Hof, van 't"}, "hof", "van 't", []string{"hof"}, nil},
+		{"PrefixJoinedByHyphen", sdk.Client{Surname: "'s-Gravesande"}, "gravesande", "'s", []string{"gravesande"}, nil},
+		{"ApostropheInName", sdk.Client{Surname: "D'Ancona"}, "dancona", "", []string{"dancona"}, nil},
+		{"IJAtStart", sdk.Client{Surname: "IJzerman"}, "yzerman", "", []string{"yzerman"}, nil},
+		{"LigatureAndSlashedO", sdk.Client{Surname: "Æbelø"}, "aebelo", "", []string{"aebelo"}, nil},
+		{"DoubleNameDiacritics", sdk.Client{Surname: "Müller-Lüdenscheidt"}, "mullerludenscheidt", "", []string{"muller", "ludenscheidt"}, nil},
+		{"DoubleNameSpacedHyphen", sdk.Client{Surname: "Jansen - de Vries"}, "jansenvries", "", []string{"jansen", "vries"}, nil},
+		{"MarriedCombinedPartnerAfter", sdk.Client{Surname: "van der Berg-van Dijk", PartnerSurname: "van Dijk"}, "berg", "", []string{"berg"}, []string{"dyk"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +102,29 @@ func TestNormaliseGivenDateGender(t *testing.T) {
 		{"DutchDate", sdk.Client{BirthDate: "07-03-1985", Gender: "2"}, nil, "", 1985, 3, 7, "v"},
 		{"UnknownDate", sdk.Client{BirthDate: "00000000"}, nil, "", 0, 0, 0, ""},
 		{"BadMonth", sdk.Client{BirthDate: "1985-13-01"}, nil, "", 1985, 0, 0, ""},
+		{"ZeroMonth", sdk.Client{BirthDate: "1985-00-07"}, nil, "", 1985, 0, 0, ""},
+		{"BadDay", sdk.Client{BirthDate: "1985-03-32"}, nil, "", 1985, 3, 0, ""},
+		{"ZeroYear", sdk.Client{BirthDate: "0000-03-07"}, nil, "", 0, 0, 0, ""},
+		{"YearOutOfRange", sdk.Client{BirthDate: "1799-01-01"}, nil, "", 0, 0, 0, ""},
+		{"NotADate", sdk.Client{BirthDate: "onbekend"}, nil, "", 0, 0, 0, ""},
+		{"SlashDate", sdk.Client{BirthDate: "1985/03/07"}, nil, "", 1985, 3, 7, ""},
+		{"DottedDutchDate", sdk.Client{BirthDate: "07.03.1985"}, nil, "", 1985, 3, 7, ""},
+		{"DateWithSpaces", sdk.Client{BirthDate: " 1985-03-07 "}, nil, "", 1985, 3, 7, ""},
+		{"FirstNamesComma", sdk.Client{FirstNames: "Jan, Pieter"}, []string{"jan", "pieter"}, "jp", 0, 0, 0, ""},
+		{"FirstNamesFolded", sdk.Client{FirstNames: "ÉLISE  Marie-José"}, []string{"elise", "mariejose"}, "emj", 0, 0, 0, ""},
+		{"FirstNamesIJ", sdk.Client{FirstNames: "IJsbrand"}, []string{"ysbrand"}, "y", 0, 0, 0, ""},
+		{"InitialsSpaced", sdk.Client{Initials: "J P"}, nil, "jp", 0, 0, 0, ""},
+		{"InitialsLowerDotted", sdk.Client{Initials: "j.p."}, nil, "jp", 0, 0, 0, ""},
+		{"GenderMan", sdk.Client{Gender: "Man"}, nil, "", 0, 0, 0, "m"},
+		{"GenderMale", sdk.Client{Gender: "male"}, nil, "", 0, 0, 0, "m"},
+		{"GenderOne", sdk.Client{Gender: "1"}, nil, "", 0, 0, 0, "m"},
+		{"GenderJongen", sdk.Client{Gender: "jongen"}, nil, "", 0, 0, 0, "m"},
+		{"GenderVrouwelijk", sdk.Client{Gender: "Vrouwelijk"}, nil, "", 0, 0, 0, "v"},
+		{"GenderF", sdk.Client{Gender: "F"}, nil, "", 0, 0, 0, "v"},
+		{"GenderW", sdk.Client{Gender: "W"}, nil, "", 0, 0, 0, "v"},
+		{"GenderMeisje", sdk.Client{Gender: "meisje"}, nil, "", 0, 0, 0, "v"},
+		{"GenderUnknown", sdk.Client{Gender: "onbekend"}, nil, "", 0, 0, 0, ""},
+		{"GenderOther", sdk.Client{Gender: "x"}, nil, "", 0, 0, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,6 +143,12 @@ func TestNormaliseBSN(t *testing.T) {
 	}
 	if n := Normalise(sdk.Client{BSN: "11222335"}); n.BSN != "011222335" || n.BSNInvalid {
 		t.Errorf("legacy BSN: %+v", n)
+	}
+	if n := Normalise(sdk.Client{BSN: " 9999.93.653 "}); n.BSN != "999993653" || n.BSNInvalid {
+		t.Errorf("BSN with separators: %+v", n)
+	}
+	if n := Normalise(sdk.Client{BSN: "  "}); n.BSN != "" || n.BSNInvalid {
+		t.Errorf("blank BSN counts as invalid: %+v", n)
 	}
 }
 

@@ -209,11 +209,24 @@ func TestCompare(t *testing.T) {
 		{"CertainInitials", jan, with(func(c *sdk.Client) { c.FirstNames = ""; c.Initials = "J.P." }), Certain, "name+dob"},
 		{"CertainSurnameTypo", jan, with(func(c *sdk.Client) { c.Surname = "Bergh" }), Certain, "name+dob"},
 		{"CertainDoubleName", with(func(c *sdk.Client) { c.Surname = "Jansen-de Vries"; c.SurnamePrefix = "" }), with(func(c *sdk.Client) { c.Surname = "Jansen"; c.SurnamePrefix = "" }), Certain, "name+dob"},
-		{"ProbableMarriedNameOnly", with(func(c *sdk.Client) { c.Gender = "vrouw" }), with(func(c *sdk.Client) { c.Gender = "vrouw"; c.Surname = "Smit"; c.SurnamePrefix = "" }), Probable, "score"},
+		{"ProbableMarriedNameOnly", with(func(c *sdk.Client) { c.Gender = "vrouw" }), with(func(c *sdk.Client) { c.Gender = "vrouw"; c.Surname = "Smit"; c.SurnamePrefix = "" }), Probable, "given+dob"},
+		{"ProbableMarriedNameOneFirstName", with(func(c *sdk.Client) { c.Gender = "vrouw"; c.FirstNames = "Anna" }), with(func(c *sdk.Client) {
+			c.Gender = "vrouw"
+			c.FirstNames = "Anna"
+			c.Surname = "Smit"
+			c.SurnamePrefix = ""
+		}), Probable, "score"},
+		{"ProbableMarriedNameInitials", with(func(c *sdk.Client) { c.Gender = "vrouw" }), with(func(c *sdk.Client) {
+			c.Gender = "vrouw"
+			c.FirstNames = ""
+			c.Initials = "J.P."
+			c.Surname = "Smit"
+			c.SurnamePrefix = ""
+		}), Probable, "score"},
 		{"CertainMarriedNameWithPartnerField", jan, with(func(c *sdk.Client) { c.Surname = "Smit-van den Berg"; c.SurnamePrefix = ""; c.PartnerSurname = "Smit" }), Certain, "name+dob"},
 		{"CertainDayMonthSwapped", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03" }), Certain, "name+dob-swapped"},
 		{"CertainDayMonthSwappedInitials", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.FirstNames = ""; c.Initials = "J.P." }), Certain, "name+dob-swapped"},
-		{"ProbableSwappedGenderUnknown", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.Gender = "" }), Probable, "score"},
+		{"ProbableSwappedGenderUnknown", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.Gender = "" }), Probable, "name+dob-near"},
 		{"ProbableSwappedSurnameTypo", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.Surname = "Bergh" }), Probable, "score"},
 		{"ProbableSwappedInitialsPrefix", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.FirstNames = ""; c.Initials = "J." }), Probable, "score"},
 		{"NoneSwappedTwinsSameInitial", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.FirstNames = "Johan Pieter" }), None, "score"},
@@ -231,10 +244,32 @@ func TestCompare(t *testing.T) {
 			sdk.Client{Surname: "Kooyman", Initials: "S.", BirthDate: "2003-03-03"}, Probable, "score"},
 		{"CertainSingleInitialGenderEqual", jan, with(func(c *sdk.Client) { c.FirstNames = "Jan"; c.Initials = "" }), Certain, "name+dob"},
 		{"ProbableOneDigitDateNamesakes", sdk.Client{Surname: "Bos", FirstNames: "Niels", BirthDate: "1935-08-12", Gender: "man"},
-			sdk.Client{Surname: "Bos", FirstNames: "Niels", BirthDate: "1935-08-13", Gender: "man"}, Probable, "score"},
-		{"ProbableOneDigitDate", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03-09" }), Probable, "score"},
+			sdk.Client{Surname: "Bos", FirstNames: "Niels", BirthDate: "1935-08-13", Gender: "man"}, Probable, "name+dob-near"},
+		{"ProbableOneDigitDate", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03-09" }), Probable, "name+dob-near"},
 		{"ProbableOneDigitYear", jan, with(func(c *sdk.Client) { c.BirthDate = "1955-03-07" }), Probable, "score"},
-		{"ProbableUnknownDay", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03" }), Probable, "score"},
+		{"ProbableUnknownDay", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03" }), Probable, "name+dob-near"},
+		{"ProbableUnknownMonth", jan, with(func(c *sdk.Client) { c.BirthDate = "1985" }), Probable, "name+dob-near"},
+		{"ProbableOneDigitDateSingleInitial", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03-09"; c.FirstNames = ""; c.Initials = "J." }), Probable, "score"},
+		{"ProbableOneDigitDecade", jan, with(func(c *sdk.Client) { c.BirthDate = "1995-03-07" }), Probable, "score"},
+		{"ProbableOneDigitDateGenderUnknownOneName", with(func(c *sdk.Client) { c.FirstNames = "Jan" }), with(func(c *sdk.Client) { c.FirstNames = "Jan"; c.BirthDate = "1985-03-09"; c.Gender = "" }), Probable, "score"},
+		{"CertainSwappedCommonSurnameTwoNames", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03" }), Certain, "name+dob-swapped"},
+		{"ProbableSwappedCommonSurnameOneName", with(func(c *sdk.Client) { c.FirstNames = "Jan" }), with(func(c *sdk.Client) { c.FirstNames = "Jan"; c.BirthDate = "1985-07-03" }), Probable, "name+dob-near"},
+		{"CertainSwappedRareSurnameOneName", with(func(c *sdk.Client) { c.FirstNames = "Jan"; c.Surname = "Kierkegaard"; c.SurnamePrefix = "" }), with(func(c *sdk.Client) {
+			c.FirstNames = "Jan"
+			c.Surname = "Kierkegaard"
+			c.SurnamePrefix = ""
+			c.BirthDate = "1985-07-03"
+		}), Certain, "name+dob-swapped"},
+		{"ProbableTwinsFirstNameTypoOtherInitial", sdk.Client{Surname: "Maas", FirstNames: "Hanna", BirthDate: "1989-09-25", Gender: "vrouw"},
+			sdk.Client{Surname: "Maas", FirstNames: "Anna", BirthDate: "1989-09-25", Gender: "vrouw"}, Probable, "score"},
+		{"CertainFirstNameTypo", with(func(c *sdk.Client) { c.FirstNames = "Johannes Pieter" }), with(func(c *sdk.Client) { c.FirstNames = "Johnanes Pieter" }), Certain, "name+dob"},
+		{"ProbableBSNOfOtherNearDate", with(func(c *sdk.Client) { c.BSN = bsnA }), sdk.Client{BSN: bsnA, Surname: "Hoekstra", Initials: "J.", BirthDate: "1985-03-08", Gender: "man"}, Probable, "bsn-conflict"},
+		{"CertainBSNMarriedNameSwapped", with(func(c *sdk.Client) { c.BSN = bsnA }), with(func(c *sdk.Client) {
+			c.BSN = bsnA
+			c.Surname = "Smit"
+			c.SurnamePrefix = ""
+			c.BirthDate = "1985-07-03"
+		}), Certain, "bsn+dob"},
 		{"NoneTwinsInitials", jan, with(func(c *sdk.Client) { c.FirstNames = ""; c.Initials = "K." }), None, "twins"},
 		{"NoneTwinsFirstNames", jan, with(func(c *sdk.Client) { c.FirstNames = "Johan" }), None, "twins"},
 		{"NoneTwinsGender", jan, with(func(c *sdk.Client) { c.FirstNames = ""; c.Initials = "J.P."; c.Gender = "vrouw" }), None, "twins"},

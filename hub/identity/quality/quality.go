@@ -32,7 +32,7 @@ type Report struct {
 	MissedPairs        int // same-person pairs neither linked nor in review
 	Recall             float64
 	Precision          float64
-	Rules              map[string]int // decisions per grade and rule of the deciding evidence ("none:new" without any)
+	Rules              map[string]int // decisions per grade, rule and context of the deciding evidence ("none:new" without any)
 }
 
 // String renders the report as a short table.
@@ -65,7 +65,12 @@ func (r Report) String() string {
 // never merged. The review queue holds the Decision.Review comparisons, one
 // item per pair of clients (the new registration's client and the other). It
 // then scores the clients against the ground truth.
-func Evaluate(regs []Labelled, th identity.Thresholds) Report {
+func Evaluate(regs []Labelled, th identity.Thresholds) Report { return evaluate(regs, th, nil) }
+
+// evaluate is Evaluate. When reviewer is set, a registration that Resolve
+// does not link joins the client that reviewer picks from the decision, if
+// any: a measure of what the review queue holds, never of the hub.
+func evaluate(regs []Labelled, th identity.Thresholds, reviewer func(i int, d identity.Decision) (client int, ok bool)) Report {
 	rep := Report{Registrations: len(regs), Rules: map[string]int{}}
 	norm := make([]identity.Normalised, len(regs))
 	client := make([]int, len(regs)) // client of each registration: the index of its first registration
@@ -95,10 +100,17 @@ func Evaluate(regs []Labelled, th identity.Thresholds) Report {
 		if d.Evidence.Match.Rule != "" {
 			rule = d.Evidence.Match.Rule
 		}
+		if d.Evidence.Context != "" {
+			rule += "/" + d.Evidence.Context
+		}
 		rep.Rules[d.Grade.String()+":"+rule]++
 		client[i] = i
 		if d.Grade == identity.Certain {
 			client[i] = atoi(d.ClientID)
+		} else if reviewer != nil {
+			if c, ok := reviewer(i, d); ok {
+				client[i] = c
+			}
 		}
 		for _, e := range d.Review {
 			a, b := client[i], atoi(e.ClientID)

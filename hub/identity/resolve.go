@@ -163,12 +163,11 @@ func Resolve(n Normalised, cands []Candidate, th Thresholds) Decision {
 		case m.grade == Certain && noBSN && twin && len(n.Initials) == 1 && m.fields[2].Detail != "first-names":
 			m.grade, ce.context = Probable, "twin"
 		}
-		e := Evidence{With: ce.with, ClientID: id, Match: m.match(), Context: ce.context}
 		switch {
 		case m.grade == Certain:
-			certain = append(certain, e)
-		case m.grade >= Probable:
-			probable = append(probable, e)
+			certain = append(certain, Evidence{With: ce.with, ClientID: id, Match: m.match(), Context: ce.context})
+		case m.grade == Probable:
+			probable = append(probable, Evidence{With: ce.with, ClientID: id, Match: m.match(), Context: ce.context})
 		}
 	}
 	sort.Slice(certain, func(i, j int) bool {

@@ -52,7 +52,8 @@ type FieldScore struct {
 // Match is the explained result of Compare. Score is the sum of the field
 // weights; Rule names the rule that decided the grade: "bsn+name+dob",
 // "bsn+name", "bsn+dob", "bsn-conflict", "bsn-differ", "bsn-differ-review",
-// "twins", "parent-child", "name+dob", "name+dob-swapped" or "score".
+// "twins", "parent-child", "name+dob", "name+dob-swapped", "name+dob-near",
+// "given+dob" or "score" (see CompareWith).
 type Match struct {
 	Grade  Grade
 	Score  float64

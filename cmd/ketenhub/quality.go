@@ -11,8 +11,8 @@ import (
 
 // cmdQuality generates registrations with realistic noise on top of the
 // RvIG test persons (and synthetic persons, twins and parent/child pairs
-// among them), links them with hub/identity and prints precision, recall,
-// false merges and the size of the review queue.
+// among them), clusters them as the hub does with identity.Resolve and
+// prints precision, recall, false merges and the size of the review queue.
 func cmdQuality(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("quality", stderr)
 	persons := fs.String("persons", "hub/identity/quality/testdata/persons_extract.csv", "RvIG test persons (persons_extract.csv); empty for synthetic persons only")

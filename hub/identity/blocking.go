@@ -20,6 +20,9 @@ import "fmt"
 //	si:<surname part>|<first initial> for registrations with an unknown or wrong
 //	                              birth date; a large block for common names,
 //	                              which the caller may skip above a size limit
+//	sk:<skeleton>|<first initial> the consonant skeleton of each part (see
+//	                              skeleton) with the first initial: survives a
+//	                              surname typo together with a date error
 //
 // Keys carry no BSN or name in readable form beyond what the index needs; they
 // must not be logged.
@@ -44,6 +47,9 @@ func BlockingKeys(n Normalised) []string {
 		}
 		if first != "" {
 			keys = append(keys, "si:"+p+"|"+first)
+			if sk := skeleton(p); len(sk) >= 3 {
+				keys = append(keys, "sk:"+sk+"|"+first)
+			}
 		}
 	}
 	if n.FullDate() && first != "" {
@@ -53,6 +59,25 @@ func BlockingKeys(n Normalised) []string {
 		}
 	}
 	return dedupe(keys)
+}
+
+// skeleton is the consonant skeleton of a surname key: vowels dropped and
+// doubled letters written once, so that most one-letter typos (Heijdden,
+// Verrhoeven, Groto) keep the skeleton of the name (hdn, vrhvn, grt).
+func skeleton(k string) string {
+	b := make([]byte, 0, len(k))
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch c {
+		case 'a', 'e', 'i', 'o', 'u', 'y':
+			continue
+		}
+		if len(b) > 0 && b[len(b)-1] == c {
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 func dedupe(keys []string) []string {

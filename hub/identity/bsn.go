@@ -1,7 +1,8 @@
 // Package identity recognises clients across partner registrations
 // (cliëntherkenning): it checks BSNs, normalises the identity fields of an
-// sdk.Client, derives blocking keys and compares two normalised identities
-// with explainable per-field weights.
+// sdk.Client, derives blocking keys, compares two normalised identities
+// with explainable per-field weights, and resolves a registration against
+// the chain clients of its candidates (Resolve).
 //
 // The package is pure: no database, no logging. It never puts a BSN or a name
 // in an error string.

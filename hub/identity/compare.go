@@ -2,6 +2,7 @@ package identity
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -51,7 +52,8 @@ type FieldScore struct {
 // Match is the explained result of Compare. Score is the sum of the field
 // weights; Rule names the rule that decided the grade: "bsn+name+dob",
 // "bsn+name", "bsn+dob", "bsn-conflict", "bsn-differ", "bsn-differ-review",
-// "twins", "parent-child", "name+dob", "name+dob-swapped" or "score".
+// "twins", "parent-child", "name+dob", "name+dob-swapped", "name+dob-near",
+// "given+dob" or "score" (see CompareWith).
 type Match struct {
 	Grade  Grade
 	Score  float64
@@ -124,7 +126,10 @@ func Compare(a, b Normalised) Match { return CompareWith(a, b, DefaultThresholds
 //   - equal valid BSN: Certain ("bsn+name+dob", "bsn+name" or "bsn+dob"),
 //     unless the given names differ, surname and birth date both differ, or the
 //     birth years are parent/child apart: then Probable ("bsn-conflict"), since
-//     a BSN typed into the wrong dossier must not merge two people;
+//     a BSN typed into the wrong dossier must not merge two people. Without
+//     surname agreement ("bsn+dob", a married name) the birth date must be
+//     equal or day/month swapped: a BSN of someone else with a near birth date
+//     is a conflict too;
 //   - different valid BSNs: None ("bsn-differ"). Exception: when surname,
 //     given names, full birth date and gender all agree exactly, the pair is
 //     Probable ("bsn-differ-review"): one of the two BSNs is probably the
@@ -137,32 +142,58 @@ func Compare(a, b Normalised) Match { return CompareWith(a, b, DefaultThresholds
 //
 // Otherwise the score decides: Certain ("name+dob") needs Thresholds.Certain,
 // a surname that agrees (equal, typo or double-name part), equal given names
-// or initials, a similar first name, or initials of which one extends the
-// other with an equal gender; the full birth date equal and no gender
-// conflict; equal initials of one letter also need the gender equal (twins
-// Stefano and Serena are both "S."). Certain ("name+dob-swapped") needs the
-// surname equal, the given names or initials equal, the gender equal and the
-// birth date equal up to a day/month swap: the swap adds one alternative date,
-// so its risk of meeting a namesake is of the order of the exact rule's. A
-// one-digit date error or an unknown day stays in review: every such variant
-// admits dozens of alternative dates, and at 20,000 registrations namesakes
-// ("Niels Bos" 1935-08-12 and 1935-08-13) then merge. Probable ("score")
-// needs Thresholds.Probable.
-func CompareWith(a, b Normalised, th Thresholds) Match {
+// or initials, the same first given name (also misspelt, when its first letter
+// is equal: twins Hanna and Anna differ in it), or initials of which one
+// extends the other with an equal gender; the full birth date equal and no
+// gender conflict; equal initials of one letter also need the gender equal
+// (twins Stefano and Serena are both "S."). Certain ("name+dob-swapped") needs
+// the surname equal, the given names or initials equal, the gender equal and
+// the birth date equal up to a day/month swap: the swap adds one alternative
+// date, so its risk of meeting a namesake is of the order of the exact rule's.
+//
+// Two Probable rules mark near matches that Resolve may link when no other
+// client competes for the registration (see Resolve); on their own they stay
+// in review, because every such variant admits dozens of alternative dates or
+// names and namesakes then merge ("Niels Bos" 1935-08-12 and 1935-08-13):
+//   - "name+dob-near": the surname equal, the birth date near (one digit of
+//     day, month or the last digit of the year, or an unknown day or month
+//     with the rest equal), no gender conflict, and two or more given names or
+//     initials equal, or the full first names equal with the gender equal;
+//   - "given+dob": a married name (the surnames differ, or one side carries
+//     only the partner's name), the full birth date equal, the gender equal
+//     and two or more full first names equal.
+//
+// Probable ("score") needs Thresholds.Probable.
+func CompareWith(a, b Normalised, th Thresholds) Match { return compare(a, b, th).match() }
+
+// scored is a Match with its fields in an array: Resolve compares many
+// candidates and keeps few of the comparisons.
+type scored struct {
+	fields [5]FieldScore // bsn, surname, given, birth_date, gender
+	score  float64
+	grade  Grade
+	rule   string
+}
+
+func (s scored) match() Match {
+	return Match{Grade: s.grade, Score: s.score, Fields: append([]FieldScore(nil), s.fields[:]...), Rule: s.rule}
+}
+
+func compare(a, b Normalised, th Thresholds) scored {
 	bsn := cmpBSN(a, b)
 	sur := cmpSurname(a, b)
 	given := cmpGiven(a, b)
 	date := cmpDate(a, b)
 	gender := cmpGender(a, b)
-	m := Match{Fields: []FieldScore{bsn, sur, given, date, gender}}
-	for _, f := range m.Fields {
-		m.Score += f.Weight
+	m := scored{fields: [5]FieldScore{bsn, sur, given, date, gender}}
+	for _, f := range m.fields {
+		m.score += f.Weight
 	}
 	nameAgrees := sur.Outcome == Equal || sur.Outcome == Similar
 	dateExact := date.Outcome == Equal
 	yearsApart := a.Year > 0 && b.Year > 0 && abs(a.Year-b.Year) >= th.ParentChildYears &&
 		date.Detail != "one-digit" && date.Detail != "day-month-swapped"
-	set := func(g Grade, rule string) Match { m.Grade, m.Rule = g, rule; return m }
+	set := func(g Grade, rule string) scored { m.grade, m.rule = g, rule; return m }
 
 	switch bsn.Outcome {
 	case Equal:
@@ -175,7 +206,7 @@ func CompareWith(a, b Normalised, th Thresholds) Match {
 			return set(Certain, "bsn+name+dob")
 		case nameAgrees:
 			return set(Certain, "bsn+name")
-		case dateAgrees:
+		case dateExact || date.Detail == "day-month-swapped":
 			return set(Certain, "bsn+dob")
 		}
 		return set(Probable, "bsn-conflict")
@@ -196,18 +227,74 @@ func CompareWith(a, b Normalised, th Thresholds) Match {
 	singleInitial := given.Detail == "initials" && len(a.Initials) == 1 && gender.Outcome != Equal
 	strong := nameAgrees && dateExact && gender.Outcome != Differ && !singleInitial &&
 		(given.Outcome == Equal || given.Detail == "first-name" ||
+			(given.Detail == "first-name-typo" && a.FirstNames[0][0] == b.FirstNames[0][0]) ||
 			(given.Detail == "initials-prefix" && gender.Outcome == Equal))
-	if strong && m.Score >= th.Certain {
+	if strong && m.score >= th.Certain {
 		return set(Certain, "name+dob")
 	}
 	if sur.Outcome == Equal && given.Outcome == Equal && gender.Outcome == Equal &&
-		date.Detail == "day-month-swapped" {
+		date.Detail == "day-month-swapped" && (givenCount(a, given) >= 2 || !commonSurname(a.Surname)) {
 		return set(Certain, "name+dob-swapped")
 	}
-	if m.Score >= th.Probable {
+	if m.score >= th.Probable {
+		switch {
+		case nearName(a, b, sur, given, date, gender):
+			return set(Probable, "name+dob-near")
+		case marriedName(a, b, sur, given, date, gender) && given.Detail == "first-names" && len(a.FirstNames) >= 2:
+			return set(Probable, "given+dob")
+		}
+	}
+	if m.score >= th.Probable {
 		return set(Probable, "score")
 	}
 	return set(None, "score")
+}
+
+// givenCount is the number of given names or initials that agree when
+// given is Equal, else 0.
+func givenCount(a Normalised, given FieldScore) int {
+	switch {
+	case given.Outcome != Equal:
+		return 0
+	case given.Detail == "first-names":
+		return len(a.FirstNames)
+	}
+	return len(a.Initials)
+}
+
+// nearDate reports whether the birth dates differ in a way that admits few
+// alternatives: one digit of day, month or the last digit of the year, or an
+// unknown day or month with the rest equal. A wrong tens digit of the year is
+// not near: with the same names it is as likely a parent or a child.
+func nearDate(a, b Normalised, date FieldScore) bool {
+	switch date.Detail {
+	case "day-month-swapped":
+		return true
+	case "one-digit":
+		return a.FullDate() && b.FullDate() && abs(a.Year-b.Year) < 10
+	case "partial-month", "partial-year":
+		return true
+	}
+	return false
+}
+
+// nearName is the pair condition of the rule "name+dob-near".
+func nearName(a, b Normalised, sur, given, date, gender FieldScore) bool {
+	if sur.Outcome != Equal || !nearDate(a, b, date) || gender.Outcome == Differ {
+		return false
+	}
+	n := givenCount(a, given)
+	return n >= 2 || n == 1 && given.Detail == "first-names" && gender.Outcome == Equal
+}
+
+// marriedName reports whether the surnames disagree as a married name would
+// (both sides carry a surname, but they differ or one side has only the
+// partner's name) while the full birth date, the given names and the gender
+// are equal.
+func marriedName(a, b Normalised, sur, given, date, gender FieldScore) bool {
+	return (sur.Outcome == Differ || sur.Outcome == Missing) &&
+		a.Surname+a.PartnerSurname != "" && b.Surname+b.PartnerSurname != "" &&
+		date.Outcome == Equal && gender.Outcome == Equal && given.Outcome == Equal
 }
 
 func cmpBSN(a, b Normalised) FieldScore {
@@ -269,13 +356,17 @@ func cmpGiven(a, b Normalised) FieldScore {
 	}
 	compatible := strings.HasPrefix(ia, ib) || strings.HasPrefix(ib, ia)
 	if len(a.FirstNames) > 0 && len(b.FirstNames) > 0 {
-		if strings.Join(a.FirstNames, " ") == strings.Join(b.FirstNames, " ") {
+		if slices.Equal(a.FirstNames, b.FirstNames) {
 			f.Outcome, f.Detail, f.Weight = Equal, "first-names", wFirstNamesEqual
 			return f
 		}
 		fa, fb := a.FirstNames[0], b.FirstNames[0]
-		if fa == fb || JaroWinkler(fa, fb) >= 0.9 {
+		switch {
+		case fa == fb:
 			f.Outcome, f.Detail, f.Weight = Similar, "first-name", wFirstNameSimilar
+			return f
+		case JaroWinkler(fa, fb) >= 0.9:
+			f.Outcome, f.Detail, f.Weight = Similar, "first-name-typo", wFirstNameSimilar
 			return f
 		}
 		f.Outcome, f.Detail, f.Weight = Differ, "first-name", wGivenDiffer
@@ -301,8 +392,8 @@ func cmpDate(a, b Normalised) FieldScore {
 		return f
 	}
 	if a.FullDate() && b.FullDate() {
-		da := fmt.Sprintf("%04d%02d%02d", a.Year, a.Month, a.Day)
-		db := fmt.Sprintf("%04d%02d%02d", b.Year, b.Month, b.Day)
+		da := a.Year*10000 + a.Month*100 + a.Day
+		db := b.Year*10000 + b.Month*100 + b.Day
 		switch {
 		case da == db:
 			f.Outcome, f.Detail, f.Weight = Equal, "exact", wDateExact
@@ -318,7 +409,7 @@ func cmpDate(a, b Normalised) FieldScore {
 	// Partial dates: compare only the parts known on both sides.
 	if a.Year != b.Year {
 		f.Outcome, f.Weight = Differ, wDateDiffer
-		if digitsDiffer(fmt.Sprint(a.Year), fmt.Sprint(b.Year)) == 1 && a.Month == b.Month {
+		if digitsDiffer(a.Year, b.Year) == 1 && a.Month == b.Month {
 			f.Outcome, f.Detail, f.Weight = Similar, "one-digit", wDateYear
 		}
 		return f
@@ -437,15 +528,15 @@ func JaroWinkler(a, b string) float64 {
 	return jaro + float64(prefix)*0.1*(1-jaro)
 }
 
-func digitsDiffer(a, b string) int {
-	if len(a) != len(b) {
-		return len(a) + len(b)
-	}
+// digitsDiffer counts the decimal digits in which a and b differ, from the
+// right; a and b are dates as YYYYMMDD or years, with as many digits.
+func digitsDiffer(a, b int) int {
 	n := 0
-	for i := range len(a) {
-		if a[i] != b[i] {
+	for a > 0 || b > 0 {
+		if a%10 != b%10 {
 			n++
 		}
+		a, b = a/10, b/10
 	}
 	return n
 }

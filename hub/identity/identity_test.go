@@ -15,6 +15,10 @@ func TestCheckBSN(t *testing.T) {
 		{"OK", "999993653", "999993653", true},
 		{"OKWithDotsAndSpaces", "9999.93 653", "999993653", true},
 		{"OKLegacyEightDigits", "11222335", "011222335", true},
+		{"OKLegacyEightDigitsWithDots", "1122.23.35", "011222335", true},
+		{"OKLeadingZeroGiven", "011222335", "011222335", true},
+		{"ErrLegacyEightDigitsWrong", "11222336", "", false},
+		{"ErrSevenDigitsNotPadded", "1222335", "", false},
 		{"ErrOneDigitWrong", "999993654", "", false},
 		{"ErrNeighboursSwapped", "999996353", "", false},
 		{"ErrAllZeros", "000000000", "", false},
@@ -56,6 +60,16 @@ func TestNormaliseSurname(t *testing.T) {
 		{"MarriedCombinedNoPartner", sdk.Client{Surname: "van den Berg-Jansen"}, "bergjansen", "van den", []string{"berg", "jansen"}, nil},
 		{"MarriedNameOnly", sdk.Client{Surname: "Berg", SurnamePrefix: "van den", PartnerSurname: "van den Berg"}, "", "", nil, []string{"berg"}},
 		{"OwnWithPartner", sdk.Client{Surname: "Jansen", PartnerSurname: "Berg", PartnerSurnamePrefix: "van den"}, "jansen", "", []string{"jansen"}, []string{"berg"}},
+		{"PrefixCaseAndSpaces", sdk.Client{Surname: "de  Vries", SurnamePrefix: "De"}, "vries", "de", []string{"vries"}, nil},
+		{"PrefixWithApostropheInside", sdk.Client{Surname: "van 't Hof"}, "hof", "van 't", []string{"hof"}, nil},
+		{"PrefixWithApostropheAfterComma", sdk.Client{Surname: "Hof, van 't"}, "hof", "van 't", []string{"hof"}, nil},
+		{"PrefixJoinedByHyphen", sdk.Client{Surname: "'s-Gravesande"}, "gravesande", "'s", []string{"gravesande"}, nil},
+		{"ApostropheInName", sdk.Client{Surname: "D'Ancona"}, "dancona", "", []string{"dancona"}, nil},
+		{"IJAtStart", sdk.Client{Surname: "IJzerman"}, "yzerman", "", []string{"yzerman"}, nil},
+		{"LigatureAndSlashedO", sdk.Client{Surname: "Æbelø"}, "aebelo", "", []string{"aebelo"}, nil},
+		{"DoubleNameDiacritics", sdk.Client{Surname: "Müller-Lüdenscheidt"}, "mullerludenscheidt", "", []string{"muller", "ludenscheidt"}, nil},
+		{"DoubleNameSpacedHyphen", sdk.Client{Surname: "Jansen - de Vries"}, "jansenvries", "", []string{"jansen", "vries"}, nil},
+		{"MarriedCombinedPartnerAfter", sdk.Client{Surname: "van der Berg-van Dijk", PartnerSurname: "van Dijk"}, "berg", "", []string{"berg"}, []string{"dyk"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +102,29 @@ func TestNormaliseGivenDateGender(t *testing.T) {
 		{"DutchDate", sdk.Client{BirthDate: "07-03-1985", Gender: "2"}, nil, "", 1985, 3, 7, "v"},
 		{"UnknownDate", sdk.Client{BirthDate: "00000000"}, nil, "", 0, 0, 0, ""},
 		{"BadMonth", sdk.Client{BirthDate: "1985-13-01"}, nil, "", 1985, 0, 0, ""},
+		{"ZeroMonth", sdk.Client{BirthDate: "1985-00-07"}, nil, "", 1985, 0, 0, ""},
+		{"BadDay", sdk.Client{BirthDate: "1985-03-32"}, nil, "", 1985, 3, 0, ""},
+		{"ZeroYear", sdk.Client{BirthDate: "0000-03-07"}, nil, "", 0, 0, 0, ""},
+		{"YearOutOfRange", sdk.Client{BirthDate: "1799-01-01"}, nil, "", 0, 0, 0, ""},
+		{"NotADate", sdk.Client{BirthDate: "onbekend"}, nil, "", 0, 0, 0, ""},
+		{"SlashDate", sdk.Client{BirthDate: "1985/03/07"}, nil, "", 1985, 3, 7, ""},
+		{"DottedDutchDate", sdk.Client{BirthDate: "07.03.1985"}, nil, "", 1985, 3, 7, ""},
+		{"DateWithSpaces", sdk.Client{BirthDate: " 1985-03-07 "}, nil, "", 1985, 3, 7, ""},
+		{"FirstNamesComma", sdk.Client{FirstNames: "Jan, Pieter"}, []string{"jan", "pieter"}, "jp", 0, 0, 0, ""},
+		{"FirstNamesFolded", sdk.Client{FirstNames: "ÉLISE  Marie-José"}, []string{"elise", "mariejose"}, "emj", 0, 0, 0, ""},
+		{"FirstNamesIJ", sdk.Client{FirstNames: "IJsbrand"}, []string{"ysbrand"}, "y", 0, 0, 0, ""},
+		{"InitialsSpaced", sdk.Client{Initials: "J P"}, nil, "jp", 0, 0, 0, ""},
+		{"InitialsLowerDotted", sdk.Client{Initials: "j.p."}, nil, "jp", 0, 0, 0, ""},
+		{"GenderMan", sdk.Client{Gender: "Man"}, nil, "", 0, 0, 0, "m"},
+		{"GenderMale", sdk.Client{Gender: "male"}, nil, "", 0, 0, 0, "m"},
+		{"GenderOne", sdk.Client{Gender: "1"}, nil, "", 0, 0, 0, "m"},
+		{"GenderJongen", sdk.Client{Gender: "jongen"}, nil, "", 0, 0, 0, "m"},
+		{"GenderVrouwelijk", sdk.Client{Gender: "Vrouwelijk"}, nil, "", 0, 0, 0, "v"},
+		{"GenderF", sdk.Client{Gender: "F"}, nil, "", 0, 0, 0, "v"},
+		{"GenderW", sdk.Client{Gender: "W"}, nil, "", 0, 0, 0, "v"},
+		{"GenderMeisje", sdk.Client{Gender: "meisje"}, nil, "", 0, 0, 0, "v"},
+		{"GenderUnknown", sdk.Client{Gender: "onbekend"}, nil, "", 0, 0, 0, ""},
+		{"GenderOther", sdk.Client{Gender: "x"}, nil, "", 0, 0, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,6 +144,12 @@ func TestNormaliseBSN(t *testing.T) {
 	if n := Normalise(sdk.Client{BSN: "11222335"}); n.BSN != "011222335" || n.BSNInvalid {
 		t.Errorf("legacy BSN: %+v", n)
 	}
+	if n := Normalise(sdk.Client{BSN: " 9999.93.653 "}); n.BSN != "999993653" || n.BSNInvalid {
+		t.Errorf("BSN with separators: %+v", n)
+	}
+	if n := Normalise(sdk.Client{BSN: "  "}); n.BSN != "" || n.BSNInvalid {
+		t.Errorf("blank BSN counts as invalid: %+v", n)
+	}
 }
 
 func TestBlockingKeys(t *testing.T) {
@@ -121,6 +164,7 @@ func TestBlockingKeys(t *testing.T) {
 		{"DayTypo", sdk.Client{Surname: "Jansen", Initials: "P.J.", BirthDate: "1985-03-08"}},
 		{"MarriedName", sdk.Client{Surname: "Berg", SurnamePrefix: "van den", Initials: "J.", BirthDate: "1985-03-07"}},
 		{"DateUnknown", sdk.Client{Surname: "Jansen", Initials: "J."}},
+		{"SurnameTypoAndDayTypo", sdk.Client{Surname: "Jannsen", Initials: "J.", BirthDate: "1985-03-08"}},
 		{"BSN", sdk.Client{BSN: "999993653", Surname: "X", BirthDate: "2000"}},
 	}
 	base.BSN = "999993653"
@@ -165,11 +209,24 @@ func TestCompare(t *testing.T) {
 		{"CertainInitials", jan, with(func(c *sdk.Client) { c.FirstNames = ""; c.Initials = "J.P." }), Certain, "name+dob"},
 		{"CertainSurnameTypo", jan, with(func(c *sdk.Client) { c.Surname = "Bergh" }), Certain, "name+dob"},
 		{"CertainDoubleName", with(func(c *sdk.Client) { c.Surname = "Jansen-de Vries"; c.SurnamePrefix = "" }), with(func(c *sdk.Client) { c.Surname = "Jansen"; c.SurnamePrefix = "" }), Certain, "name+dob"},
-		{"ProbableMarriedNameOnly", with(func(c *sdk.Client) { c.Gender = "vrouw" }), with(func(c *sdk.Client) { c.Gender = "vrouw"; c.Surname = "Smit"; c.SurnamePrefix = "" }), Probable, "score"},
+		{"ProbableMarriedNameOnly", with(func(c *sdk.Client) { c.Gender = "vrouw" }), with(func(c *sdk.Client) { c.Gender = "vrouw"; c.Surname = "Smit"; c.SurnamePrefix = "" }), Probable, "given+dob"},
+		{"ProbableMarriedNameOneFirstName", with(func(c *sdk.Client) { c.Gender = "vrouw"; c.FirstNames = "Anna" }), with(func(c *sdk.Client) {
+			c.Gender = "vrouw"
+			c.FirstNames = "Anna"
+			c.Surname = "Smit"
+			c.SurnamePrefix = ""
+		}), Probable, "score"},
+		{"ProbableMarriedNameInitials", with(func(c *sdk.Client) { c.Gender = "vrouw" }), with(func(c *sdk.Client) {
+			c.Gender = "vrouw"
+			c.FirstNames = ""
+			c.Initials = "J.P."
+			c.Surname = "Smit"
+			c.SurnamePrefix = ""
+		}), Probable, "score"},
 		{"CertainMarriedNameWithPartnerField", jan, with(func(c *sdk.Client) { c.Surname = "Smit-van den Berg"; c.SurnamePrefix = ""; c.PartnerSurname = "Smit" }), Certain, "name+dob"},
 		{"CertainDayMonthSwapped", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03" }), Certain, "name+dob-swapped"},
 		{"CertainDayMonthSwappedInitials", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.FirstNames = ""; c.Initials = "J.P." }), Certain, "name+dob-swapped"},
-		{"ProbableSwappedGenderUnknown", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.Gender = "" }), Probable, "score"},
+		{"ProbableSwappedGenderUnknown", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.Gender = "" }), Probable, "name+dob-near"},
 		{"ProbableSwappedSurnameTypo", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.Surname = "Bergh" }), Probable, "score"},
 		{"ProbableSwappedInitialsPrefix", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.FirstNames = ""; c.Initials = "J." }), Probable, "score"},
 		{"NoneSwappedTwinsSameInitial", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.FirstNames = "Johan Pieter" }), None, "score"},
@@ -187,10 +244,32 @@ func TestCompare(t *testing.T) {
 			sdk.Client{Surname: "Kooyman", Initials: "S.", BirthDate: "2003-03-03"}, Probable, "score"},
 		{"CertainSingleInitialGenderEqual", jan, with(func(c *sdk.Client) { c.FirstNames = "Jan"; c.Initials = "" }), Certain, "name+dob"},
 		{"ProbableOneDigitDateNamesakes", sdk.Client{Surname: "Bos", FirstNames: "Niels", BirthDate: "1935-08-12", Gender: "man"},
-			sdk.Client{Surname: "Bos", FirstNames: "Niels", BirthDate: "1935-08-13", Gender: "man"}, Probable, "score"},
-		{"ProbableOneDigitDate", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03-09" }), Probable, "score"},
+			sdk.Client{Surname: "Bos", FirstNames: "Niels", BirthDate: "1935-08-13", Gender: "man"}, Probable, "name+dob-near"},
+		{"ProbableOneDigitDate", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03-09" }), Probable, "name+dob-near"},
 		{"ProbableOneDigitYear", jan, with(func(c *sdk.Client) { c.BirthDate = "1955-03-07" }), Probable, "score"},
-		{"ProbableUnknownDay", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03" }), Probable, "score"},
+		{"ProbableUnknownDay", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03" }), Probable, "name+dob-near"},
+		{"ProbableUnknownMonth", jan, with(func(c *sdk.Client) { c.BirthDate = "1985" }), Probable, "name+dob-near"},
+		{"ProbableOneDigitDateSingleInitial", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03-09"; c.FirstNames = ""; c.Initials = "J." }), Probable, "score"},
+		{"ProbableOneDigitDecade", jan, with(func(c *sdk.Client) { c.BirthDate = "1995-03-07" }), Probable, "score"},
+		{"ProbableOneDigitDateGenderUnknownOneName", with(func(c *sdk.Client) { c.FirstNames = "Jan" }), with(func(c *sdk.Client) { c.FirstNames = "Jan"; c.BirthDate = "1985-03-09"; c.Gender = "" }), Probable, "score"},
+		{"CertainSwappedCommonSurnameTwoNames", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03" }), Certain, "name+dob-swapped"},
+		{"ProbableSwappedCommonSurnameOneName", with(func(c *sdk.Client) { c.FirstNames = "Jan" }), with(func(c *sdk.Client) { c.FirstNames = "Jan"; c.BirthDate = "1985-07-03" }), Probable, "name+dob-near"},
+		{"CertainSwappedRareSurnameOneName", with(func(c *sdk.Client) { c.FirstNames = "Jan"; c.Surname = "Kierkegaard"; c.SurnamePrefix = "" }), with(func(c *sdk.Client) {
+			c.FirstNames = "Jan"
+			c.Surname = "Kierkegaard"
+			c.SurnamePrefix = ""
+			c.BirthDate = "1985-07-03"
+		}), Certain, "name+dob-swapped"},
+		{"ProbableTwinsFirstNameTypoOtherInitial", sdk.Client{Surname: "Maas", FirstNames: "Hanna", BirthDate: "1989-09-25", Gender: "vrouw"},
+			sdk.Client{Surname: "Maas", FirstNames: "Anna", BirthDate: "1989-09-25", Gender: "vrouw"}, Probable, "score"},
+		{"CertainFirstNameTypo", with(func(c *sdk.Client) { c.FirstNames = "Johannes Pieter" }), with(func(c *sdk.Client) { c.FirstNames = "Johnanes Pieter" }), Certain, "name+dob"},
+		{"ProbableBSNOfOtherNearDate", with(func(c *sdk.Client) { c.BSN = bsnA }), sdk.Client{BSN: bsnA, Surname: "Hoekstra", Initials: "J.", BirthDate: "1985-03-08", Gender: "man"}, Probable, "bsn-conflict"},
+		{"CertainBSNMarriedNameSwapped", with(func(c *sdk.Client) { c.BSN = bsnA }), with(func(c *sdk.Client) {
+			c.BSN = bsnA
+			c.Surname = "Smit"
+			c.SurnamePrefix = ""
+			c.BirthDate = "1985-07-03"
+		}), Certain, "bsn+dob"},
 		{"NoneTwinsInitials", jan, with(func(c *sdk.Client) { c.FirstNames = ""; c.Initials = "K." }), None, "twins"},
 		{"NoneTwinsFirstNames", jan, with(func(c *sdk.Client) { c.FirstNames = "Johan" }), None, "twins"},
 		{"NoneTwinsGender", jan, with(func(c *sdk.Client) { c.FirstNames = ""; c.Initials = "J.P."; c.Gender = "vrouw" }), None, "twins"},

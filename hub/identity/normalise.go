@@ -18,8 +18,8 @@ import (
 // Dutch conventions applied (see Normalise):
 //   - Surname is the client's own birth surname without its voorvoegsel
 //     ("van den Berg" → "berg", Prefix "van den"), wherever the voorvoegsel was
-//     given: in SurnamePrefix, in front of the surname ("Van den Berg"), or
-//     after a comma ("Berg, van den").
+//     given: in SurnamePrefix, in front of the surname ("Van den Berg"), after
+//     a comma ("Berg, van den"), or joined by a hyphen ("'s-Gravesande").
 //   - A double name ("Jansen-de Vries") keeps its joined key ("jansenvries")
 //     and its parts, each without its own voorvoegsel ("jansen", "vries").
 //   - The partner's surname is kept apart. When a record also carries the
@@ -132,13 +132,19 @@ func parseSurname(raw, rawPrefix string) surname {
 	}
 	s = strings.ReplaceAll(s, ",", " ")
 	var parts []string
+	var carry []string // a voorvoegsel joined to the next part by a hyphen ('s-Gravesande)
 	for pi, part := range strings.Split(s, "-") {
-		w := words(part)
+		w := append(carry, words(part)...)
+		carry = nil
+		if len(w) > 0 && allPrefix(w) && pi < strings.Count(s, "-") {
+			carry = w
+			continue
+		}
 		lead := 0
 		for lead < len(w)-1 && prefixWords[w[lead]] {
 			lead++
 		}
-		if pi == 0 && len(prefix) == 0 {
+		if len(parts) == 0 && len(prefix) == 0 {
 			prefix = w[:lead]
 		}
 		if k := key(strings.Join(w[lead:], "")); k != "" {
@@ -186,7 +192,8 @@ func parseGivenNames(rawFirst, rawInitials string) ([]string, string) {
 }
 
 // parseDate reads "YYYY-MM-DD", "YYYY-MM", "YYYY", "YYYYMMDD" or
-// "DD-MM-YYYY"; zero or out-of-range parts are unknown.
+// "DD-MM-YYYY", with "-", "/", "." or a space between the parts; zero or
+// out-of-range parts are unknown, and so is everything after an unknown part.
 func parseDate(raw string) (y, m, d int) {
 	s := strings.TrimSpace(raw)
 	f := strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '/' || r == '.' || r == ' ' })

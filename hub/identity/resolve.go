@@ -22,6 +22,16 @@ type Evidence struct {
 	With     Ref
 	ClientID string
 	Match    Match
+	// Context is set when Resolve graded Match otherwise than the pair alone
+	// would, from what the other candidates show (see Resolve): "alone" when
+	// a near match was made Certain because no other client competes and the
+	// name is not common; "distinct" when a Certain match was made Probable
+	// because another registration of the client is of a different person;
+	// "conflict" when it was made Probable because another registration of
+	// the client has other full first names; "twin" when a Certain match on a
+	// single initial was made Probable because a misspelt twin could give it.
+	// Empty otherwise.
+	Context string
 }
 
 // Decision is what Resolve decides for one registration.
@@ -40,59 +50,133 @@ type Decision struct {
 	Review []Evidence
 }
 
+// rareSurnameClients is the number of other clients with the same surname
+// among the candidates from which a surname outside the table of common
+// surnames counts as common after all (a family, or a name that is common in
+// the region).
+const rareSurnameClients = 3
+
 // hardDistinct reports whether m says that two registrations are of
 // different people, whatever else agrees.
-func hardDistinct(m Match) bool {
-	if m.Grade != None {
+func hardDistinct(m scored) bool {
+	if m.grade != None {
 		return false
 	}
-	switch m.Rule {
+	switch m.rule {
 	case "twins", "parent-child", "bsn-differ":
 		return true
 	}
 	return false
 }
 
+// client gathers the evidence on one chain client.
+type client struct {
+	best     scored // the best comparison with one of its registrations
+	with     Ref    // that registration
+	distinct bool   // some registration is of a different person
+	certain  int    // registrations that are a Certain match
+	surname  bool   // some registration has the same own surname
+	conflict bool   // some registration has other full first names
+	context  string // see Evidence.Context
+}
+
 // Resolve decides which chain client, if any, the registration n belongs to,
 // from the candidates that share a blocking key with it. Evidence is weighed
-// per client, not per registration: a client is linked only when at least one
-// of its registrations is a Certain match and none of them is of a different
-// person (twins, parent/child, another BSN). When several clients are
-// certain, the best is linked and the others go to review: two clients are
-// never merged automatically. Resolve is deterministic: the same candidates in
-// any order give the same decision.
+// per client, not per registration:
+//   - a client is linked only when at least one of its registrations is a
+//     Certain match and none of them is of a different person (twins,
+//     parent/child, another BSN); such a client goes to review;
+//   - a near match ("name+dob-near", "given+dob"; see CompareWith) is Certain
+//     when its client is the only one that competes (no other client has a
+//     Probable or Certain match) and, for "name+dob-near", the surname is not
+//     common: not in the table of common Dutch surnames and held by fewer than
+//     rareSurnameClients other clients among the candidates, so that the
+//     index built so far shows no namesakes. A common surname needs two or
+//     more full first names equal, the gender equal and the birth date at
+//     most one digit, a swap or an unknown day away;
+//   - a Certain match without an equal BSN is Probable when another
+//     registration of the same client has other full first names (two people
+//     in one client would follow), or when it rests on a single initial and a
+//     twin of n (same surname and birth date, other given names) is a client
+//     whose first name, with its first letter dropped or swapped, begins with
+//     that initial: a misspelt twin;
+//   - when several clients are certain, the one with the most Certain
+//     registrations is linked (then the best comparison) and the others go to
+//     review: two clients are never merged automatically.
+//
+// Resolve is deterministic: the same candidates in any order give the same
+// decision. It compares each candidate once and keeps no state, so its cost
+// is linear in the number of candidates.
 func Resolve(n Normalised, cands []Candidate, th Thresholds) Decision {
-	type clientEvidence struct {
-		best     Evidence
-		distinct bool
-	}
-	per := map[string]*clientEvidence{}
+	per := make(map[string]*client, len(cands))
+	twin := false
 	for _, c := range cands {
-		m := CompareWith(c.Norm, n, th)
+		m := compare(c.Norm, n, th)
 		ce := per[c.ClientID]
 		if ce == nil {
-			ce = &clientEvidence{}
+			ce = &client{best: m, with: c.Ref}
 			per[c.ClientID] = ce
+		} else if better(m, c.Ref, ce.best, ce.with) {
+			ce.best, ce.with = m, c.Ref
 		}
 		if hardDistinct(m) {
 			ce.distinct = true
 		}
-		e := Evidence{With: c.Ref, ClientID: c.ClientID, Match: m}
-		if better(e, ce.best) {
-			ce.best = e
+		if m.rule == "twins" && misspeltTwin(c.Norm, n) {
+			twin = true
+		}
+		if m.grade == Certain {
+			ce.certain++
+		}
+		if n.Surname != "" && c.Norm.Surname == n.Surname {
+			ce.surname = true
+		}
+		if g := m.fields[2]; g.Outcome == Differ && g.Detail == "first-name" {
+			ce.conflict = true
+		}
+	}
+	competing, surnames := 0, 0
+	for _, ce := range per {
+		if ce.best.grade >= Probable && !ce.distinct {
+			competing++
+		}
+		if ce.surname {
+			surnames++
 		}
 	}
 	var certain, probable []Evidence
-	for _, ce := range per {
+	for id, ce := range per {
+		m := &ce.best
+		others := surnames
+		if ce.surname {
+			others--
+		}
+		noBSN := m.fields[0].Outcome != Equal
 		switch {
-		case ce.best.Match.Grade == Certain && !ce.distinct:
-			certain = append(certain, ce.best)
-		case ce.best.Match.Grade >= Probable:
-			probable = append(probable, ce.best)
+		case ce.distinct && m.grade == Certain:
+			m.grade, ce.context = Probable, "distinct"
+		case ce.distinct:
+		case m.grade == Probable && competing == 1 && !ce.conflict && alone(n, *m, others):
+			m.grade, ce.context = Certain, "alone"
+		case m.grade == Certain && noBSN && ce.conflict:
+			m.grade, ce.context = Probable, "conflict"
+		case m.grade == Certain && noBSN && twin && len(n.Initials) == 1 && m.fields[2].Detail != "first-names":
+			m.grade, ce.context = Probable, "twin"
+		}
+		switch {
+		case m.grade == Certain:
+			certain = append(certain, Evidence{With: ce.with, ClientID: id, Match: m.match(), Context: ce.context})
+		case m.grade == Probable:
+			probable = append(probable, Evidence{With: ce.with, ClientID: id, Match: m.match(), Context: ce.context})
 		}
 	}
-	sortEvidence(certain)
-	sortEvidence(probable)
+	sort.Slice(certain, func(i, j int) bool {
+		if a, b := per[certain[i].ClientID].certain, per[certain[j].ClientID].certain; a != b {
+			return a > b
+		}
+		return evidenceLess(certain[i], certain[j])
+	})
+	sort.Slice(probable, func(i, j int) bool { return evidenceLess(probable[i], probable[j]) })
 	if len(certain) > 0 {
 		return Decision{Grade: Certain, ClientID: certain[0].ClientID, Evidence: certain[0],
 			Review: append(certain[1:], probable...)}
@@ -103,32 +187,58 @@ func Resolve(n Normalised, cands []Candidate, th Thresholds) Decision {
 	return Decision{Grade: None}
 }
 
-// better orders evidence: higher grade, then higher score, then the smaller
-// reference, so that the order of the candidates does not matter.
-func better(a, b Evidence) bool {
-	if b.With == (Ref{}) {
+// alone reports whether the Probable match m may link n when its client is
+// the only one that competes; others is the number of other clients among the
+// candidates with n's surname.
+func alone(n Normalised, m scored, others int) bool {
+	given, date, gender := m.fields[2], m.fields[3], m.fields[4]
+	switch m.rule {
+	case "given+dob":
 		return true
+	case "name+dob-near":
+		if !commonSurname(n.Surname) && others < rareSurnameClients {
+			return true
+		}
+		return given.Detail == "first-names" && len(n.FirstNames) >= 2 && gender.Outcome == Equal &&
+			date.Detail != "partial-year"
 	}
+	return false
+}
+
+// misspeltTwin reports whether n, with a single initial, could be the twin
+// registered as c with the first letter of the first name dropped or swapped
+// with the second ("aBbette" or "abette" for Babette).
+func misspeltTwin(c, n Normalised) bool {
+	return len(n.Initials) == 1 && len(c.FirstNames) > 0 && len(c.FirstNames[0]) > 1 &&
+		c.FirstNames[0][1] == n.Initials[0]
+}
+
+// better orders comparisons: higher grade, then higher score, then the
+// smaller reference, so that the order of the candidates does not matter.
+func better(a scored, ra Ref, b scored, rb Ref) bool {
+	if a.grade != b.grade {
+		return a.grade > b.grade
+	}
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	if ra.Partner != rb.Partner {
+		return ra.Partner < rb.Partner
+	}
+	return ra.RecordKey < rb.RecordKey
+}
+
+// evidenceLess orders the evidence of different clients: better first, then
+// by client.
+func evidenceLess(a, b Evidence) bool {
 	if a.Match.Grade != b.Match.Grade {
 		return a.Match.Grade > b.Match.Grade
 	}
 	if a.Match.Score != b.Match.Score {
 		return a.Match.Score > b.Match.Score
 	}
-	if a.With.Partner != b.With.Partner {
-		return a.With.Partner < b.With.Partner
+	if a.With != b.With {
+		return a.With.Partner < b.With.Partner || a.With.Partner == b.With.Partner && a.With.RecordKey < b.With.RecordKey
 	}
-	return a.With.RecordKey < b.With.RecordKey
-}
-
-func sortEvidence(es []Evidence) {
-	sort.Slice(es, func(i, j int) bool {
-		if better(es[i], es[j]) {
-			return true
-		}
-		if better(es[j], es[i]) {
-			return false
-		}
-		return es[i].ClientID < es[j].ClientID
-	})
+	return a.ClientID < b.ClientID
 }

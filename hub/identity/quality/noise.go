@@ -129,42 +129,9 @@ type gen struct {
 // random, so most persons appear at two or three partners. It returns an
 // error when the persons file cannot be loaded.
 func Generate(cfg GenConfig) ([]Labelled, error) {
-	g := &gen{r: rand.New(rand.NewPCG(cfg.Seed, 0x6b6574656e)), bsns: map[string]bool{}}
-	if cfg.PersonsCSV != "" {
-		ps, err := LoadPersons(cfg.PersonsCSV)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range distinguishable(ps) {
-			g.bsns[p.BSN] = true
-			g.persons = append(g.persons, p)
-		}
-	}
-	for range cfg.Synthetic {
-		g.persons = append(g.persons, g.synthetic(""))
-	}
-	for i := range cfg.TwinPairs {
-		a := g.synthetic("")
-		b := g.synthetic(a.Gender)
-		if g.r.IntN(3) == 0 {
-			b = g.synthetic(other(a.Gender))
-		}
-		for b.FirstNames[0] == a.FirstNames[0] {
-			b.FirstNames = g.firstNames(b.Gender)
-		}
-		b.Surname, b.Prefix, b.BirthDate, b.PartnerSurname, b.PartnerPrefix = a.Surname, a.Prefix, a.BirthDate, "", ""
-		a.ID, b.ID = fmt.Sprintf("twin-%d-a", i), fmt.Sprintf("twin-%d-b", i)
-		g.persons = append(g.persons, a, b)
-	}
-	for i := range cfg.ParentChild {
-		p := g.synthetic("")
-		c := p
-		c.BSN = g.newBSN()
-		y := atoi(p.BirthDate[:4]) + 18 + g.r.IntN(25)
-		c.BirthDate = fmt.Sprintf("%04d%s", y, g.date()[4:])
-		c.PartnerSurname, c.PartnerPrefix = "", ""
-		p.ID, c.ID = fmt.Sprintf("parent-%d", i), fmt.Sprintf("child-%d", i)
-		g.persons = append(g.persons, p, c)
+	g, err := newGen(cfg)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Labelled, 0, cfg.Registrations)
 	for i := range cfg.Registrations {
@@ -176,6 +143,99 @@ func Generate(cfg GenConfig) ([]Labelled, error) {
 		out = append(out, Labelled{PersonID: p.ID, Partner: pr.name, RecordKey: fmt.Sprintf("%s-%06d", pr.name, i), Client: g.register(p, pr)})
 	}
 	return out, nil
+}
+
+// newGen draws the persons of cfg: the distinguishable RvIG test persons,
+// then synthetic persons, twins and parent/child pairs, none of whom shares
+// the minimal identity of another (see minimal).
+func newGen(cfg GenConfig) (*gen, error) {
+	g := &gen{r: rand.New(rand.NewPCG(cfg.Seed, 0x6b6574656e)), bsns: map[string]bool{}}
+	if cfg.PersonsCSV != "" {
+		ps, err := LoadPersons(cfg.PersonsCSV)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range distinguishable(ps) {
+			g.bsns[p.BSN] = true
+			g.persons = append(g.persons, p)
+		}
+	}
+	taken := map[string]bool{}
+	for _, p := range g.persons {
+		taken[minimal(p)] = true
+	}
+	// free reports whether p can be told apart from every person so far,
+	// and if so takes its minimal identity.
+	free := func(p Person) bool {
+		k := minimal(p)
+		if taken[k] {
+			return false
+		}
+		taken[k] = true
+		return true
+	}
+	for range cfg.Synthetic {
+		p := g.synthetic("")
+		for !free(p) {
+			p = g.synthetic("")
+		}
+		g.persons = append(g.persons, p)
+	}
+	for i := range cfg.TwinPairs {
+		a := g.synthetic("")
+		for !free(a) {
+			a = g.synthetic("")
+		}
+		var b Person
+		for {
+			b = g.synthetic(a.Gender)
+			if g.r.IntN(3) == 0 {
+				b = g.synthetic(other(a.Gender))
+			}
+			for b.FirstNames[0] == a.FirstNames[0] {
+				b.FirstNames = g.firstNames(b.Gender)
+			}
+			b.Surname, b.Prefix, b.BirthDate, b.PartnerSurname, b.PartnerPrefix = a.Surname, a.Prefix, a.BirthDate, "", ""
+			if free(b) {
+				break
+			}
+		}
+		a.ID, b.ID = fmt.Sprintf("twin-%d-a", i), fmt.Sprintf("twin-%d-b", i)
+		g.persons = append(g.persons, a, b)
+	}
+	for i := range cfg.ParentChild {
+		p := g.synthetic("")
+		for !free(p) {
+			p = g.synthetic("")
+		}
+		c := p
+		c.BSN = g.newBSN()
+		c.PartnerSurname, c.PartnerPrefix = "", ""
+		for {
+			y := atoi(p.BirthDate[:4]) + 18 + g.r.IntN(25)
+			c.BirthDate = fmt.Sprintf("%04d%s", y, g.date()[4:])
+			if free(c) {
+				break
+			}
+		}
+		p.ID, c.ID = fmt.Sprintf("parent-%d", i), fmt.Sprintf("child-%d", i)
+		g.persons = append(g.persons, p, c)
+	}
+	return g, nil
+}
+
+// minimal is the minimal identity of the chain without a BSN: own surname,
+// first initial, birth date and gender (see docs/identity.md). Two persons
+// who share it cannot be told apart by the hub unless both carry a BSN, so a
+// ground truth that calls them different is not decidable; Generate draws a
+// synthetic person again when its minimal identity is taken.
+func minimal(p Person) string {
+	n := identity.Normalise(clean(p))
+	first := ""
+	if n.Initials != "" {
+		first = n.Initials[:1]
+	}
+	return fmt.Sprintf("%s|%s|%04d%02d%02d|%s", n.Surname, first, n.Year, n.Month, n.Day, n.Gender)
 }
 
 // distinguishable drops the RvIG look-alikes: the test set holds deliberate

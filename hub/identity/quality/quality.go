@@ -3,6 +3,7 @@ package quality
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ketenhub/ketenhub/hub/identity"
@@ -14,24 +15,24 @@ import (
 const MaxBlock = 1000
 
 // Report holds the quality figures of one Evaluate run. Pairs are unordered
-// pairs of registrations; a pair is linked when both registrations end in the
-// same cluster (links are transitive).
+// pairs of registrations; a pair is linked when both registrations end with
+// the same chain client.
 type Report struct {
 	Registrations      int
 	Persons            int
-	Comparisons        int // candidate pairs compared after blocking
+	Comparisons        int // candidates compared after blocking, over all registrations
 	TruePairs          int // pairs of registrations of the same person
 	LinkedPairs        int // pairs linked automatically
 	TrueLinkedPairs    int // linked pairs of the same person
 	FalseLinkedPairs   int // linked pairs of different persons
-	FalseMergeClusters int // clusters holding more than one person
-	ReviewItems        int // distinct cluster pairs with a Probable comparison: the review queue
+	FalseMergeClusters int // clients holding more than one person
+	ReviewItems        int // distinct client pairs in Decision.Review: the review queue
 	ReviewTruePairs    int // same-person pairs not linked but brought together by a review item
-	ReviewFalseItems   int // review items between clusters of different persons only
+	ReviewFalseItems   int // review items between clients of different persons only
 	MissedPairs        int // same-person pairs neither linked nor in review
 	Recall             float64
 	Precision          float64
-	Rules              map[string]int // decisions per rule over all comparisons
+	Rules              map[string]int // decisions per grade, rule and context of the deciding evidence ("none:new" without any)
 }
 
 // String renders the report as a short table.
@@ -56,64 +57,81 @@ func (r Report) String() string {
 	return b.String()
 }
 
-// Evaluate clusters the registrations as the hub would: each registration in
-// turn is compared with the earlier registrations that share a blocking key;
-// Certain pairs are linked (union-find), Probable pairs between different
-// clusters form the review queue. It then scores the clusters against the
-// ground truth.
-func Evaluate(regs []Labelled, th identity.Thresholds) Report {
+// Evaluate clusters the registrations exactly as the hub does: each
+// registration in turn gathers as candidates the earlier registrations that
+// share a blocking key with it (a key already held by MaxBlock registrations
+// adds none), and identity.Resolve decides. A Certain decision joins the
+// chosen client; anything else starts a new client. Two existing clients are
+// never merged. The review queue holds the Decision.Review comparisons, one
+// item per pair of clients (the new registration's client and the other). It
+// then scores the clients against the ground truth.
+func Evaluate(regs []Labelled, th identity.Thresholds) Report { return evaluate(regs, th, nil) }
+
+// evaluate is Evaluate. When reviewer is set, a registration that Resolve
+// does not link joins the client that reviewer picks from the decision, if
+// any: a measure of what the review queue holds, never of the hub.
+func evaluate(regs []Labelled, th identity.Thresholds, reviewer func(i int, d identity.Decision) (client int, ok bool)) Report {
 	rep := Report{Registrations: len(regs), Rules: map[string]int{}}
 	norm := make([]identity.Normalised, len(regs))
-	for i, l := range regs {
-		norm[i] = identity.Normalise(l.Client)
-	}
-	parent := make([]int, len(regs))
-	for i := range parent {
-		parent[i] = i
-	}
-	var find func(int) int
-	find = func(x int) int {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
-	var review [][2]int
+	client := make([]int, len(regs)) // client of each registration: the index of its first registration
 	index := map[string][]int{}
 	seen := map[int]bool{}
-	for i := range regs {
+	items := map[[2]int]bool{}
+	var cands []identity.Candidate
+	for i, l := range regs {
+		norm[i] = identity.Normalise(l.Client)
+		keys := identity.BlockingKeys(norm[i])
 		clear(seen)
-		for _, k := range identity.BlockingKeys(norm[i]) {
-			block := index[k]
-			if len(block) >= MaxBlock {
+		cands = cands[:0]
+		for _, k := range keys {
+			if len(index[k]) >= MaxBlock {
 				continue
 			}
-			for _, j := range block {
-				if seen[j] {
-					continue
-				}
-				seen[j] = true
-				rep.Comparisons++
-				m := identity.CompareWith(norm[j], norm[i], th)
-				rep.Rules[m.Grade.String()+":"+m.Rule]++
-				switch m.Grade {
-				case identity.Certain:
-					parent[find(i)] = find(j)
-				case identity.Probable:
-					review = append(review, [2]int{j, i})
+			for _, j := range index[k] {
+				if !seen[j] {
+					seen[j] = true
+					cands = append(cands, identity.Candidate{Ref: ref(regs[j]), ClientID: strconv.Itoa(client[j]), Norm: norm[j]})
 				}
 			}
-			index[k] = append(block, i)
+		}
+		rep.Comparisons += len(cands)
+		d := identity.Resolve(norm[i], cands, th)
+		rule := "new"
+		if d.Evidence.Match.Rule != "" {
+			rule = d.Evidence.Match.Rule
+		}
+		if d.Evidence.Context != "" {
+			rule += "/" + d.Evidence.Context
+		}
+		rep.Rules[d.Grade.String()+":"+rule]++
+		client[i] = i
+		if d.Grade == identity.Certain {
+			client[i] = atoi(d.ClientID)
+		} else if reviewer != nil {
+			if c, ok := reviewer(i, d); ok {
+				client[i] = c
+			}
+		}
+		for _, e := range d.Review {
+			a, b := client[i], atoi(e.ClientID)
+			if a == b {
+				continue
+			}
+			if a > b {
+				a, b = b, a
+			}
+			items[[2]int{a, b}] = true
+		}
+		for _, k := range keys {
+			index[k] = append(index[k], i)
 		}
 	}
-
-	// Counts per cluster and person.
+	// Counts per client and person.
 	perPerson := map[string]int{}
 	perCluster := map[int]int{}
 	perBoth := map[int]map[string]int{}
 	for i, l := range regs {
-		c := find(i)
+		c := client[i]
 		perPerson[l.PersonID]++
 		perCluster[c]++
 		if perBoth[c] == nil {
@@ -136,19 +154,8 @@ func Evaluate(regs []Labelled, th identity.Thresholds) Report {
 	}
 	rep.FalseLinkedPairs = rep.LinkedPairs - rep.TrueLinkedPairs
 
-	items := map[[2]int]bool{}
-	for _, p := range review {
-		a, b := find(p[0]), find(p[1])
-		if a == b {
-			continue
-		}
-		if a > b {
-			a, b = b, a
-		}
-		if items[[2]int{a, b}] {
-			continue
-		}
-		items[[2]int{a, b}] = true
+	for it := range items {
+		a, b := it[0], it[1]
 		shared := 0
 		for person, k := range perBoth[a] {
 			shared += k * perBoth[b][person]
@@ -168,3 +175,5 @@ func Evaluate(regs []Labelled, th identity.Thresholds) Report {
 	}
 	return rep
 }
+
+func ref(l Labelled) identity.Ref { return identity.Ref{Partner: l.Partner, RecordKey: l.RecordKey} }

@@ -46,18 +46,33 @@ func TestLoadPersons(t *testing.T) {
 	}
 }
 
+// TestGenerateDecidable checks the ground truth: no two persons share the
+// minimal identity (own surname, first initial, birth date and gender), which
+// nothing but a BSN could tell apart; twins differ in first initial or gender.
+func TestGenerateDecidable(t *testing.T) {
+	g, err := newGen(GenConfig{PersonsCSV: personsCSV, Synthetic: 4400, TwinPairs: 240, ParentChild: 240, Seed: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, p := range g.persons {
+		k := minimal(p)
+		if other, ok := seen[k]; ok {
+			t.Fatalf("persons %s and %s share their minimal identity", other, p.ID)
+		}
+		seen[k] = p.ID
+	}
+	if want := 4400 + 2*240 + 2*240; len(g.persons) < want {
+		t.Fatalf("%d persons, want at least %d", len(g.persons), want)
+	}
+}
+
 // TestEvaluate is the quality gate of client recognition: zero false merges,
-// and recall of automatic linking. The target is 0.95; measured with seed 7 it
-// is 0.8037 (was 0.8196 before the twins fix below). Two changes:
-//   - equal single initials with an unknown gender no longer link (twins
-//     Stefano and Serena Kooyman, both "S.", merged at 20,000 registrations
-//     with every seed): −0.023;
-//   - a day/month swap links with surname, given names or initials and gender
-//     equal ("name+dob-swapped"): +0.007.
-//
-// One-digit date errors and unknown days were tried and rejected: with full
-// first names, surname and gender equal they merge namesakes at 20,000
-// registrations ("Niels Bos" 1935-08-12/13). The assertion holds the measured
+// and recall of automatic linking, clustered as the hub does
+// (identity.Resolve per registration; a registration that is not certain
+// starts a client of its own, and two clients are never merged). The target
+// is 0.95; seed 7 measures 0.7655 (docs/identity.md explains why the target
+// is out of reach on these registrations). The assertion holds the measured
 // figure so that regressions show; it is not the target.
 func TestEvaluate(t *testing.T) {
 	rep := Evaluate(generate(t, 5000), identity.DefaultThresholds)
@@ -65,8 +80,11 @@ func TestEvaluate(t *testing.T) {
 	if rep.FalseMergeClusters != 0 || rep.FalseLinkedPairs != 0 {
 		t.Errorf("false merges: %d clusters, %d pairs", rep.FalseMergeClusters, rep.FalseLinkedPairs)
 	}
-	if rep.Recall < 0.80 {
-		t.Errorf("recall %.4f, want at least the measured 0.80 (target 0.95)", rep.Recall)
+	if rep.Recall < 0.765 {
+		t.Errorf("recall %.4f, want at least the measured 0.765 (target 0.95)", rep.Recall)
+	}
+	if rep.MissedPairs*5 > rep.ReviewTruePairs {
+		t.Errorf("%d same-person pairs missed against %d in review; want most in review", rep.MissedPairs, rep.ReviewTruePairs)
 	}
 }
 
@@ -91,9 +109,33 @@ func TestEvaluateSeeds(t *testing.T) {
 			if rep.FalseMergeClusters != 0 || rep.FalseLinkedPairs != 0 {
 				t.Errorf("n %d seed %d: false merges: %d clusters, %d pairs", n, seed, rep.FalseMergeClusters, rep.FalseLinkedPairs)
 			}
-			if rep.Recall < 0.78 {
+			if rep.Recall < 0.75 {
 				t.Errorf("n %d seed %d: recall %.4f", n, seed, rep.Recall)
 			}
 		}
+	}
+}
+
+// TestCeiling measures what the review queue holds: the recall if a person
+// confirmed every review item of the same person as soon as it arose (the
+// registration then joins that client instead of starting one). No rule that
+// only decides what Resolve now sends to review can link more; the rest is
+// not blocked or graded None. It uses the ground truth and so measures the
+// queue, never the hub.
+func TestCeiling(t *testing.T) {
+	regs := generate(t, 5000)
+	reviewer := func(i int, d identity.Decision) (int, bool) {
+		for _, e := range d.Review {
+			if c := atoi(e.ClientID); regs[c].PersonID == regs[i].PersonID {
+				return c, true
+			}
+		}
+		return 0, false
+	}
+	hub := Evaluate(regs, identity.DefaultThresholds)
+	perfect := evaluate(regs, identity.DefaultThresholds, reviewer)
+	t.Logf("recall %.4f; with the review queue decided right away %.4f", hub.Recall, perfect.Recall)
+	if perfect.FalseLinkedPairs != 0 || perfect.Recall < hub.Recall {
+		t.Errorf("perfect review: recall %.4f, %d false pairs", perfect.Recall, perfect.FalseLinkedPairs)
 	}
 }

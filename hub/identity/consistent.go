@@ -12,8 +12,8 @@ func Consistent(a, b []Normalised, th Thresholds) bool {
 	}
 	for _, x := range a {
 		for _, y := range b {
-			m := CompareWith(x, y, th)
-			if hardDistinct(m) || m.Grade < Probable {
+			m := compare(x, y, th)
+			if hardDistinct(m) || m.grade < Probable {
 				return false
 			}
 		}

@@ -70,8 +70,8 @@ func sniff(r *bufio.Reader) (format, *sdk.RecordError, error) {
 	switch {
 	case start[0] == '<':
 		return formatXML, nil, nil
-	case bytes.HasPrefix(head, []byte("01")):
-		return formatEI, nil, nil
+	case len(head) >= 2 && isDigit(head[0]) && isDigit(head[1]):
+		return formatEI, nil, nil // the reader checks that the first record is a voorlooprecord
 	case start[0] == '{' || start[0] == '[':
 		return refuse(sdk.CodeHeaderMissing, "het document is JSON en geen iWmo-bericht (verwacht XML of het vaste-lengteformaat met een voorlooprecord 01)")
 	}
@@ -93,3 +93,5 @@ func binary(b []byte) bool {
 	}
 	return ctl*64 > len(b)
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -68,14 +68,15 @@ func (n *node) value(names ...string) val {
 type xmlReader struct {
 	d       *decoder
 	x       *xml.Decoder
+	guard   *runGuard
 	charset string // a declared character set other than UTF-8
 	hdr     *header
 	clients int
 }
 
 func newXMLReader(d *decoder, r io.Reader) *xmlReader {
-	xr := &xmlReader{d: d}
-	xr.x = xml.NewDecoder(&runGuard{r: r})
+	xr := &xmlReader{d: d, guard: &runGuard{r: r}}
+	xr.x = xml.NewDecoder(xr.guard)
 	xr.x.CharsetReader = func(label string, _ io.Reader) (io.Reader, error) {
 		xr.charset = label
 		return nil, errCharset
@@ -393,9 +394,12 @@ func productFromXML(n *node, beschikking val) *product {
 }
 
 // syntax reports a document that cannot be read on and returns errStop, or
-// returns err itself when it is not about the document (a cancelled
-// context, a failing reader).
+// returns err itself when it is not about the document but about reading
+// it (a failing reader, a cancelled context).
 func (xr *xmlReader) syntax(ctx context.Context, err error) error {
+	if rerr := xr.guard.err; rerr != nil && errors.Is(err, rerr) {
+		return fmt.Errorf("read xml: %w", err)
+	}
 	var se *xml.SyntaxError
 	errors.As(err, &se)
 	switch {
@@ -413,18 +417,23 @@ func (xr *xmlReader) syntax(ctx context.Context, err error) error {
 	case se != nil:
 		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("het XML-document is vanaf regel %d niet goed gevormd; wat daarvóór stond is verwerkt, de rest niet", se.Line))
 	}
-	return fmt.Errorf("read xml: %w", err)
+	return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("het XML-document is rond regel %d niet te lezen (bijvoorbeeld een XML-versie anders dan 1.0); wat daarvóór stond is verwerkt, de rest niet", xr.line()))
 }
 
 // runGuard passes reads through and fails once more than maxRun bytes pass
-// without a '<' or '>': text that encoding/xml would gather in memory.
+// without a '<' or '>': text that encoding/xml would gather in memory. It
+// remembers the error of the reader, to tell it from errors in the XML.
 type runGuard struct {
 	r   io.Reader
 	run int
+	err error
 }
 
 func (g *runGuard) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		g.err = err
+	}
 	for _, c := range p[:n] {
 		if c == '<' || c == '>' {
 			g.run = 0

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
@@ -101,51 +102,89 @@ func (d *decoder) onHeader(ctx context.Context, h *header) error {
 	return nil
 }
 
-// onClient maps the product lines of one client. A client without product
-// lines is a record error on the client's line.
-func (d *decoder) onClient(ctx context.Context, c *client, products []*product) error {
-	if len(products) == 0 {
+// onClient maps the product lines of one client and passes them on, with
+// notes: record errors about the client's other records, in the order of
+// their lines. A client without product lines is a record error on the
+// client's line.
+//
+// A line that takes an earlier message back (StatusAanlevering 3, or a
+// withdrawn toewijzing) and is followed, for the same client and record key,
+// by a line that says what holds instead is a correction within one
+// message, as iWmo senders write it: only the later line is passed on.
+func (d *decoder) onClient(ctx context.Context, c *client, products []*product, notes []sdk.RecordError) error {
+	if len(products) == 0 && c.broken == "" {
 		d.lines++
-		return d.b.AddError(ctx, sdk.RecordError{Line: c.line, Code: sdk.CodeRequired, Field: kinds[d.hdr.kind].product[0],
-			Message: fmt.Sprintf("de cliënt op regel %d heeft geen productregel (%s); er is niets verwerkt", c.line, kinds[d.hdr.kind].product[0])})
+		notes = append([]sdk.RecordError{{Line: c.line, Code: sdk.CodeRequired, Field: kinds[d.hdr.kind].product[0],
+			Message: fmt.Sprintf("de cliënt op regel %d heeft geen productregel (%s); er is niets verwerkt", c.line, kinds[d.hdr.kind].product[0])}}, notes...)
 	}
-	for _, p := range products {
-		if err := d.onProduct(ctx, c, p); err != nil {
+	lines := make([]mapped, len(products))
+	for i, p := range products {
+		d.lines++
+		if d.lines%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		reg, key, errs, back := d.m.mapProduct(c, p)
+		lines[i] = mapped{line: p.line, key: key, errs: slices.Clone(errs), takesBack: back}
+		if reg != nil {
+			lines[i].js = d.marshal(reg)
+		}
+	}
+	for i, l := range lines {
+		if l.js != nil && l.takesBack && slices.ContainsFunc(lines[i+1:], func(later mapped) bool { return later.key == l.key }) {
+			continue
+		}
+		for len(notes) > 0 && notes[0].Line < l.line {
+			if err := d.b.AddError(ctx, notes[0]); err != nil {
+				return err
+			}
+			notes = notes[1:]
+		}
+		if err := d.emit(ctx, l); err != nil {
+			return err
+		}
+	}
+	for _, e := range notes {
+		if err := d.b.AddError(ctx, e); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// onProduct maps one product line of client c onto a registration, or
-// reports why it cannot.
-func (d *decoder) onProduct(ctx context.Context, c *client, p *product) error {
-	d.lines++
-	if d.lines%256 == 0 {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	reg, key, errs := d.m.mapProduct(c, p)
-	if key != "" {
-		h := keyHash(key)
+// mapped is one mapped product line: its registration as JSON, or nil and
+// the problems found.
+type mapped struct {
+	line      int
+	key       string
+	js        []byte
+	errs      []sdk.RecordError
+	takesBack bool
+}
+
+// emit passes a mapped line on, or reports it as a duplicate of an earlier
+// line of the message.
+func (d *decoder) emit(ctx context.Context, l mapped) error {
+	if l.key != "" {
+		h := keyHash(l.key)
 		if first, ok := d.seen[h]; ok {
-			errs = append(errs, sdk.RecordError{Line: p.line, Field: "source.record_key", RecordKey: key, Code: sdk.CodeDuplicateKey,
+			l.errs = append(l.errs, sdk.RecordError{Line: l.line, Field: "source.record_key", RecordKey: l.key, Code: sdk.CodeDuplicateKey,
 				Message: withRC(fmt.Sprintf("dezelfde toewijzing (recordsleutel) kwam al eerder voor in dit bericht, op regel %d; deze productregel is niet verwerkt", first), rcDuplicate)})
-			reg = nil
+			l.js = nil
 		} else {
-			d.seen[h] = uint32(min(p.line, 1<<32-1))
+			d.seen[h] = uint32(min(l.line, 1<<32-1))
 		}
 	}
-	for _, e := range errs {
+	for _, e := range l.errs {
 		if err := d.b.AddError(ctx, e); err != nil {
 			return err
 		}
 	}
-	if reg == nil {
+	if l.js == nil {
 		return nil
 	}
-	return d.b.Add(ctx, sdk.Record{Line: p.line, RecordKey: key, JSON: d.marshal(reg)})
+	return d.b.Add(ctx, sdk.Record{Line: l.line, RecordKey: l.key, JSON: l.js})
 }
 
 // jsonBlock is the size of the blocks that records' JSON is written into,

@@ -226,3 +226,52 @@ func bigEI(n int) []byte {
 	line(fmt.Sprintf("99%06d%06d%07d", n, n, 2*n))
 	return b.Bytes()
 }
+
+// TestCorrectionInOneMessage checks that a start taken back and sent anew in
+// the same message (StatusAanlevering 3, then 1, for the same toewijzing)
+// gives the new start only, in both formats, and that two starts without
+// a withdrawal are a duplicate.
+func TestCorrectionInOneMessage(t *testing.T) {
+	ei := string(readSample(t, "WMO305_voorbeeld.txt"))
+	lines := strings.Split(ei, "\n")
+	withdrawn := lines[2][:98] + "3" + lines[2][99:]
+	corrected := strings.Replace(lines[2], "2015010142420111", "2015010542420111", 1)
+	fix := func(status1, status2 string) string {
+		a, b := withdrawn, corrected
+		a = a[:98] + status1 + a[99:]
+		b = b[:98] + status2 + b[99:]
+		return strings.Join([]string{lines[0], lines[1], a, b, strings.Replace(lines[3], "990000010000010000002", "990000010000020000003", 1)}, "\n")
+	}
+	xml := string(readSample(t, "iwmo3-WMO305-start.xml"))
+	xmlFix := func(status1, status2 string) string {
+		s := strings.Replace(xml, "<wmo305:ToewijzingNummer>1002<", "<wmo305:ToewijzingNummer>1001<", 1)
+		s = strings.Replace(s, "<wmo305:StatusAanlevering>1<", "<wmo305:StatusAanlevering>first<", 1)
+		s = strings.Replace(s, "<wmo305:StatusAanlevering>3<", "<wmo305:StatusAanlevering>"+status2+"<", 1)
+		return strings.Replace(s, ">first<", ">"+status1+"<", 1)
+	}
+	tests := []struct {
+		name, config, doc string
+		records, errs     int
+		line              int
+	}{
+		{"EI", "gemeente-diemen", fix("3", "1"), 1, 0, 4},
+		{"XML", "aanbieder-thuishulp", xmlFix("3", "1"), 1, 0, 44},
+		{"ErrEITwice", "gemeente-diemen", fix("1", "1"), 1, 1, 3},
+		{"ErrXMLWithdrawnLast", "aanbieder-thuishulp", xmlFix("1", "3"), 1, 1, 34},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := decodeString(t, mustAdapter(t, string(readConfig(t, tt.config))), tt.doc)
+			recs, errs := w.records(), w.errors()
+			if len(recs) != tt.records || len(errs) != tt.errs || recs[0].Line != tt.line {
+				t.Fatalf("got records %+v and errors %+v, want %d record(s) on line %d and %d error(s)", recs, errs, tt.records, tt.line, tt.errs)
+			}
+			if tt.errs > 0 && errs[0].Code != sdk.CodeDuplicateKey {
+				t.Errorf("error = %+v, want %s", errs[0], sdk.CodeDuplicateKey)
+			}
+			if tt.errs == 0 && !strings.Contains(string(recs[0].JSON), `"process_step":"trajectmonitoring"`) {
+				t.Errorf("record %s: want the start (trajectmonitoring)", recs[0].JSON)
+			}
+		})
+	}
+}

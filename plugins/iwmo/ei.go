@@ -135,14 +135,16 @@ type eiReader struct {
 	r        *bufio.Reader
 	lay      *eiLayout
 	line     int
-	cur      *client // the client of the detail records that follow
-	curLink  string  // its client link (Clientnummer)
-	curLines int     // product lines of cur
-	clients  int     // cliëntrecords
-	details  int     // records between voorloop- and sluitrecord
-	products int     // product lines
-	done     bool    // the sluitrecord has been read
-	buf      []rune  // reused for the characters of a line
+	cur      *client           // the client of the detail records that follow
+	curLink  string            // its client link (Clientnummer)
+	curLines int               // product records of cur, readable or not
+	pending  []*product        // product lines of cur not yet handed to the decoder
+	notes    []sdk.RecordError // record errors about cur's other records, held back with them
+	clients  int               // cliëntrecords
+	details  int               // records between voorloop- and sluitrecord
+	products int               // product lines
+	done     bool              // the sluitrecord has been read
+	buf      []rune            // reused for the characters of a line
 	win1252  *charmap.Charmap
 }
 
@@ -194,7 +196,7 @@ func (er *eiReader) next(ctx context.Context) ([]byte, error) {
 			if err != nil && !errors.Is(err, io.EOF) {
 				return nil, fmt.Errorf("read line %d: %w", er.line, err)
 			}
-			if aerr := er.d.b.AddError(ctx, sdk.RecordError{Line: er.line, Code: sdk.CodeRowTooLong,
+			if aerr := er.note(ctx, sdk.RecordError{Line: er.line, Code: sdk.CodeRowTooLong,
 				Message: withRC(fmt.Sprintf("regel is langer dan %d bytes en is overgeslagen", readSize), rcLength)}); aerr != nil {
 				return nil, aerr
 			}
@@ -247,7 +249,7 @@ func (er *eiReader) record(ctx context.Context, raw []byte) error {
 		}
 		return nil
 	}
-	return er.d.b.AddError(ctx, sdk.RecordError{Line: er.line, Column: 1, Field: "KenmerkRecord", Code: sdk.CodeValueUnknown,
+	return er.note(ctx, sdk.RecordError{Line: er.line, Column: 1, Field: "KenmerkRecord", Code: sdk.CodeValueUnknown,
 		Message: withRC(fmt.Sprintf("recordtype (positie 1-2 op regel %d) is geen recordtype van %s", er.line, er.d.hdr.kind), rcRecordType)})
 }
 
@@ -323,17 +325,35 @@ func (er *eiReader) client(ctx context.Context, rec *eiRecord) error {
 	return nil
 }
 
-// closeClient reports the current client when it had no product line.
+// closeClient hands the product lines of the current client to the
+// decoder, or reports the client when it had none.
 func (er *eiReader) closeClient(ctx context.Context) error {
-	c := er.cur
-	er.cur, er.curLink = nil, ""
-	lines := er.curLines
-	er.curLines = 0
-	if c == nil || lines > 0 || c.broken != "" {
+	c, pending, notes, lines := er.cur, er.pending, er.notes, er.curLines
+	er.cur, er.curLink, er.pending, er.notes, er.curLines = nil, "", nil, nil, 0
+	switch {
+	case c == nil:
 		return nil
+	case len(pending) > 0 || lines == 0 || len(notes) > 0:
+		return er.d.onClient(ctx, c, pending, notes)
 	}
-	return er.d.onClient(ctx, c, nil)
+	return nil
 }
+
+// note reports a record error: held back with the current client's
+// product lines, so that errors come in the order of their lines, or at
+// once when there is no current client.
+func (er *eiReader) note(ctx context.Context, e sdk.RecordError) error {
+	if er.cur == nil {
+		return er.d.b.AddError(ctx, e)
+	}
+	er.notes = append(er.notes, e)
+	return nil
+}
+
+// maxPending bounds the product lines of one client that are held back
+// until the next cliëntrecord; beyond it they are handed on in groups, and
+// a correction split over two groups is reported as a duplicate.
+const maxPending = 1000
 
 // link checks that a detail record belongs to the current client: it must
 // follow a cliëntrecord and carry its client link. It reports a record
@@ -354,7 +374,7 @@ func (er *eiReader) link(ctx context.Context, rec *eiRecord, link val) error {
 var errSkip = errors.New("skip record")
 
 func (er *eiReader) skip(ctx context.Context, e sdk.RecordError) error {
-	if err := er.d.b.AddError(ctx, e); err != nil {
+	if err := er.note(ctx, e); err != nil {
 		return err
 	}
 	return errSkip
@@ -383,7 +403,13 @@ func (er *eiReader) product(ctx context.Context, rec *eiRecord) error {
 	if p.reason.s == "0" {
 		p.reason.s = ""
 	}
-	return er.d.onProduct(ctx, er.cur, p)
+	er.pending = append(er.pending, p)
+	if len(er.pending) >= maxPending {
+		pending, notes := er.pending, er.notes
+		er.pending, er.notes = nil, nil
+		return er.d.onClient(ctx, er.cur, pending, notes)
+	}
+	return nil
 }
 
 // broken reports a record that cannot be read (wrong length or encoding).
@@ -402,7 +428,7 @@ func (er *eiReader) broken(ctx context.Context, rec *eiRecord, code, problem str
 			er.curLines++
 		}
 	}
-	return er.d.b.AddError(ctx, sdk.RecordError{Line: er.line, Code: code,
+	return er.note(ctx, sdk.RecordError{Line: er.line, Code: code,
 		Message: withRC(fmt.Sprintf("het %s op regel %d %s; het record is niet verwerkt", rec.name, er.line, problem), rcLength)})
 }
 

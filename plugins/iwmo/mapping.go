@@ -56,21 +56,23 @@ func (m *mapper) fail(v val, field, code, rc, format string, args ...any) {
 
 // mapProduct maps product line p of client c. It returns the registration,
 // or nil and the problems found, and the record key when the line has a
-// usable one; the problems carry that key. The registration and the
-// problems are valid until the next call.
-func (m *mapper) mapProduct(c *client, p *product) (*sdk.Registration, string, []sdk.RecordError) {
+// usable one; the problems carry that key. takesBack tells that the line
+// withdraws an earlier message (StatusAanlevering 3, or a toewijzing
+// withdrawn as assigned in error). The registration and the problems are
+// valid until the next call.
+func (m *mapper) mapProduct(c *client, p *product) (reg *sdk.Registration, key string, errs []sdk.RecordError, takesBack bool) {
 	m.line = p.line
 	m.errs = m.errs[:0]
 	k := m.h.kind
 	if c.broken != "" {
 		m.errs = append(m.errs, sdk.RecordError{Line: p.line, Code: sdk.CodeRequired, Field: "client",
 			Message: withRC("het cliëntrecord van deze productregel "+c.broken+"; de productregel is niet beoordeeld", rcNotAssessed)})
-		return nil, "", m.errs
+		return nil, "", m.errs, false
 	}
 	bsn := m.bsn(c.bsn)
-	key := m.key(c, p, bsn)
+	key = m.key(c, p, bsn)
 
-	reg := &m.reg
+	reg = &m.reg
 	*reg = sdk.Registration{
 		SchemaVersion: sdk.SchemaVersion,
 		Source:        sdk.Source{Partner: m.p.partner, RecordKey: key},
@@ -117,13 +119,14 @@ func (m *mapper) mapProduct(c *client, p *product) (*sdk.Registration, string, [
 		m.domains = map[string]sdk.LifeDomain{domain: {Status: "onbekend", Date: m.eventDate(k, p)}}
 		reg.LifeDomains = m.domains
 	}
+	takesBack = p.status.s == "3" || reg.Operation == sdk.OpDelete
 	if len(m.errs) > 0 {
 		for i := range m.errs {
 			m.errs[i].RecordKey = key
 		}
-		return nil, key, m.errs
+		return nil, key, m.errs, takesBack
 	}
-	return reg, key, nil
+	return reg, key, nil, takesBack
 }
 
 // bsn checks the client's BSN: 9 digits. The elfproef is the hub's job.

@@ -178,7 +178,7 @@ func (xr *xmlReader) clientElement(ctx context.Context, t xml.StartElement) erro
 	}
 	xr.clients++
 	c, products := clientFromXML(n, xr.hdr.kind)
-	return xr.d.onClient(ctx, c, products)
+	return xr.d.onClient(ctx, c, products, nil)
 }
 
 // end checks what follows the root element: nothing but blanks, comments

@@ -46,20 +46,6 @@ type codeableConcept struct {
 	Text   string   `json:"text"`
 }
 
-// has reports whether the concept has a coding with system and code; an
-// empty system matches any.
-func (c *codeableConcept) has(system, code string) bool {
-	if c == nil {
-		return false
-	}
-	for _, cd := range c.Coding {
-		if cd.Code == code && (system == "" || cd.System == system) {
-			return true
-		}
-	}
-	return false
-}
-
 type extension struct {
 	URL                  string           `json:"url"`
 	ValueString          *string          `json:"valueString"`

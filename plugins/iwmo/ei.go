@@ -45,9 +45,8 @@ type eiLayout struct {
 	others   []string // other detail recordtypes: read and checked, not mapped
 	client   clientSpans
 	prod     productSpans
-	counters int  // the 6-digit counters in the sluitrecord before the total
-	products int  // which counter counts the product lines (1-based), or 0
-	clientID bool // the cliëntrecord has GeheimeClient before the client link
+	counters int // the 6-digit counters in the sluitrecord before the total
+	products int // which counter counts the product lines (1-based), or 0
 }
 
 // The fields of the voorlooprecord (01), the same for every message type.
@@ -56,7 +55,6 @@ var (
 	vlVersion   = span{6, 7, "Versie"}
 	vlGemeente  = span{10, 13, "Gemeentecode"}
 	vlAanbieder = span{14, 21, "CodeAanbieder"}
-	vlIdent     = span{22, 33, "Identificatie"}
 	vlDate      = span{34, 41, "Dagtekening"}
 )
 
@@ -83,7 +81,7 @@ var (
 // layouts are the record layouts per message type.
 var layouts = [numKinds]eiLayout{
 	wmo301: {length: 310, product: "15", others: []string{"03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14"},
-		client: client301, counters: 9, clientID: true,
+		client: client301, counters: 9,
 		prod: with(productHead, productSpans{aanbieder: span{64, 71, "Aanbieder"}, gemeente: span{72, 75, "Gemeentecode"},
 			assignDate: span{76, 83, "Toewijzingsdatum"}, assignTime: span{84, 89, "Toewijzingstijd"}, start: span{90, 97, "Ingangsdatum"},
 			end: span{98, 105, "Einddatum"}, reason: span{106, 106, "RedenIntrekking"}})},
@@ -307,8 +305,7 @@ func (er *eiReader) voorloop(ctx context.Context, rec *eiRecord, problem string)
 		return er.d.refuse(ctx, sdk.CodeHeaderMissing, rcVersion, "het versienummer in het voorlooprecord (positie 6-7) is geen 02; het vaste-lengteformaat wordt gelezen volgens iWmo-release 2.0")
 	}
 	er.lay = lay
-	return er.d.onHeader(ctx, &header{kind: k, line: er.line, gemeente: rec.get(vlGemeente), aanbieder: rec.get(vlAanbieder),
-		ident: rec.get(vlIdent), date: rec.get(vlDate)})
+	return er.d.onHeader(ctx, &header{kind: k, gemeente: rec.get(vlGemeente), aanbieder: rec.get(vlAanbieder), date: rec.get(vlDate)})
 }
 
 // client reads a cliëntrecord.

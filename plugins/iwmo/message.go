@@ -91,9 +91,7 @@ type header struct {
 	kind      kind
 	gemeente  val // the gemeente's code (sender of WMO301, receiver of the others)
 	aanbieder val // the aanbieder's AGB code
-	ident     val // BerichtIdentificatie
-	date      val // Dagtekening, YYYY-MM-DD after parsing
-	line      int
+	date      val // Dagtekening
 }
 
 // client holds the client data of one Client element or cliëntrecord.

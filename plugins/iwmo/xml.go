@@ -293,15 +293,13 @@ func (xr *xmlReader) header(ctx context.Context, n *node, ns string) (*header, e
 	if version.s != "2" && version.s != "3" {
 		return nil, xr.d.refuse(ctx, sdk.CodeHeaderMissing, rcVersion, fmt.Sprintf("de BerichtVersie in de Header (regel %d) is geen 2 of 3; de adapter leest iWmo-release 2.x en 3.x", n.line))
 	}
-	h := &header{kind: k, line: n.line}
+	h := &header{kind: k}
 	from, to := partyValue(n, "Afzender"), partyValue(n, "Ontvanger")
 	h.gemeente, h.aanbieder = to, from
 	if k.fromGemeente() {
 		h.gemeente, h.aanbieder = from, to
 	}
-	id := n.child("BerichtIdentificatie")
-	h.ident = id.value("Identificatie")
-	h.date = id.value("Dagtekening")
+	h.date = n.child("BerichtIdentificatie").value("Dagtekening")
 	return h, nil
 }
 

@@ -77,6 +77,7 @@ func TestDocumentRefusedAfterRecords(t *testing.T) {
 		{"XMLTwoMessages", xml + xml, 3, "nog een element"},
 		{"XMLBroken", xml[:third] + "<Client><Bsn 1>" + xml[third+13:], 2, "niet goed gevormd"},
 		{"EITwoMessages", ei + "\n" + ei, 1, "na het sluitrecord"},
+		{"EIAfterDOSEOF", ei + "\n\x1a" + ei, 1, "na het sluitrecord"},
 		{"EICountWrong", strings.Replace(ei, "990000010000010000002", "990000010000010000009", 1), 1, "totaal aantal detailrecords"},
 	}
 	for _, tt := range tests {
@@ -91,6 +92,15 @@ func TestDocumentRefusedAfterRecords(t *testing.T) {
 				t.Errorf("last error = %+v, want a document-level %s saying %q", last, sdk.CodeDocumentRejected, tt.contains)
 			}
 		})
+	}
+}
+
+// TestEIDOSEndOfFile checks that the end-of-file mark some old tools write
+// after the sluitrecord is no record.
+func TestEIDOSEndOfFile(t *testing.T) {
+	w := decodeString(t, mustAdapter(t, string(readConfig(t, "gemeente-diemen"))), string(readSample(t, "WMO305_voorbeeld.txt"))+"\r\n\x1a")
+	if len(w.records()) != 1 || len(w.errors()) != 0 {
+		t.Errorf("got %d records and errors %+v, want 1 record", len(w.records()), w.errors())
 	}
 }
 

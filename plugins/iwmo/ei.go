@@ -169,8 +169,8 @@ func (er *eiReader) run(ctx context.Context) error {
 				return err
 			}
 		}
-		if len(bytes.TrimSpace(raw)) == 0 {
-			continue
+		if len(bytes.Trim(raw, " \t\r\x1a")) == 0 {
+			continue // a blank line, or the end-of-file mark of old DOS tools
 		}
 		if er.done {
 			return er.d.refuse(ctx, sdk.CodeDocumentRejected, rcTwoTrailers, fmt.Sprintf("na het sluitrecord staat op regel %d nog een record; een document bevat één bericht, de rest is niet verwerkt", er.line))

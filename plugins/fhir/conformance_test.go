@@ -1,0 +1,43 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
+)
+
+// invalidConfigs are configurations Configure must refuse.
+var invalidConfigs = [][]byte{
+	[]byte(`{`),
+	[]byte(`[]`),
+	[]byte(`{"format": "csv"}`),
+	[]byte(`{"max_resource_bytes": 100}`),
+	[]byte(`{"inactive": "keep"}`),
+	[]byte(`{"process_step": "intake"}`),
+	[]byte(`{"columns": {}}`),
+}
+
+// TestConformance runs the SDK's conformance suite on every golden sample,
+// the NDJSON bulk export first: its large input (the export repeated) also
+// shows that Decode streams. The counts are those of the golden files.
+func TestConformance(t *testing.T) {
+	for _, cfg := range []string{"default", "ggz-bulk"} {
+		t.Run(cfg, func(t *testing.T) {
+			var samples []sdktest.Sample
+			for _, gc := range goldenCases {
+				if gc.config == cfg {
+					samples = append(samples, sdktest.Sample{Name: gc.sample, Data: readSample(t, gc.sample), WantRecords: -1, WantErrors: -1})
+				}
+			}
+			if cfg == "default" {
+				samples[0].WantRecords, samples[0].WantErrors = 6, 0
+			}
+			sdktest.Run(t, newAdapter(), sdktest.Config{
+				Partner:        testPartner,
+				AdapterConfig:  readConfig(t, cfg),
+				Samples:        samples,
+				InvalidConfigs: invalidConfigs,
+			})
+		})
+	}
+}

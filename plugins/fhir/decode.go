@@ -1,0 +1,300 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ketenhub/ketenhub/plugins/sdk"
+)
+
+// errStop ends a document after a document-level error was reported.
+var errStop = errors.New("stop document")
+
+// item is one resource of a document, however it came: alone, as an entry
+// of a Bundle or as a line of NDJSON. The readers fill it; the decoder maps
+// it.
+type item struct {
+	line     int    // where the resource or entry starts
+	fullURL  string // Bundle.entry.fullUrl
+	method   string // Bundle.entry.request.method
+	url      string // Bundle.entry.request.url
+	resType  string // "" when there is no resource
+	id       string
+	patient  *patient
+	consent  *consent
+	bad      *problem // the resource could not be read into its type
+	inBundle bool
+}
+
+// decoder decodes one document: it sniffs the format, hands the document to
+// the JSON, NDJSON or XML reader, which call onItem for every resource, and
+// maps the Patients onto registrations.
+type decoder struct {
+	p       *plan
+	name    string // the document's file name, a hint of its format
+	b       *sdk.Batcher
+	m       *mapper
+	items   int
+	history bool // the Bundle is a history: older versions of a resource follow the newest
+	js      []byte
+	// seen maps the FNV-1a hash of every record key to the line it was
+	// first seen on, to find duplicate keys (as plugins/csv does).
+	seen map[uint64]uint32
+}
+
+func newDecoder(p *plan, doc sdk.Document, out sdk.ChunkWriter) *decoder {
+	receivedAt := ""
+	if _, err := time.Parse(time.RFC3339, doc.ReceivedAt); err == nil {
+		receivedAt = doc.ReceivedAt
+	}
+	return &decoder{
+		p:    p,
+		name: doc.OriginalName,
+		b:    sdk.NewBatcher(out, sdk.DefaultChunkRecords),
+		m:    &mapper{p: p, receivedAt: receivedAt},
+		seen: map[uint64]uint32{},
+	}
+}
+
+// run decodes the document; it returns an error only when it cannot go on.
+func (d *decoder) run(ctx context.Context, src io.Reader) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := bufio.NewReaderSize(src, sniffSize)
+	f, refusal, err := sniff(r, d.p.format, d.name)
+	if err != nil {
+		return err
+	}
+	switch f {
+	case formatXML:
+		err = newXMLReader(d, r).run(ctx)
+	case formatJSON:
+		err = newJSONReader(d, r).run(ctx)
+	case formatNDJSON:
+		err = newNDJSONReader(d, r).run(ctx)
+	default:
+		err = d.b.AddError(ctx, *refusal)
+	}
+	if err != nil && !errors.Is(err, errStop) {
+		return err
+	}
+	return d.b.Flush(ctx)
+}
+
+// refuse reports a problem with the document as a whole (Line 0) and
+// returns errStop, or the error of the batcher.
+func (d *decoder) refuse(ctx context.Context, code, msg string) error {
+	if err := d.b.AddError(ctx, sdk.RecordError{Code: code, Message: msg}); err != nil {
+		return err
+	}
+	return errStop
+}
+
+// fail reports a problem with one resource or entry.
+func (d *decoder) fail(ctx context.Context, it *item, key, field, code, format string, args ...any) error {
+	return d.b.AddError(ctx, sdk.RecordError{Line: it.line, Field: field, RecordKey: key, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// onItem handles one resource: a Patient becomes a registration, a Consent is
+// validated, other resource types are passed over.
+func (d *decoder) onItem(ctx context.Context, it *item) error {
+	d.items++
+	if d.items%256 == 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	method := strings.ToUpper(it.method)
+	switch method {
+	case "", "POST", "PUT", "DELETE", "PATCH":
+	case "GET", "HEAD":
+		return nil // a read in a batch changes nothing
+	default:
+		return d.fail(ctx, it, "", "Bundle.entry.request.method", sdk.CodeValueUnknown, "request.method is geen POST, PUT, PATCH, DELETE, GET of HEAD")
+	}
+	if it.bad != nil {
+		return d.fail(ctx, it, it.refKey(), it.bad.field, it.bad.code, "%s", it.bad.msg)
+	}
+	if it.resType == "" {
+		return d.noResource(ctx, it, method)
+	}
+	switch it.resType {
+	case "Patient":
+		if method == "PATCH" {
+			return d.fail(ctx, it, it.refKey(), "Bundle.entry.request.method", sdk.CodeValueUnknown, "een PATCH van een Patient wordt niet ondersteund: de hub heeft de hele Patient nodig (gebruik PUT)")
+		}
+		return d.onPatient(ctx, it, method)
+	case "Consent":
+		return d.onConsent(ctx, it)
+	}
+	return nil
+}
+
+// noResource handles an entry without resource: a DELETE, or an error.
+func (d *decoder) noResource(ctx context.Context, it *item, method string) error {
+	if method != "DELETE" {
+		if it.inBundle {
+			return d.fail(ctx, it, "", "Bundle.entry.resource", sdk.CodeRequired, "de entry heeft geen resource")
+		}
+		return d.fail(ctx, it, "", "resourceType", sdk.CodeRequired, "het JSON-object heeft geen resourceType; het is geen FHIR-resource")
+	}
+	typ, id, ok := parseRef(it.url)
+	if !ok || typ != "Patient" {
+		if strings.Contains(it.url, "?") {
+			return d.fail(ctx, it, "", "Bundle.entry.request.url", sdk.CodeFieldFormat, "een voorwaardelijke DELETE (request.url met zoekparameters) wordt niet ondersteund; verwijs naar Patient/<id>")
+		}
+		return nil // the deletion of another resource type
+	}
+	// The shared schema asks every registration, deletions included, for a
+	// BSN or a surname; a bare DELETE has neither.
+	return d.fail(ctx, it, "Patient/"+id, "Bundle.entry.resource", sdk.CodeRequired,
+		"een DELETE zonder resource kan nog niet worden doorgegeven: het gedeelde schema vraagt bij elke registratie een BSN of achternaam; stuur de Patient mee, of een PUT met active=false")
+}
+
+// onPatient maps a Patient onto a registration.
+func (d *decoder) onPatient(ctx context.Context, it *item, method string) error {
+	key, field, msg := it.patientKey()
+	if msg != "" {
+		return d.fail(ctx, it, "", field, sdk.CodeFieldFormat, "%s", msg)
+	}
+	op := sdk.OpNew
+	switch method {
+	case "PUT":
+		op = sdk.OpChange
+	case "DELETE":
+		op = sdk.OpDelete
+	}
+	if a := it.patient.Active; a != nil && !*a && d.p.inactive {
+		op = sdk.OpDelete
+	}
+	h := keyHash(key)
+	if first, ok := d.seen[h]; ok {
+		if d.history {
+			return nil // an older version of a resource in a history Bundle
+		}
+		return d.fail(ctx, it, key, "Patient.id", sdk.CodeDuplicateKey,
+			"dezelfde Patient kwam al eerder voor in dit document, op regel %d; deze is niet verwerkt", first)
+	}
+	d.seen[h] = uint32(min(it.line, 1<<32-1))
+	reg, errs := d.m.mapPatient(it.line, it.patient, key, op)
+	for _, e := range errs {
+		if err := d.b.AddError(ctx, e); err != nil {
+			return err
+		}
+	}
+	if reg == nil {
+		return nil
+	}
+	return d.b.Add(ctx, sdk.Record{Line: it.line, RecordKey: key, JSON: d.marshal(reg)})
+}
+
+// onConsent validates a Consent. The SDK cannot hand consents to the hub
+// yet, so a valid one gives nothing; an invalid one gives its problems.
+func (d *decoder) onConsent(ctx context.Context, it *item) error {
+	key := it.refKey()
+	for _, p := range it.consent.validate() {
+		if err := d.fail(ctx, it, key, p.field, p.code, "Consent: %s", p.msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fhirID is the form of a FHIR resource id.
+var fhirID = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
+
+// parseRef splits a relative or absolute reference ("Patient/123",
+// "https://server/fhir/Patient/123/_history/2") into type and id.
+func parseRef(ref string) (typ, id string, ok bool) {
+	if strings.ContainsAny(ref, "?#") {
+		return "", "", false
+	}
+	ref, _, _ = strings.Cut(ref, "/_history/")
+	parts := strings.Split(strings.TrimSuffix(ref, "/"), "/")
+	if len(parts) < 2 {
+		return "", "", false
+	}
+	typ, id = parts[len(parts)-2], parts[len(parts)-1]
+	return typ, id, typ != "" && fhirID.MatchString(id)
+}
+
+// patientKey returns the record key of a Patient: Patient/<id> from the
+// resource id, the request URL or the fullUrl, in that order, or the fullUrl
+// itself (urn:uuid:… in a transaction). It returns the field and a message
+// when there is none or they disagree.
+func (it *item) patientKey() (key, field, msg string) {
+	if it.id != "" && !fhirID.MatchString(it.id) {
+		return "", "Patient.id", "de id van de Patient is geen FHIR-id (1 tot 64 letters, cijfers, '-' en '.')"
+	}
+	if it.url != "" && strings.ContainsAny(it.url, "?") {
+		return "", "Bundle.entry.request.url", "een voorwaardelijke request.url (met zoekparameters) wordt niet ondersteund; verwijs naar Patient/<id> of geef de Patient een id"
+	}
+	var ids []string
+	if it.id != "" {
+		ids = append(ids, it.id)
+	}
+	for _, ref := range []string{it.url, it.fullURL} {
+		if typ, id, ok := parseRef(ref); ok && typ == "Patient" {
+			ids = append(ids, id)
+		}
+	}
+	switch {
+	case len(ids) > 0:
+		for _, id := range ids[1:] {
+			if id != ids[0] {
+				return "", "Patient.id", "de id van de Patient, request.url en fullUrl noemen niet dezelfde Patient"
+			}
+		}
+		return "Patient/" + ids[0], "", ""
+	case it.fullURL != "" && utf8.RuneCountInString(it.fullURL) <= 200 && !strings.ContainsFunc(it.fullURL, isSpaceOrControl):
+		return it.fullURL, "", ""
+	}
+	return "", "Patient.id", "de Patient heeft geen id, en de entry geen fullUrl of request.url die haar aanwijst; zonder die is er geen recordsleutel"
+}
+
+// refKey is the key of a resource for its record errors: Type/id when it
+// has a valid id, else "".
+func (it *item) refKey() string {
+	if it.resType != "" && fhirID.MatchString(it.id) {
+		return it.resType + "/" + it.id
+	}
+	return ""
+}
+
+func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
+
+// jsonBlock is the size of the blocks that records' JSON is written into,
+// and minJSONRoom the room a block must have left to take another record.
+const (
+	jsonBlock   = 64 << 10
+	minJSONRoom = 2 << 10
+)
+
+// marshal returns the JSON of reg in a stretch of a shared block that is
+// never written again (as plugins/csv does).
+func (d *decoder) marshal(reg *sdk.Registration) []byte {
+	if cap(d.js)-len(d.js) < minJSONRoom {
+		d.js = make([]byte, 0, jsonBlock)
+	}
+	start := len(d.js)
+	d.js = reg.AppendJSON(d.js)
+	return d.js[start:len(d.js):len(d.js)]
+}
+
+// keyHash is the 64-bit FNV-1a hash of a record key.
+func keyHash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}

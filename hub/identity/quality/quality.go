@@ -9,10 +9,11 @@ import (
 	"github.com/ketenhub/ketenhub/hub/identity"
 )
 
-// MaxBlock is the largest block Evaluate compares within: a key shared by
-// more registrations (a common surname with a common initial) is not used
-// for further candidates, so the work per registration stays bounded.
-const MaxBlock = 1000
+// MaxBlock is the largest block Evaluate compares within, as the hub's
+// registry (clients.DefaultMaxBlock): a key shared by more registrations (a
+// common surname with a common initial) is not used for further candidates,
+// so the work per registration stays bounded.
+const MaxBlock = 50
 
 // Report holds the quality figures of one Evaluate run. Pairs are unordered
 // pairs of registrations; a pair is linked when both registrations end with
@@ -61,8 +62,8 @@ func (r Report) String() string {
 
 // Evaluate clusters the registrations exactly as the hub does (hub/clients):
 // each registration in turn gathers as candidates the earlier registrations
-// that share a blocking key with it (a key already held by MaxBlock
-// registrations adds none), and identity.Resolve decides. A Certain decision
+// that share one of its index keys with it (indexKeys; a key already held by
+// more than MaxBlock registrations adds none), and identity.Resolve decides. A Certain decision
 // joins the chosen client; anything else starts a new client. When the
 // decision is Certain and Decision.Review holds further Certain clients, each
 // of them is merged into the chosen client if identity.Consistent holds for
@@ -97,11 +98,11 @@ func evaluate(regs []Labelled, th identity.Thresholds, reviewer func(i int, d id
 	var cands []identity.Candidate
 	for i, l := range regs {
 		norm[i] = identity.Normalise(l.Client)
-		keys := identity.BlockingKeys(norm[i])
+		keys := indexKeys(norm[i])
 		clear(seen)
 		cands = cands[:0]
 		for _, k := range keys {
-			if len(index[k]) >= MaxBlock {
+			if len(index[k]) > MaxBlock {
 				continue
 			}
 			for _, j := range index[k] {
@@ -219,6 +220,23 @@ func evaluate(regs []Labelled, th identity.Thresholds, reviewer func(i int, d id
 		rep.Precision = float64(rep.TrueLinkedPairs) / float64(rep.LinkedPairs)
 	}
 	return rep
+}
+
+// indexKeys are the keys under which the hub's registry indexes and looks up
+// a registration: identity.BlockingKeys without the surname + initial keys
+// ("si:") of a registration with a full birth date.
+func indexKeys(n identity.Normalised) []string {
+	keys := identity.BlockingKeys(n)
+	if !n.FullDate() {
+		return keys
+	}
+	out := keys[:0]
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "si:") {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func ref(l Labelled) identity.Ref { return identity.Ref{Partner: l.Partner, RecordKey: l.RecordKey} }

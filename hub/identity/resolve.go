@@ -72,14 +72,14 @@ func hardDistinct(m scored) bool {
 
 // client gathers the evidence on one chain client.
 type client struct {
-	best     scored     // the best comparison with one of its registrations
-	with     Ref        // that registration
-	norm     Normalised // and its identity
-	distinct bool       // some registration is of a different person
-	certain  int        // registrations that are a Certain match
-	surname  bool       // some registration has the same own surname
-	conflict bool       // some registration has other full first names or second initials
-	context  string     // see Evidence.Context
+	best     scored      // the best comparison with one of its registrations
+	with     Ref         // that registration
+	norm     *Normalised // and its identity
+	distinct bool        // some registration is of a different person
+	certain  int         // registrations that are a Certain match
+	surname  bool        // some registration has the same own surname
+	conflict bool        // some registration has other full first names or second initials
+	context  string      // see Evidence.Context
 }
 
 // Resolve decides which chain client, if any, the registration n belongs to,
@@ -118,14 +118,15 @@ type client struct {
 func Resolve(n Normalised, cands []Candidate, th Thresholds) Decision {
 	per := make(map[string]*client, len(cands))
 	var twins []Normalised // candidates that are twins of n
-	for _, c := range cands {
+	for i := range cands {
+		c := &cands[i]
 		m := compare(c.Norm, n, th)
 		ce := per[c.ClientID]
 		if ce == nil {
-			ce = &client{best: m, with: c.Ref, norm: c.Norm}
+			ce = &client{best: m, with: c.Ref, norm: &c.Norm}
 			per[c.ClientID] = ce
 		} else if better(m, c.Ref, ce.best, ce.with) {
-			ce.best, ce.with, ce.norm = m, c.Ref, c.Norm
+			ce.best, ce.with, ce.norm = m, c.Ref, &c.Norm
 		}
 		if hardDistinct(m) {
 			ce.distinct = true
@@ -169,7 +170,7 @@ func Resolve(n Normalised, cands []Candidate, th Thresholds) Decision {
 		case m.grade == Certain && noBSN && ce.conflict:
 			m.grade, ce.context = Probable, "conflict"
 		case m.grade == Certain && noBSN && (m.fields[2].Detail == "initials" || m.fields[2].Detail == "initials-prefix") &&
-			(misspelt(twins, n) || misspelt(twins, ce.norm)):
+			(misspelt(twins, n) || misspelt(twins, *ce.norm)):
 			m.grade, ce.context = Probable, "twin"
 		}
 		switch {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ketenhub/ketenhub/hub/identity"
+	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
 const personsCSV = "testdata/persons_extract.csv"
@@ -137,5 +138,32 @@ func TestCeiling(t *testing.T) {
 	t.Logf("recall %.4f; with the review queue decided right away %.4f", hub.Recall, perfect.Recall)
 	if perfect.FalseLinkedPairs != 0 || perfect.Recall < hub.Recall {
 		t.Errorf("perfect review: recall %.4f, %d false pairs", perfect.Recall, perfect.FalseLinkedPairs)
+	}
+}
+
+// TestEvaluateAutoMerge checks that Evaluate merges two clients as the hub
+// does: a registration that is a Certain match with both, whose
+// registrations are Consistent; and not when they carry two valid BSNs.
+func TestEvaluateAutoMerge(t *testing.T) {
+	reg := func(key string, c sdk.Client) Labelled {
+		return Labelled{PersonID: "soren", Partner: "ggz", RecordKey: key, Client: c}
+	}
+	initial := sdk.Client{Surname: "Kierkegaard", Initials: "S.", BirthDate: "1963-05-05", Gender: "man"}
+	named := sdk.Client{Surname: "Kierkegaard", FirstNames: "Søren", BirthDate: "1963-05-05"}
+	both := sdk.Client{Surname: "Kierkegaard", FirstNames: "Søren", BirthDate: "1963-05-05", Gender: "man"}
+	// "S." with a gender and "Søren" without one are no certain match (twins
+	// Søren and Sara are both "S."): two clients, until "Søren", man, is
+	// certain with both.
+	rep := Evaluate([]Labelled{reg("1", initial), reg("2", named), reg("3", both)}, identity.DefaultThresholds)
+	if rep.AutoMerges != 1 || rep.Recall != 1 || rep.FalseLinkedPairs != 0 || rep.ReviewItems != 0 {
+		t.Errorf("same person: %d merges, recall %.2f, %d false pairs, %d review items; want 1, 1, 0, 0",
+			rep.AutoMerges, rep.Recall, rep.FalseLinkedPairs, rep.ReviewItems)
+	}
+	initial.BSN, named.BSN = "999993653", "999990639"
+	regs := []Labelled{reg("1", initial), reg("2", named), reg("3", both)}
+	regs[1].PersonID = "other"
+	rep = Evaluate(regs, identity.DefaultThresholds)
+	if rep.AutoMerges != 0 || rep.FalseLinkedPairs != 0 {
+		t.Errorf("two valid BSNs: %d merges, %d false pairs; want none", rep.AutoMerges, rep.FalseLinkedPairs)
 	}
 }

@@ -10,9 +10,12 @@ import (
 )
 
 // cmdQuality generates registrations with realistic noise on top of the
-// RvIG test persons (and synthetic persons, twins and parent/child pairs
-// among them), clusters them as the hub does with identity.Resolve and
-// prints precision, recall, false merges and the size of the review queue.
+// RvIG test persons (and synthetic persons with Dutch name frequencies,
+// siblings, twins and parent/child pairs among them), clusters them as the
+// hub does (identity.Resolve, and the automatic merge of two clients that a
+// registration is certain of) and prints precision, recall, false merges,
+// automatic merges and the size of the review queue. Persons, twins and
+// parent/child pairs scale with the registrations (per 5,000).
 func cmdQuality(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("quality", stderr)
 	persons := fs.String("persons", "hub/identity/quality/testdata/persons_extract.csv", "RvIG test persons (persons_extract.csv); empty for synthetic persons only")

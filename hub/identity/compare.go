@@ -53,7 +53,7 @@ type FieldScore struct {
 // weights; Rule names the rule that decided the grade: "bsn+name+dob",
 // "bsn+name", "bsn+dob", "bsn-conflict", "bsn-differ", "bsn-differ-review",
 // "twins", "parent-child", "name+dob", "name+dob-swapped", "name+dob-near",
-// "given+dob" or "score" (see CompareWith).
+// "initial+dob-near", "given+dob" or "score" (see CompareWith).
 type Match struct {
 	Grade  Grade
 	Score  float64
@@ -151,17 +151,28 @@ func Compare(a, b Normalised) Match { return CompareWith(a, b, DefaultThresholds
 // the birth date equal up to a day/month swap: the swap adds one alternative
 // date, so its risk of meeting a namesake is of the order of the exact rule's.
 //
-// Two Probable rules mark near matches that Resolve may link when no other
-// client competes for the registration (see Resolve); on their own they stay
-// in review, because every such variant admits dozens of alternative dates or
-// names and namesakes then merge ("Niels Bos" 1935-08-12 and 1935-08-13):
+// Three Probable rules mark near matches that Resolve may link when no other
+// client competes for the registration and the name is rare enough (see
+// Resolve); on their own they stay in review, because every such variant
+// admits dozens of alternative dates or names and namesakes then merge
+// ("Niels Bos" 1935-08-12 and 1935-08-13):
 //   - "name+dob-near": the surname equal, the birth date near (one digit of
 //     day, month or the last digit of the year, or an unknown day or month
 //     with the rest equal), no gender conflict, and two or more given names or
 //     initials equal, or the full first names equal with the gender equal;
+//   - "initial+dob-near": the surname and the gender equal, the birth date
+//     near but not an unknown month, and the given names agreeing only in a
+//     single equal initial or in the first given name written out on both
+//     sides ("J." or "Jan Willem" against "Jan Pieter");
 //   - "given+dob": a married name (the surnames differ, or one side carries
 //     only the partner's name), the full birth date equal, the gender equal
-//     and two or more full first names equal.
+//     and two or more full first names equal; or one registration carries the
+//     other's surname as the partner's name, with the full birth date, the
+//     gender and the given names or initials equal.
+//
+// The gender of a registration without one is taken from its first given
+// name when that name is borne by one sex only (Cornelis, Cornelia; see
+// cmpGender): twins Cornelis and Cornelia then differ in gender.
 //
 // Probable ("score") needs Thresholds.Probable.
 func CompareWith(a, b Normalised, th Thresholds) Match { return compare(a, b, th).match() }
@@ -242,6 +253,10 @@ func compare(a, b Normalised, th Thresholds) scored {
 			return set(Probable, "name+dob-near")
 		case marriedName(a, b, sur, given, date, gender) && given.Detail == "first-names" && len(a.FirstNames) >= 2:
 			return set(Probable, "given+dob")
+		case initialName(a, b, sur, given, date, gender):
+			return set(Probable, "initial+dob-near")
+		case partnerName(sur, given, date, gender):
+			return set(Probable, "given+dob")
 		}
 	}
 	if m.score >= th.Probable {
@@ -285,6 +300,24 @@ func nearName(a, b Normalised, sur, given, date, gender FieldScore) bool {
 	}
 	n := givenCount(a, given)
 	return n >= 2 || n == 1 && given.Detail == "first-names" && gender.Outcome == Equal
+}
+
+// initialName is the pair condition of the rule "initial+dob-near": the
+// surname and the gender equal, the birth date near (see nearDate; not an
+// unknown month), and the given names agreeing only in one equal initial or
+// in the first given name written out on both sides.
+func initialName(a, b Normalised, sur, given, date, gender FieldScore) bool {
+	if sur.Outcome != Equal || gender.Outcome != Equal || date.Detail == "partial-year" || !nearDate(a, b, date) {
+		return false
+	}
+	return given.Outcome == Equal && given.Detail == "initials" && len(a.Initials) == 1 || given.Detail == "first-name"
+}
+
+// partnerName reports whether one registration carries the other's surname
+// as the partner's surname (or both carry the same partner's surname only),
+// with the full birth date, the gender and the given names or initials equal.
+func partnerName(sur, given, date, gender FieldScore) bool {
+	return sur.Detail == "partner-surname" && date.Outcome == Equal && gender.Outcome == Equal && given.Outcome == Equal
 }
 
 // marriedName reports whether the surnames disagree as a married name would
@@ -425,11 +458,25 @@ func cmpDate(a, b Normalised) FieldScore {
 	return f
 }
 
+// cmpGender compares the genders. A gender that is not recorded is taken
+// from the first given name when that name is borne by one sex only
+// (nameGender; Detail "first-name"): Cornelis and Cornelia, twins, differ
+// even without a recorded gender.
 func cmpGender(a, b Normalised) FieldScore {
 	f := FieldScore{Field: "gender", Outcome: Missing}
+	ga, gb := a.Gender, b.Gender
+	if ga == "" {
+		ga = nameGender(a)
+		f.Detail = "first-name"
+	}
+	if gb == "" {
+		gb = nameGender(b)
+		f.Detail = "first-name"
+	}
 	switch {
-	case a.Gender == "" || b.Gender == "":
-	case a.Gender == b.Gender:
+	case ga == "" || gb == "":
+		f.Detail = ""
+	case ga == gb:
 		f.Outcome, f.Weight = Equal, wGenderEqual
 	default:
 		f.Outcome, f.Weight = Differ, wGenderDiffer

@@ -223,10 +223,19 @@ func TestCompare(t *testing.T) {
 			c.Surname = "Smit"
 			c.SurnamePrefix = ""
 		}), Probable, "score"},
+		{"ProbablePartnerSurnameInitials", with(func(c *sdk.Client) { c.PartnerSurname = "Smit" }), with(func(c *sdk.Client) {
+			c.Surname = "Smit"
+			c.SurnamePrefix = ""
+			c.FirstNames = ""
+			c.Initials = "J.P."
+		}), Probable, "given+dob"},
 		{"CertainMarriedNameWithPartnerField", jan, with(func(c *sdk.Client) { c.Surname = "Smit-van den Berg"; c.SurnamePrefix = ""; c.PartnerSurname = "Smit" }), Certain, "name+dob"},
 		{"CertainDayMonthSwapped", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03" }), Certain, "name+dob-swapped"},
 		{"CertainDayMonthSwappedInitials", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.FirstNames = ""; c.Initials = "J.P." }), Certain, "name+dob-swapped"},
-		{"ProbableSwappedGenderUnknown", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.Gender = "" }), Probable, "name+dob-near"},
+		{"ProbableSwappedGenderUnknown", with(func(c *sdk.Client) { c.FirstNames = "Jurian Pieter" }), with(func(c *sdk.Client) { c.FirstNames = "Jurian Pieter"; c.BirthDate = "1985-07-03"; c.Gender = "" }), Probable, "name+dob-near"},
+		{"CertainSwappedGenderFromFirstName", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.Gender = "" }), Certain, "name+dob-swapped"},
+		{"NoneTwinsGenderFromFirstName", sdk.Client{Surname: "Klaasing", FirstNames: "Cornelia", BirthDate: "1982-12-28", Gender: "vrouw"},
+			sdk.Client{Surname: "Klaasing", FirstNames: "Cornelis", BirthDate: "1982-12-28"}, None, "twins"},
 		{"ProbableSwappedSurnameTypo", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.Surname = "Bergh" }), Probable, "score"},
 		{"ProbableSwappedInitialsPrefix", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.FirstNames = ""; c.Initials = "J." }), Probable, "score"},
 		{"NoneSwappedTwinsSameInitial", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03"; c.FirstNames = "Johan Pieter" }), None, "score"},
@@ -249,9 +258,14 @@ func TestCompare(t *testing.T) {
 		{"ProbableOneDigitYear", jan, with(func(c *sdk.Client) { c.BirthDate = "1955-03-07" }), Probable, "score"},
 		{"ProbableUnknownDay", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03" }), Probable, "name+dob-near"},
 		{"ProbableUnknownMonth", jan, with(func(c *sdk.Client) { c.BirthDate = "1985" }), Probable, "name+dob-near"},
-		{"ProbableOneDigitDateSingleInitial", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03-09"; c.FirstNames = ""; c.Initials = "J." }), Probable, "score"},
+		{"ProbableOneDigitDateSingleInitial", with(func(c *sdk.Client) { c.FirstNames = "Jan" }), with(func(c *sdk.Client) { c.BirthDate = "1985-03-09"; c.FirstNames = ""; c.Initials = "J." }), Probable, "initial+dob-near"},
+		{"ProbableOneDigitDateFirstName", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03-09"; c.FirstNames = "Jan Willem" }), Probable, "initial+dob-near"},
+		{"ProbableOneDigitDateSingleInitialGenderUnknown", with(func(c *sdk.Client) { c.FirstNames = "Jurian" }), with(func(c *sdk.Client) { c.BirthDate = "1985-03-09"; c.FirstNames = ""; c.Initials = "J."; c.Gender = "" }), Probable, "score"},
+		{"ProbableUnknownMonthSingleInitial", with(func(c *sdk.Client) { c.FirstNames = "Jan" }), with(func(c *sdk.Client) { c.BirthDate = "1985"; c.FirstNames = ""; c.Initials = "J." }), Probable, "score"},
+		{"ProbableOneDigitDateInitialsPrefix", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-03-09"; c.FirstNames = ""; c.Initials = "J.P.K." }), Probable, "score"},
 		{"ProbableOneDigitDecade", jan, with(func(c *sdk.Client) { c.BirthDate = "1995-03-07" }), Probable, "score"},
-		{"ProbableOneDigitDateGenderUnknownOneName", with(func(c *sdk.Client) { c.FirstNames = "Jan" }), with(func(c *sdk.Client) { c.FirstNames = "Jan"; c.BirthDate = "1985-03-09"; c.Gender = "" }), Probable, "score"},
+		{"ProbableOneDigitDateGenderUnknownOneName", with(func(c *sdk.Client) { c.FirstNames = "Jurian" }), with(func(c *sdk.Client) { c.FirstNames = "Jurian"; c.BirthDate = "1985-03-09"; c.Gender = "" }), Probable, "score"},
+		{"ProbableOneDigitDateGenderFromFirstName", with(func(c *sdk.Client) { c.FirstNames = "Jan" }), with(func(c *sdk.Client) { c.FirstNames = "Jan"; c.BirthDate = "1985-03-09"; c.Gender = "" }), Probable, "name+dob-near"},
 		{"CertainSwappedCommonSurnameTwoNames", jan, with(func(c *sdk.Client) { c.BirthDate = "1985-07-03" }), Certain, "name+dob-swapped"},
 		{"ProbableSwappedCommonSurnameOneName", with(func(c *sdk.Client) { c.FirstNames = "Jan" }), with(func(c *sdk.Client) { c.FirstNames = "Jan"; c.BirthDate = "1985-07-03" }), Probable, "name+dob-near"},
 		{"CertainSwappedRareSurnameOneName", with(func(c *sdk.Client) { c.FirstNames = "Jan"; c.Surname = "Kierkegaard"; c.SurnamePrefix = "" }), with(func(c *sdk.Client) {

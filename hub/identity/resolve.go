@@ -28,8 +28,9 @@ type Evidence struct {
 	// name is not common; "distinct" when a Certain match was made Probable
 	// because another registration of the client is of a different person;
 	// "conflict" when it was made Probable because another registration of
-	// the client has other full first names; "twin" when a Certain match on a
-	// single initial was made Probable because a misspelt twin could give it.
+	// the client has other full first names or other initials after an equal
+	// first one; "twin" when a Certain match on
+	// initials was made Probable because a misspelt twin could give them.
 	// Empty otherwise.
 	Context string
 }
@@ -71,13 +72,14 @@ func hardDistinct(m scored) bool {
 
 // client gathers the evidence on one chain client.
 type client struct {
-	best     scored // the best comparison with one of its registrations
-	with     Ref    // that registration
-	distinct bool   // some registration is of a different person
-	certain  int    // registrations that are a Certain match
-	surname  bool   // some registration has the same own surname
-	conflict bool   // some registration has other full first names
-	context  string // see Evidence.Context
+	best     scored      // the best comparison with one of its registrations
+	with     Ref         // that registration
+	norm     *Normalised // and its identity
+	distinct bool        // some registration is of a different person
+	certain  int         // registrations that are a Certain match
+	surname  bool        // some registration has the same own surname
+	conflict bool        // some registration has other full first names or second initials
+	context  string      // see Evidence.Context
 }
 
 // Resolve decides which chain client, if any, the registration n belongs to,
@@ -86,44 +88,51 @@ type client struct {
 //   - a client is linked only when at least one of its registrations is a
 //     Certain match and none of them is of a different person (twins,
 //     parent/child, another BSN); such a client goes to review;
-//   - a near match ("name+dob-near", "given+dob"; see CompareWith) is Certain
-//     when its client is the only one that competes (no other client has a
-//     Probable or Certain match) and, for "name+dob-near", the surname is not
-//     common: not in the table of common Dutch surnames and held by fewer than
-//     rareSurnameClients other clients among the candidates, so that the
-//     index built so far shows no namesakes. A common surname needs two or
-//     more full first names equal, the gender equal and the birth date at
-//     most one digit, a swap or an unknown day away;
+//   - a near match (see CompareWith) is Certain when its client is the only
+//     one that competes (no other client has a Probable or Certain match),
+//     none of its registrations has other given names than n (see below), and
+//     the name is rare enough that a namesake who matches as well is
+//     improbable in a region of tens of thousands of clients
+//     (docs/identity.md weighs each rule): "given+dob" always;
+//     "name+dob-near" when the surname is not in the table of common Dutch
+//     surnames and fewer than rareSurnameClients other clients among the
+//     candidates carry it (not with an unknown month unless two or more full
+//     first names are equal), or with two or more full first names, the
+//     gender equal and the month known; "initial+dob-near" only when the
+//     surname is not common and no other client among the candidates carries
+//     it;
 //   - a Certain match without an equal BSN is Probable when another
-//     registration of the same client has other full first names (two people
-//     in one client would follow), or when it rests on a single initial and a
-//     twin of n (same surname and birth date, other given names) is a client
-//     whose first name, with its first letter dropped or swapped, begins with
-//     that initial: a misspelt twin;
+//     registration of the same client has other full first names, or other
+//     initials after an equal first one (two people in one client would
+//     follow), or when it rests on initials and a twin of n (same surname and
+//     birth date, other given names) is among the candidates whose first
+//     name, with its first letter dropped or swapped, begins with the first
+//     initial of n or of the matched registration: a misspelt twin;
 //   - when several clients are certain, the one with the most Certain
 //     registrations is linked (then the best comparison) and the others go to
-//     review: two clients are never merged automatically.
+//     review: Resolve never merges two clients itself.
 //
 // Resolve is deterministic: the same candidates in any order give the same
 // decision. It compares each candidate once and keeps no state, so its cost
 // is linear in the number of candidates.
 func Resolve(n Normalised, cands []Candidate, th Thresholds) Decision {
 	per := make(map[string]*client, len(cands))
-	twin := false
-	for _, c := range cands {
+	var twins []Normalised // candidates that are twins of n
+	for i := range cands {
+		c := &cands[i]
 		m := compare(c.Norm, n, th)
 		ce := per[c.ClientID]
 		if ce == nil {
-			ce = &client{best: m, with: c.Ref}
+			ce = &client{best: m, with: c.Ref, norm: &c.Norm}
 			per[c.ClientID] = ce
 		} else if better(m, c.Ref, ce.best, ce.with) {
-			ce.best, ce.with = m, c.Ref
+			ce.best, ce.with, ce.norm = m, c.Ref, &c.Norm
 		}
 		if hardDistinct(m) {
 			ce.distinct = true
 		}
-		if m.rule == "twins" && misspeltTwin(c.Norm, n) {
-			twin = true
+		if m.rule == "twins" {
+			twins = append(twins, c.Norm)
 		}
 		if m.grade == Certain {
 			ce.certain++
@@ -131,7 +140,7 @@ func Resolve(n Normalised, cands []Candidate, th Thresholds) Decision {
 		if n.Surname != "" && c.Norm.Surname == n.Surname {
 			ce.surname = true
 		}
-		if g := m.fields[2]; g.Outcome == Differ && g.Detail == "first-name" {
+		if g := m.fields[2]; (g.Outcome == Differ && g.Detail == "first-name") || g.Detail == "first-initial" {
 			ce.conflict = true
 		}
 	}
@@ -160,7 +169,8 @@ func Resolve(n Normalised, cands []Candidate, th Thresholds) Decision {
 			m.grade, ce.context = Certain, "alone"
 		case m.grade == Certain && noBSN && ce.conflict:
 			m.grade, ce.context = Probable, "conflict"
-		case m.grade == Certain && noBSN && twin && len(n.Initials) == 1 && m.fields[2].Detail != "first-names":
+		case m.grade == Certain && noBSN && (m.fields[2].Detail == "initials" || m.fields[2].Detail == "initials-prefix") &&
+			(misspelt(twins, n) || misspelt(twins, *ce.norm)):
 			m.grade, ce.context = Probable, "twin"
 		}
 		switch {
@@ -189,14 +199,18 @@ func Resolve(n Normalised, cands []Candidate, th Thresholds) Decision {
 
 // alone reports whether the Probable match m may link n when its client is
 // the only one that competes; others is the number of other clients among the
-// candidates with n's surname.
+// candidates with n's surname. See Resolve and docs/identity.md for the risk
+// of each rule.
 func alone(n Normalised, m scored, others int) bool {
 	given, date, gender := m.fields[2], m.fields[3], m.fields[4]
 	switch m.rule {
+	case "initial+dob-near":
+		return !commonSurname(n.Surname) && others == 0
 	case "given+dob":
 		return true
 	case "name+dob-near":
-		if !commonSurname(n.Surname) && others < rareSurnameClients {
+		if !commonSurname(n.Surname) && others < rareSurnameClients &&
+			(date.Detail != "partial-year" || given.Detail == "first-names" && len(n.FirstNames) >= 2) {
 			return true
 		}
 		return given.Detail == "first-names" && len(n.FirstNames) >= 2 && gender.Outcome == Equal &&
@@ -205,11 +219,23 @@ func alone(n Normalised, m scored, others int) bool {
 	return false
 }
 
-// misspeltTwin reports whether n, with a single initial, could be the twin
+// misspelt reports whether n could be one of the twins misspelt (see
+// misspeltTwin).
+func misspelt(twins []Normalised, n Normalised) bool {
+	for _, t := range twins {
+		if misspeltTwin(t, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// misspeltTwin reports whether n, known by initials only, could be the twin
 // registered as c with the first letter of the first name dropped or swapped
-// with the second ("aBbette" or "abette" for Babette).
+// with the second ("aBbette" or "abette" for Babette is "A.", "aMria
+// Elisabeth" is "A.E.").
 func misspeltTwin(c, n Normalised) bool {
-	return len(n.Initials) == 1 && len(c.FirstNames) > 0 && len(c.FirstNames[0]) > 1 &&
+	return len(n.FirstNames) == 0 && n.Initials != "" && len(c.FirstNames) > 0 && len(c.FirstNames[0]) > 1 &&
 		c.FirstNames[0][1] == n.Initials[0]
 }
 

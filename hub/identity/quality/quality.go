@@ -9,10 +9,11 @@ import (
 	"github.com/ketenhub/ketenhub/hub/identity"
 )
 
-// MaxBlock is the largest block Evaluate compares within: a key shared by
-// more registrations (a common surname with a common initial) is not used
-// for further candidates, so the work per registration stays bounded.
-const MaxBlock = 1000
+// MaxBlock is the largest block Evaluate compares within, as the hub's
+// registry (clients.DefaultMaxBlock): a key shared by more registrations (a
+// common surname with a common initial) is not used for further candidates,
+// so the work per registration stays bounded.
+const MaxBlock = 50
 
 // Report holds the quality figures of one Evaluate run. Pairs are unordered
 // pairs of registrations; a pair is linked when both registrations end with
@@ -26,6 +27,7 @@ type Report struct {
 	TrueLinkedPairs    int // linked pairs of the same person
 	FalseLinkedPairs   int // linked pairs of different persons
 	FalseMergeClusters int // clients holding more than one person
+	AutoMerges         int // clients merged into another automatically (see Evaluate)
 	ReviewItems        int // distinct client pairs in Decision.Review: the review queue
 	ReviewTruePairs    int // same-person pairs not linked but brought together by a review item
 	ReviewFalseItems   int // review items between clients of different persons only
@@ -42,6 +44,7 @@ func (r Report) String() string {
 	fmt.Fprintf(&b, "true pairs           %d\n", r.TruePairs)
 	fmt.Fprintf(&b, "linked automatically %d true of %d (recall %.4f, precision %.4f)\n", r.TrueLinkedPairs, r.LinkedPairs, r.Recall, r.Precision)
 	fmt.Fprintf(&b, "false merges         %d clusters, %d pairs\n", r.FalseMergeClusters, r.FalseLinkedPairs)
+	fmt.Fprintf(&b, "automatic merges     %d\n", r.AutoMerges)
 	fmt.Fprintf(&b, "review queue         %d items (%d true pairs, %d items of different persons)\n", r.ReviewItems, r.ReviewTruePairs, r.ReviewFalseItems)
 	fmt.Fprintf(&b, "missed pairs         %d\n", r.MissedPairs)
 	rules := make([]string, 0, len(r.Rules))
@@ -57,14 +60,18 @@ func (r Report) String() string {
 	return b.String()
 }
 
-// Evaluate clusters the registrations exactly as the hub does: each
-// registration in turn gathers as candidates the earlier registrations that
-// share a blocking key with it (a key already held by MaxBlock registrations
-// adds none), and identity.Resolve decides. A Certain decision joins the
-// chosen client; anything else starts a new client. Two existing clients are
-// never merged. The review queue holds the Decision.Review comparisons, one
-// item per pair of clients (the new registration's client and the other). It
-// then scores the clients against the ground truth.
+// Evaluate clusters the registrations exactly as the hub does (hub/clients):
+// each registration in turn gathers as candidates the earlier registrations
+// that share one of its index keys with it (indexKeys; a key already held by
+// more than MaxBlock registrations adds none), and identity.Resolve decides. A Certain decision
+// joins the chosen client; anything else starts a new client. When the
+// decision is Certain and Decision.Review holds further Certain clients, each
+// of them is merged into the chosen client if identity.Consistent holds for
+// the registrations of the two (without the new one), as the hub's automatic
+// merge does. The review queue holds the Decision.Review comparisons, one
+// item per pair of clients (the new registration's client and the other),
+// dropped when the two end as one client. It then scores the clients against
+// the ground truth.
 func Evaluate(regs []Labelled, th identity.Thresholds) Report { return evaluate(regs, th, nil) }
 
 // evaluate is Evaluate. When reviewer is set, a registration that Resolve
@@ -73,24 +80,35 @@ func Evaluate(regs []Labelled, th identity.Thresholds) Report { return evaluate(
 func evaluate(regs []Labelled, th identity.Thresholds, reviewer func(i int, d identity.Decision) (client int, ok bool)) Report {
 	rep := Report{Registrations: len(regs), Rules: map[string]int{}}
 	norm := make([]identity.Normalised, len(regs))
-	client := make([]int, len(regs)) // client of each registration: the index of its first registration
+	client := make([]int, len(regs)) // client of each registration when it was linked: the index of the client's first registration
+	merged := map[int]int{}          // client → the client it was merged into
+	find := func(c int) int {
+		for {
+			to, ok := merged[c]
+			if !ok {
+				return c
+			}
+			c = to
+		}
+	}
+	members := map[int][]identity.Normalised{} // client → its registrations
 	index := map[string][]int{}
 	seen := map[int]bool{}
 	items := map[[2]int]bool{}
 	var cands []identity.Candidate
 	for i, l := range regs {
 		norm[i] = identity.Normalise(l.Client)
-		keys := identity.BlockingKeys(norm[i])
+		keys := indexKeys(norm[i])
 		clear(seen)
 		cands = cands[:0]
 		for _, k := range keys {
-			if len(index[k]) >= MaxBlock {
+			if len(index[k]) > MaxBlock {
 				continue
 			}
 			for _, j := range index[k] {
 				if !seen[j] {
 					seen[j] = true
-					cands = append(cands, identity.Candidate{Ref: ref(regs[j]), ClientID: strconv.Itoa(client[j]), Norm: norm[j]})
+					cands = append(cands, identity.Candidate{Ref: ref(regs[j]), ClientID: strconv.Itoa(find(client[j])), Norm: norm[j]})
 				}
 			}
 		}
@@ -107,11 +125,29 @@ func evaluate(regs []Labelled, th identity.Thresholds, reviewer func(i int, d id
 		client[i] = i
 		if d.Grade == identity.Certain {
 			client[i] = atoi(d.ClientID)
+			var sources []int
+			for _, e := range d.Review {
+				if e.Match.Grade != identity.Certain || e.ClientID == d.ClientID {
+					continue
+				}
+				if src := atoi(e.ClientID); identity.Consistent(members[client[i]], members[src], th) {
+					sources = append(sources, src)
+				}
+			}
+			for _, src := range sources {
+				if src = find(src); src != client[i] {
+					merged[src] = client[i]
+					members[client[i]] = append(members[client[i]], members[src]...)
+					delete(members, src)
+					rep.AutoMerges++
+				}
+			}
 		} else if reviewer != nil {
 			if c, ok := reviewer(i, d); ok {
-				client[i] = c
+				client[i] = find(c)
 			}
 		}
+		members[client[i]] = append(members[client[i]], norm[i])
 		for _, e := range d.Review {
 			a, b := client[i], atoi(e.ClientID)
 			if a == b {
@@ -126,6 +162,16 @@ func evaluate(regs []Labelled, th identity.Thresholds, reviewer func(i int, d id
 			index[k] = append(index[k], i)
 		}
 	}
+	for i := range client {
+		client[i] = find(client[i])
+	}
+	final := make(map[[2]int]bool, len(items))
+	for it := range items {
+		if a, b := find(it[0]), find(it[1]); a != b {
+			final[[2]int{min(a, b), max(a, b)}] = true
+		}
+	}
+	items = final
 	// Counts per client and person.
 	perPerson := map[string]int{}
 	perCluster := map[int]int{}
@@ -174,6 +220,23 @@ func evaluate(regs []Labelled, th identity.Thresholds, reviewer func(i int, d id
 		rep.Precision = float64(rep.TrueLinkedPairs) / float64(rep.LinkedPairs)
 	}
 	return rep
+}
+
+// indexKeys are the keys under which the hub's registry indexes and looks up
+// a registration: identity.BlockingKeys without the surname + initial keys
+// ("si:") of a registration with a full birth date.
+func indexKeys(n identity.Normalised) []string {
+	keys := identity.BlockingKeys(n)
+	if !n.FullDate() {
+		return keys
+	}
+	out := keys[:0]
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "si:") {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func ref(l Labelled) identity.Ref { return identity.Ref{Partner: l.Partner, RecordKey: l.RecordKey} }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ketenhub/ketenhub/hub/identity"
+	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
 const personsCSV = "testdata/persons_extract.csv"
@@ -69,19 +70,20 @@ func TestGenerateDecidable(t *testing.T) {
 
 // TestEvaluate is the quality gate of client recognition: zero false merges,
 // and recall of automatic linking, clustered as the hub does
-// (identity.Resolve per registration; a registration that is not certain
-// starts a client of its own, and two clients are never merged). The target
-// is 0.95; seed 7 measures 0.7655 (docs/identity.md explains why the target
-// is out of reach on these registrations). The assertion holds the measured
-// figure so that regressions show; it is not the target.
+// (identity.Resolve per registration, automatic merges when a registration
+// is certain with two clients that are Consistent). The target of issue 3 is
+// 0.95; seed 7 measures 0.8401, and docs/identity.md ("What the review queue
+// holds") shows why the rest cannot be linked without false merges. The
+// assertion holds the measured figure so that regressions show; it is not
+// the target.
 func TestEvaluate(t *testing.T) {
 	rep := Evaluate(generate(t, 5000), identity.DefaultThresholds)
 	t.Logf("\n%s", rep)
 	if rep.FalseMergeClusters != 0 || rep.FalseLinkedPairs != 0 {
 		t.Errorf("false merges: %d clusters, %d pairs", rep.FalseMergeClusters, rep.FalseLinkedPairs)
 	}
-	if rep.Recall < 0.765 {
-		t.Errorf("recall %.4f, want at least the measured 0.765 (target 0.95)", rep.Recall)
+	if rep.Recall < 0.84 {
+		t.Errorf("recall %.4f, want at least the measured 0.8401 (target 0.95)", rep.Recall)
 	}
 	if rep.MissedPairs*5 > rep.ReviewTruePairs {
 		t.Errorf("%d same-person pairs missed against %d in review; want most in review", rep.MissedPairs, rep.ReviewTruePairs)
@@ -90,11 +92,13 @@ func TestEvaluate(t *testing.T) {
 
 // TestEvaluateSeeds checks that zero false merges is not luck of seed 7:
 // other seeds and four times the registrations, with persons, twins and
-// parent/child pairs scaled along (namesakes become four times as dense).
+// parent/child pairs scaled along. Recall must stay at the measured figures
+// (5,000 seed 7: 0.8401; 20,000 seed 11: 0.8568; the others 0.83–0.86).
 func TestEvaluateSeeds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
 	}
+	measured := map[[2]int]float64{{5000, 7}: 0.8401, {20000, 11}: 0.8568}
 	for _, n := range []int{5000, 20000} {
 		for _, seed := range []uint64{7, 11, 23} {
 			k := n / 5000
@@ -104,13 +108,17 @@ func TestEvaluateSeeds(t *testing.T) {
 				t.Fatal(err)
 			}
 			rep := Evaluate(regs, identity.DefaultThresholds)
-			t.Logf("n %d seed %d: recall %.4f, false merges %d, review %d items, missed %d",
-				n, seed, rep.Recall, rep.FalseMergeClusters, rep.ReviewItems, rep.MissedPairs)
+			t.Logf("n %d seed %d: recall %.4f, false merges %d, automatic merges %d, review %d items, missed %d",
+				n, seed, rep.Recall, rep.FalseMergeClusters, rep.AutoMerges, rep.ReviewItems, rep.MissedPairs)
 			if rep.FalseMergeClusters != 0 || rep.FalseLinkedPairs != 0 {
 				t.Errorf("n %d seed %d: false merges: %d clusters, %d pairs", n, seed, rep.FalseMergeClusters, rep.FalseLinkedPairs)
 			}
-			if rep.Recall < 0.75 {
-				t.Errorf("n %d seed %d: recall %.4f", n, seed, rep.Recall)
+			want := 0.83
+			if m, ok := measured[[2]int{n, int(seed)}]; ok {
+				want = m - 0.00005
+			}
+			if rep.Recall < want {
+				t.Errorf("n %d seed %d: recall %.4f, want at least %.4f", n, seed, rep.Recall, want)
 			}
 		}
 	}
@@ -137,5 +145,32 @@ func TestCeiling(t *testing.T) {
 	t.Logf("recall %.4f; with the review queue decided right away %.4f", hub.Recall, perfect.Recall)
 	if perfect.FalseLinkedPairs != 0 || perfect.Recall < hub.Recall {
 		t.Errorf("perfect review: recall %.4f, %d false pairs", perfect.Recall, perfect.FalseLinkedPairs)
+	}
+}
+
+// TestEvaluateAutoMerge checks that Evaluate merges two clients as the hub
+// does: a registration that is a Certain match with both, whose
+// registrations are Consistent; and not when they carry two valid BSNs.
+func TestEvaluateAutoMerge(t *testing.T) {
+	reg := func(key string, c sdk.Client) Labelled {
+		return Labelled{PersonID: "soren", Partner: "ggz", RecordKey: key, Client: c}
+	}
+	initial := sdk.Client{Surname: "Kierkegaard", Initials: "S.", BirthDate: "1963-05-05", Gender: "man"}
+	named := sdk.Client{Surname: "Kierkegaard", FirstNames: "Søren", BirthDate: "1963-05-05"}
+	both := sdk.Client{Surname: "Kierkegaard", FirstNames: "Søren", BirthDate: "1963-05-05", Gender: "man"}
+	// "S." with a gender and "Søren" without one are no certain match (twins
+	// Søren and Sara are both "S."): two clients, until "Søren", man, is
+	// certain with both.
+	rep := Evaluate([]Labelled{reg("1", initial), reg("2", named), reg("3", both)}, identity.DefaultThresholds)
+	if rep.AutoMerges != 1 || rep.Recall != 1 || rep.FalseLinkedPairs != 0 || rep.ReviewItems != 0 {
+		t.Errorf("same person: %d merges, recall %.2f, %d false pairs, %d review items; want 1, 1, 0, 0",
+			rep.AutoMerges, rep.Recall, rep.FalseLinkedPairs, rep.ReviewItems)
+	}
+	initial.BSN, named.BSN = "999993653", "999990639"
+	regs := []Labelled{reg("1", initial), reg("2", named), reg("3", both)}
+	regs[1].PersonID = "other"
+	rep = Evaluate(regs, identity.DefaultThresholds)
+	if rep.AutoMerges != 0 || rep.FalseLinkedPairs != 0 {
+		t.Errorf("two valid BSNs: %d merges, %d false pairs; want none", rep.AutoMerges, rep.FalseLinkedPairs)
 	}
 }

@@ -25,18 +25,13 @@ type decoder struct {
 	r       *dsv.Reader
 	b       *sdk.Batcher
 	m       *mapper
-	header  []string // the header names, for messages
-	width   int      // the number of columns of every row; 0 while unknown
-	highest int      // without header: the highest configured position
-	rows    int      // records seen, good or bad
-	bound   bool     // the columns have their positions
-	js      []byte   // the block the next record's JSON goes into
-	// seen maps the FNV-1a hash of every record key to the line it was first
-	// seen on, to find duplicate keys: some 20 to 40 bytes per record, so a
-	// few million records fit in tens of megabytes. Two different keys with
-	// the same 64-bit hash would be taken for duplicates; with a million keys
-	// the chance of that is about one in 30 million.
-	seen map[uint64]uint32
+	header  []string  // the header names, for messages
+	width   int       // the number of columns of every row; 0 while unknown
+	highest int       // without header: the highest configured position
+	rows    int       // records seen, good or bad
+	bound   bool      // the columns have their positions
+	js      []byte    // the block the next record's JSON goes into
+	seen    *keyIndex // the record keys so far, to find duplicates
 }
 
 func newDecoder(p *plan, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) *decoder {
@@ -49,7 +44,7 @@ func newDecoder(p *plan, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) *
 		r:    dsv.NewReader(src, p.read),
 		b:    sdk.NewBatcher(out, sdk.DefaultChunkRecords),
 		m:    newMapper(p, receivedAt),
-		seen: map[uint64]uint32{},
+		seen: newKeyIndex(),
 	}
 }
 
@@ -225,14 +220,13 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 	}
 	reg, key, errs := d.m.mapRow(rec.Line, rec.Fields)
 	if key != "" {
-		h := keyHash(key)
-		if first, ok := d.seen[h]; ok {
+		if first, ok := d.seen.first(key); ok {
 			f := d.p.fields[fRecordKey]
 			errs = append(errs, sdk.RecordError{Line: rec.Line, Column: d.m.vals[fRecordKey].col, Field: f.spec.path, RecordKey: key, Code: sdk.CodeDuplicateKey,
 				Message: fmt.Sprintf("%s (veld %s, %s) kwam al eerder voor in dit document, op regel %d; deze regel is niet verwerkt", f.spec.label, f.spec.path, d.m.colRef(f.col), first)})
 			reg = nil
 		} else {
-			d.seen[h] = uint32(min(rec.Line, 1<<32-1))
+			d.seen.add(key, rec.Line)
 		}
 	}
 	for _, e := range errs {
@@ -353,16 +347,6 @@ func (d *decoder) fieldAt(n int) string {
 		}
 	}
 	return ""
-}
-
-// keyHash is the 64-bit FNV-1a hash of a record key.
-func keyHash(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
 }
 
 // runeName writes a delimiter for a message.

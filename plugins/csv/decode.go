@@ -32,6 +32,10 @@ type decoder struct {
 	bound   bool      // the columns have their positions
 	js      []byte    // the block the next record's JSON goes into
 	seen    *keyIndex // the record keys so far, to find duplicates
+	// Source digests (see digest.go).
+	known *sdk.DigestSet     // the hub's, from sdk.Document.Known
+	db    *sdk.DigestBuilder // seeded for this plan
+	sums  []byte             // the block the next record's digest goes into
 }
 
 func newDecoder(p *plan, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) *decoder {
@@ -40,11 +44,13 @@ func newDecoder(p *plan, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) *
 		receivedAt = doc.ReceivedAt
 	}
 	return &decoder{
-		p:    p,
-		r:    dsv.NewReader(src, p.read),
-		b:    sdk.NewBatcher(out, sdk.DefaultChunkRecords),
-		m:    newMapper(p, receivedAt),
-		seen: newKeyIndex(),
+		p:     p,
+		r:     dsv.NewReader(src, p.read),
+		b:     sdk.NewBatcher(out, sdk.DefaultChunkRecords),
+		m:     newMapper(p, receivedAt),
+		seen:  newKeyIndex(),
+		known: doc.Known,
+		db:    sdk.NewDigestBuilder(p.digestSeed...),
 	}
 }
 
@@ -218,6 +224,11 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 		return d.b.AddError(ctx, sdk.RecordError{Line: rec.Line, Code: sdk.CodeRowRagged, RecordKey: d.keyOf(rec.Fields),
 			Message: fmt.Sprintf("regel heeft %d kolommen, %s %d; controleer scheidingstekens en aanhalingstekens in deze regel", len(rec.Fields), what, d.width)})
 	}
+	if d.known.Len() > 0 {
+		if key, ok := d.unchanged(rec); ok {
+			return d.b.AddUnchanged(ctx, sdk.Unchanged{Line: rec.Line, RecordKey: key})
+		}
+	}
 	reg, key, errs := d.m.mapRow(rec.Line, rec.Fields)
 	if key != "" {
 		if first, ok := d.seen.first(key); ok {
@@ -237,7 +248,7 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 	if reg == nil {
 		return nil
 	}
-	return d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: d.marshal(reg)})
+	return d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: d.marshal(reg), SourceDigest: d.digest(rec.Fields)})
 }
 
 // jsonBlock is the size of the blocks that records' JSON is written into,

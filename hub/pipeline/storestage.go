@@ -27,7 +27,7 @@ func (p *Pipeline) handleChunk(msg *message.Message) error {
 	recs := make([]store.StoredRecord, len(m.Records))
 	for i, r := range m.Records {
 		recs[i] = store.StoredRecord{RecordKey: r.RecordKey, Operation: r.Operation, ContentHash: r.ContentHash,
-			Data: r.Data, Line: r.Line, RegisteredAt: r.RegisteredAt}
+			Data: r.Data, Line: r.Line, RegisteredAt: r.RegisteredAt, SourceDigest: r.SourceDigest}
 	}
 	var finished *hub.Receipt
 	err := p.cfg.Store.InDerivedTx(ctx, func(tx pgx.Tx) error {
@@ -38,6 +38,9 @@ func (p *Pipeline) handleChunk(msg *message.Message) error {
 		}
 		if !res.Applied {
 			return nil // stored before a crash; the message is a redelivery
+		}
+		if err := p.fillSourceDigests(ctx, tx, m); err != nil {
+			return err
 		}
 		if len(res.FeedSeqs) > 0 {
 			keys := make([]string, 0, len(recs))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -116,8 +117,12 @@ func (p *Pipeline) waitForEarlierDocuments(ctx context.Context, doc hub.Document
 
 // chunkWriter receives the adapter's chunks and hands them to workers that
 // check them (hashing, the changed-key lookup, validation) two at a time,
-// and to a publisher that stores them for the store stage in order, one
-// transaction per chunk. The adapter decodes the next chunks meanwhile.
+// and to a publisher that stores them for the store stage in order. The
+// adapter decodes the next chunks meanwhile. Chunks that leave little to
+// store (a night of mostly unchanged records) are published together, up to
+// mergeChunks of them with up to mergeRecords records and rejected records
+// in all: one transaction and one message for the store stage instead of
+// one per chunk. Full chunks go one by one, as before.
 type chunkWriter struct {
 	p       *Pipeline
 	doc     hub.Document
@@ -146,6 +151,12 @@ type preparing struct {
 // pipelineDepth is how many chunks may be in hand at once.
 const pipelineDepth = 3
 
+// Limits of the chunks published together: see chunkWriter.
+const (
+	mergeChunks  = 16
+	mergeRecords = sdk.DefaultChunkRecords
+)
+
 func (w *chunkWriter) start(ctx context.Context) {
 	w.in = make(chan sdk.Chunk)
 	w.work = make(chan *preparing, pipelineDepth)
@@ -165,11 +176,22 @@ func (w *chunkWriter) start(ctx context.Context) {
 	}()
 	go func() {
 		defer close(w.done)
+		var group []*preparing
+		size := 0 // records and rejected records in group
 		for pr := range w.work {
 			<-pr.ready
 			err := pr.err
 			if err == nil {
-				err = w.publish(ctx, pr)
+				n := len(pr.msg.Records) + len(pr.msg.Rejected) + len(pr.msg.Fills)
+				if len(group) > 0 && size+n > mergeRecords {
+					err = w.publish(ctx, group)
+					group, size = group[:0], 0
+				}
+				group, size = append(group, pr), size+n
+				if err == nil && (size >= mergeRecords || len(group) == mergeChunks) {
+					err = w.publish(ctx, group)
+					group, size = group[:0], 0
+				}
 			}
 			if err != nil {
 				w.err = err
@@ -178,6 +200,9 @@ func (w *chunkWriter) start(ctx context.Context) {
 				}
 				return
 			}
+		}
+		if len(group) > 0 {
+			w.err = w.publish(ctx, group)
 		}
 	}()
 }
@@ -214,13 +239,33 @@ func (w *chunkWriter) WriteChunk(ctx context.Context, c sdk.Chunk) error {
 	}
 }
 
-func (w *chunkWriter) publish(ctx context.Context, pr *preparing) error {
+// publish records the decoding of a group of consecutive chunks and
+// publishes them for the store stage as one message, numbered as the
+// group's first chunk, in one transaction. A chunk recorded before is left
+// out.
+func (w *chunkWriter) publish(ctx context.Context, group []*preparing) error {
 	return w.p.cfg.Store.InDerivedTx(ctx, func(tx pgx.Tx) error {
-		ok, err := w.p.cfg.Store.RecordDecodedChunk(ctx, tx, pr.dc)
-		if err != nil || !ok {
-			return err
+		var msg *chunkMessage
+		for _, pr := range group {
+			ok, err := w.p.cfg.Store.RecordDecodedChunk(ctx, tx, pr.dc)
+			if err != nil {
+				return err
+			}
+			switch {
+			case !ok:
+			case msg == nil:
+				m := pr.msg
+				msg = &m
+			default:
+				msg.Records = append(slices.Clip(msg.Records), pr.msg.Records...)
+				msg.Rejected = append(slices.Clip(msg.Rejected), pr.msg.Rejected...)
+				msg.Fills = append(slices.Clip(msg.Fills), pr.msg.Fills...)
+			}
 		}
-		return w.p.publishTx(ctx, tx, partnerTopic(kindChunks, w.doc.Partner), pr.msg)
+		if msg == nil {
+			return nil
+		}
+		return w.p.publishTx(ctx, tx, partnerTopic(kindChunks, w.doc.Partner), *msg)
 	})
 }
 

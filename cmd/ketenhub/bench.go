@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -126,12 +127,20 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := startProfile(2); err != nil {
 		return err
 	}
+	adapterPID := ""
+	if h, err := n.adapters.Adapter(ctx, "bench"); err == nil {
+		if host, ok := h.(*pluginhost.Host); ok && host.Status().PID > 0 {
+			adapterPID = strconv.Itoa(host.Status().PID)
+		}
+	}
+	hubCPU, adapterCPU := cpuSeconds("self"), cpuSeconds(adapterPID)
 	second, err := benchIngest(ctx, n, night2)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "second_night_changed: %.2f%%\nsecond_night_seconds: %.2f\nsecond_night_vs_first: %.3f\n",
 		*changed*100, second.Seconds(), second.Seconds()/first.Seconds())
+	fmt.Fprintf(stdout, "second_night_cpu_seconds: hub %.2f, adapter %.2f\n", cpuSeconds("self")-hubCPU, cpuSeconds(adapterPID)-adapterCPU)
 	stopProfile()
 	fmt.Fprintf(stdout, "hub_peak_rss_mib: %.0f\n", peakRSSMiB("self"))
 	if h, err := n.adapters.Adapter(ctx, "bench"); err == nil {
@@ -219,6 +228,27 @@ func benchCopy(ctx context.Context, s *store.Store, dir string) (time.Duration, 
 	}
 	return time.Since(start), tag.RowsAffected(), nil
 }
+
+// cpuSeconds reads the CPU time (user and system) a process has used:
+// "self" or a pid; 0 when it cannot be read.
+func cpuSeconds(pid string) float64 {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil || pid == "" {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses and may
+	// hold spaces: utime and stime are the 12th and 13th.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / clockTicks
+}
+
+// clockTicks is the kernel's USER_HZ, 100 on Linux everywhere.
+const clockTicks = 100
 
 // peakRSSMiB reads the peak resident set size (VmHWM) of a process: "self"
 // or a pid.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -55,10 +56,16 @@ func (p *Pipeline) handleDocument(msg *message.Message) error {
 	if err != nil {
 		return fmt.Errorf("adapter of %s: %w", doc.Partner, err)
 	}
-	w := &chunkWriter{p: p, doc: doc, partner: pt, skip: doc.DecodedChunks}
 	sdoc := sdk.Document{ID: doc.ID, Partner: doc.Partner, OriginalName: doc.OriginalName,
 		ReceivedAt: doc.ReceivedAt.UTC().Format(time.RFC3339), Size: doc.Size}
 	started := time.Now()
+	known, fill, err := p.knownDigests(ctx, doc, adapter)
+	if err != nil {
+		return fmt.Errorf("decode document %s of %s: %w", doc.ID, doc.Partner, err)
+	}
+	sdoc.Known = known
+	knownTook := time.Since(started)
+	w := &chunkWriter{p: p, doc: doc, partner: pt, skip: doc.DecodedChunks, fill: fill}
 	w.start(ctx)
 	err = adapter.Decode(ctx, sdoc, p.cfg.Store.OpenDocument(ctx, doc.ID), w)
 	if werr := w.finish(); err == nil {
@@ -81,6 +88,7 @@ func (p *Pipeline) handleDocument(msg *message.Message) error {
 		return fmt.Errorf("finish decoding %s: %w", doc.ID, err)
 	}
 	p.log.Info("document decoded", "document", doc.ID, "partner", doc.Partner, "chunks", w.next, "resumed_at_chunk", w.skip,
+		"known_digests", known.Len(), "known_digests_read", knownTook.Round(time.Millisecond), "unchanged", w.unchanged,
 		"duration", time.Since(started).Round(time.Millisecond))
 	p.cfg.Metrics.DecodeSeconds(doc.Partner, time.Since(started).Seconds())
 	return nil
@@ -109,14 +117,22 @@ func (p *Pipeline) waitForEarlierDocuments(ctx context.Context, doc hub.Document
 
 // chunkWriter receives the adapter's chunks and hands them to workers that
 // check them (hashing, the changed-key lookup, validation) two at a time,
-// and to a publisher that stores them for the store stage in order, one
-// transaction per chunk. The adapter decodes the next chunks meanwhile.
+// and to a publisher that stores them for the store stage in order. The
+// adapter decodes the next chunks meanwhile. Chunks that leave little to
+// store (a night of mostly unchanged records) are published together, up to
+// mergeChunks of them with up to mergeRecords records and rejected records
+// in all: one transaction and one message for the store stage instead of
+// one per chunk. Full chunks go one by one, as before.
 type chunkWriter struct {
 	p       *Pipeline
 	doc     hub.Document
 	partner Partner
 	skip    int // chunks published before a crash
 	next    int // the next expected chunk seq
+	// fill says which unchanged records give their registration their
+	// source digest (see refresh).
+	fill      refresh
+	unchanged int // records the adapter reported unchanged; read after finish
 
 	in   chan sdk.Chunk  // from WriteChunk to the dispatcher
 	work chan *preparing // from the dispatcher to the publisher, in chunk order
@@ -135,6 +151,12 @@ type preparing struct {
 // pipelineDepth is how many chunks may be in hand at once.
 const pipelineDepth = 3
 
+// Limits of the chunks published together: see chunkWriter.
+const (
+	mergeChunks  = 16
+	mergeRecords = sdk.DefaultChunkRecords
+)
+
 func (w *chunkWriter) start(ctx context.Context) {
 	w.in = make(chan sdk.Chunk)
 	w.work = make(chan *preparing, pipelineDepth)
@@ -147,18 +169,29 @@ func (w *chunkWriter) start(ctx context.Context) {
 			pr := &preparing{ready: make(chan struct{})}
 			go func(c sdk.Chunk) {
 				defer close(pr.ready)
-				pr.msg, pr.dc, pr.err = w.p.prepareChunk(ctx, w.doc, w.partner, c)
+				pr.msg, pr.dc, pr.err = w.p.prepareChunk(ctx, w.doc, w.partner, c, w.fill)
 			}(c)
 			w.work <- pr
 		}
 	}()
 	go func() {
 		defer close(w.done)
+		var group []*preparing
+		size := 0 // records and rejected records in group
 		for pr := range w.work {
 			<-pr.ready
 			err := pr.err
 			if err == nil {
-				err = w.publish(ctx, pr)
+				n := len(pr.msg.Records) + len(pr.msg.Rejected) + len(pr.msg.Fills)
+				if len(group) > 0 && size+n > mergeRecords {
+					err = w.publish(ctx, group)
+					group, size = group[:0], 0
+				}
+				group, size = append(group, pr), size+n
+				if err == nil && (size >= mergeRecords || len(group) == mergeChunks) {
+					err = w.publish(ctx, group)
+					group, size = group[:0], 0
+				}
 			}
 			if err != nil {
 				w.err = err
@@ -167,6 +200,9 @@ func (w *chunkWriter) start(ctx context.Context) {
 				}
 				return
 			}
+		}
+		if len(group) > 0 {
+			w.err = w.publish(ctx, group)
 		}
 	}()
 }
@@ -184,6 +220,7 @@ func (w *chunkWriter) WriteChunk(ctx context.Context, c sdk.Chunk) error {
 		return permanent(fmt.Errorf("adapter sent chunk %d, expected %d", c.Seq, w.next))
 	}
 	w.next++
+	w.unchanged += len(c.Unchanged)
 	if c.Seq < w.skip {
 		return nil
 	}
@@ -202,13 +239,33 @@ func (w *chunkWriter) WriteChunk(ctx context.Context, c sdk.Chunk) error {
 	}
 }
 
-func (w *chunkWriter) publish(ctx context.Context, pr *preparing) error {
+// publish records the decoding of a group of consecutive chunks and
+// publishes them for the store stage as one message, numbered as the
+// group's first chunk, in one transaction. A chunk recorded before is left
+// out.
+func (w *chunkWriter) publish(ctx context.Context, group []*preparing) error {
 	return w.p.cfg.Store.InDerivedTx(ctx, func(tx pgx.Tx) error {
-		ok, err := w.p.cfg.Store.RecordDecodedChunk(ctx, tx, pr.dc)
-		if err != nil || !ok {
-			return err
+		var msg *chunkMessage
+		for _, pr := range group {
+			ok, err := w.p.cfg.Store.RecordDecodedChunk(ctx, tx, pr.dc)
+			if err != nil {
+				return err
+			}
+			switch {
+			case !ok:
+			case msg == nil:
+				m := pr.msg
+				msg = &m
+			default:
+				msg.Records = append(slices.Clip(msg.Records), pr.msg.Records...)
+				msg.Rejected = append(slices.Clip(msg.Rejected), pr.msg.Rejected...)
+				msg.Fills = append(slices.Clip(msg.Fills), pr.msg.Fills...)
+			}
 		}
-		return w.p.publishTx(ctx, tx, partnerTopic(kindChunks, w.doc.Partner), pr.msg)
+		if msg == nil {
+			return nil
+		}
+		return w.p.publishTx(ctx, tx, partnerTopic(kindChunks, w.doc.Partner), *msg)
 	})
 }
 
@@ -226,10 +283,19 @@ type checked struct {
 
 // prepareChunk hashes every record of an adapter chunk, leaves out the
 // records that equal what the hub already holds, and validates the rest
-// against the shared schema; CPU work runs on all cores.
-func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partner, c sdk.Chunk) (chunkMessage, store.DecodedChunk, error) {
+// against the shared schema; CPU work runs on all cores. The records the
+// adapter reported unchanged count as delivered and unchanged, and as seen.
+// A record left out for its content hash that fill wants goes to the store
+// stage for its source digest.
+func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partner, c sdk.Chunk, fill refresh) (chunkMessage, store.DecodedChunk, error) {
 	out := chunkMessage{DocumentID: doc.ID, Partner: doc.Partner, Seq: c.Seq}
-	dc := store.DecodedChunk{DocumentID: doc.ID, Seq: c.Seq, Records: int64(len(c.Records) + countRecordsInErrors(c.Errors))}
+	dc := store.DecodedChunk{DocumentID: doc.ID, Seq: c.Seq, Records: int64(len(c.Records) + len(c.Unchanged) + countRecordsInErrors(c.Errors)),
+		Unchanged: int64(len(c.Unchanged))}
+	if pt.EndMissing {
+		for _, u := range c.Unchanged {
+			dc.SeenKeys = append(dc.SeenKeys, u.RecordKey)
+		}
+	}
 	for _, e := range c.Errors {
 		out.Rejected = append(out.Rejected, store.QuarantinedRecord{Line: e.Line, Column: e.Column, Field: e.Field,
 			RecordKey: e.RecordKey, Code: e.Code, Message: e.Message, Severity: "error"})
@@ -239,6 +305,7 @@ func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partne
 	}
 	results := make([]checked, len(c.Records))
 	parallel(len(c.Records), func(i int) { results[i] = p.identify(doc, c.Records[i]) })
+	keepSourceDigests(results, c.Errors)
 
 	// Which records change anything? Deletes are compared by state, the rest
 	// by content hash; both in one query each per chunk.
@@ -296,11 +363,32 @@ func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partne
 		}
 		if !r.validated {
 			dc.Unchanged++
+			if fill.wants(r.rec.SourceDigest) {
+				out.Fills = append(out.Fills, digestFill{RecordKey: r.rec.RecordKey, ContentHash: r.rec.ContentHash, SourceDigest: r.rec.SourceDigest})
+			}
 			continue
 		}
 		out.Records = append(out.Records, r.rec)
 	}
 	return out, dc, nil
+}
+
+// keepSourceDigests drops the source digest of records that have record
+// errors on their line (warnings, for adapters that give them): a record
+// skipped for its digest would lose them.
+func keepSourceDigests(results []checked, errs []sdk.RecordError) {
+	if len(errs) == 0 {
+		return
+	}
+	lines := make(map[int]bool, len(errs))
+	for _, e := range errs {
+		lines[e.Line] = true
+	}
+	for i := range results {
+		if lines[results[i].rec.Line] {
+			results[i].rec.SourceDigest = nil
+		}
+	}
 }
 
 // parallel runs fn(0..n-1) on GOMAXPROCS goroutines.
@@ -340,7 +428,8 @@ func (p *Pipeline) identify(doc hub.Document, r sdk.Record) checked {
 	if err != nil {
 		return p.validate(doc, r, checked{})
 	}
-	c := checked{rec: chunkRecord{RecordKey: r.RecordKey, Operation: string(f.operation), ContentHash: f.hash, Data: r.JSON, Line: r.Line}}
+	c := checked{rec: chunkRecord{RecordKey: r.RecordKey, Operation: string(f.operation), ContentHash: f.hash, Data: r.JSON, Line: r.Line,
+		SourceDigest: r.SourceDigest}}
 	if f.registeredAt != nil {
 		if t, err := time.Parse(time.RFC3339, string(f.registeredAt)); err == nil {
 			c.rec.RegisteredAt = &t

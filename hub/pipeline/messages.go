@@ -28,6 +28,8 @@ type chunkMessage struct {
 	MaxMissingShare float64
 	Records         []chunkRecord
 	Rejected        []store.QuarantinedRecord
+	// Fills give unchanged registrations without a source digest one.
+	Fills []digestFill
 }
 
 type chunkRecord struct {
@@ -37,6 +39,15 @@ type chunkRecord struct {
 	Data         []byte
 	Line         int
 	RegisteredAt *time.Time
+	SourceDigest []byte
+}
+
+// digestFill is the source digest of an unchanged record whose registration
+// has none yet.
+type digestFill struct {
+	RecordKey    string
+	ContentHash  []byte
+	SourceDigest []byte
 }
 
 // finishedMessage tells the receipt writer that a document is done or failed.

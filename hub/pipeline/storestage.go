@@ -38,6 +38,9 @@ func (p *Pipeline) handleChunk(msg *message.Message) error {
 		if !res.Applied {
 			return nil // stored before a crash; the message is a redelivery
 		}
+		if err := p.fillSourceDigests(ctx, tx, m); err != nil {
+			return err
+		}
 		if p.cfg.Linker != nil && len(links) > 0 {
 			if _, err := p.cfg.Linker.LinkChunk(ctx, tx, m.Partner, links); err != nil {
 				return err
@@ -176,7 +179,7 @@ func (p *Pipeline) separateIdentity(m chunkMessage) ([]store.StoredRecord, []cli
 	var links []clients.Input
 	for i, r := range m.Records {
 		recs[i] = store.StoredRecord{RecordKey: r.RecordKey, Operation: r.Operation, ContentHash: r.ContentHash,
-			Data: r.Data, Line: r.Line, RegisteredAt: r.RegisteredAt}
+			Data: r.Data, Line: r.Line, RegisteredAt: r.RegisteredAt, SourceDigest: r.SourceDigest}
 		if p.cfg.Linker == nil {
 			continue
 		}

@@ -169,6 +169,7 @@ type StoredRecord struct {
 	Data         []byte // the registration as shared-schema JSON
 	Line         int
 	RegisteredAt *time.Time
+	SourceDigest []byte // the adapter's digest of the record's source, nil when it has none
 }
 
 // QuarantinedRecord is a rejected record (or a warning about a kept one).
@@ -218,6 +219,7 @@ func (s *Store) StoreChunk(ctx context.Context, tx pgx.Tx, partner, documentID s
 		hashes, datas   [][]byte
 		lines           []int32
 		regAts          []*time.Time
+		digests         [][]byte
 		delKeys         []string
 		delLines        []int32
 		delHash, delDat [][]byte
@@ -236,16 +238,17 @@ func (s *Store) StoreChunk(ctx context.Context, tx pgx.Tx, partner, documentID s
 		datas = append(datas, r.Data)
 		lines = append(lines, int32(r.Line))
 		regAts = append(regAts, r.RegisteredAt)
+		digests = append(digests, r.SourceDigest)
 	}
 	if len(keys) > 0 {
-		rows, err := tx.Query(ctx, `INSERT INTO registrations AS r (partner, record_key, status, operation, content_hash, data, document_id, line, registered_at)
-			SELECT $1, k, 'active', o, h, d, $2, l, t FROM unnest($3::text[], $4::text[], $5::bytea[], $6::jsonb[], $7::int[], $8::timestamptz[]) AS u(k, o, h, d, l, t)
+		rows, err := tx.Query(ctx, `INSERT INTO registrations AS r (partner, record_key, status, operation, content_hash, data, document_id, line, registered_at, source_digest)
+			SELECT $1, k, 'active', o, h, d, $2, l, t, s FROM unnest($3::text[], $4::text[], $5::bytea[], $6::jsonb[], $7::int[], $8::timestamptz[], $9::bytea[]) AS u(k, o, h, d, l, t, s)
 			ON CONFLICT (partner, record_key) DO UPDATE SET
 				status = 'active', operation = EXCLUDED.operation, content_hash = EXCLUDED.content_hash, data = EXCLUDED.data,
 				document_id = EXCLUDED.document_id, line = EXCLUDED.line, registered_at = EXCLUDED.registered_at,
-				feed_seq = nextval('feed_seq'), updated_at = now()
+				source_digest = EXCLUDED.source_digest, feed_seq = nextval('feed_seq'), updated_at = now()
 			WHERE r.content_hash <> EXCLUDED.content_hash OR r.status <> 'active'
-			RETURNING (xmax = 0), feed_seq`, partner, documentID, keys, ops, hashes, datas, lines, regAts)
+			RETURNING (xmax = 0), feed_seq`, partner, documentID, keys, ops, hashes, datas, lines, regAts, digests)
 		if err != nil {
 			return res, fmt.Errorf("upsert chunk %d of %s: %w", seq, documentID, err)
 		}

@@ -38,7 +38,7 @@ func (a *adapter) Describe(context.Context) (sdk.Description, error) {
 	return sdk.Description{
 		Name:         adapterName,
 		Version:      adapterVersion,
-		Capabilities: []string{"decode"},
+		Capabilities: []string{"decode", sdk.CapabilityDigest},
 		ConfigSchema: slices.Clone(configSchemaJSON),
 	}, nil
 }
@@ -56,15 +56,19 @@ func (a *adapter) Configure(_ context.Context, partner string, config []byte) er
 	if err != nil {
 		return err
 	}
+	// A row's mapping depends on its fields and on these: the build, the
+	// partner and the configuration as given.
+	p.digestSeed = [][]byte{sdk.BuildID(), []byte(adapterName), []byte(adapterVersion), []byte(partner), slices.Clone(config)}
 	a.plan.Store(p)
 	return nil
 }
 
 // Decode reads one document and writes its registrations and record errors
-// to out in chunks of sdk.DefaultChunkRecords. Problems with the document or
-// single records become RecordErrors; Decode returns an error only when the
-// adapter is not configured, reading src fails, out refuses a chunk or ctx
-// ends.
+// to out in chunks of sdk.DefaultChunkRecords; a record whose source digest
+// is in doc.Known is reported as unchanged, not mapped (see digest.go).
+// Problems with the document or single records become RecordErrors; Decode
+// returns an error only when the adapter is not configured, reading src
+// fails, out refuses a chunk or ctx ends.
 func (a *adapter) Decode(ctx context.Context, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) error {
 	p := a.plan.Load()
 	if p == nil {

@@ -153,6 +153,9 @@ type plan struct {
 	prefixes  string // surname_prefix_mode
 	initials  bool   // initials_from_first_names
 	operation string
+	// digestSeed is what source digests depend on besides a row's fields:
+	// see adapter.Configure.
+	digestSeed [][]byte
 }
 
 // column is one configured source column.

@@ -25,18 +25,17 @@ type decoder struct {
 	r       *dsv.Reader
 	b       *sdk.Batcher
 	m       *mapper
-	header  []string // the header names, for messages
-	width   int      // the number of columns of every row; 0 while unknown
-	highest int      // without header: the highest configured position
-	rows    int      // records seen, good or bad
-	bound   bool     // the columns have their positions
-	js      []byte   // the block the next record's JSON goes into
-	// seen maps the FNV-1a hash of every record key to the line it was first
-	// seen on, to find duplicate keys: some 20 to 40 bytes per record, so a
-	// few million records fit in tens of megabytes. Two different keys with
-	// the same 64-bit hash would be taken for duplicates; with a million keys
-	// the chance of that is about one in 30 million.
-	seen map[uint64]uint32
+	header  []string  // the header names, for messages
+	width   int       // the number of columns of every row; 0 while unknown
+	highest int       // without header: the highest configured position
+	rows    int       // records seen, good or bad
+	bound   bool      // the columns have their positions
+	js      []byte    // the block the next record's JSON goes into
+	seen    *keyIndex // the record keys so far, to find duplicates
+	// Source digests (see digest.go).
+	known *sdk.DigestSet     // the hub's, from sdk.Document.Known
+	db    *sdk.DigestBuilder // seeded for this plan
+	sums  []byte             // the block the next record's digest goes into
 }
 
 func newDecoder(p *plan, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) *decoder {
@@ -45,11 +44,13 @@ func newDecoder(p *plan, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) *
 		receivedAt = doc.ReceivedAt
 	}
 	return &decoder{
-		p:    p,
-		r:    dsv.NewReader(src, p.read),
-		b:    sdk.NewBatcher(out, sdk.DefaultChunkRecords),
-		m:    newMapper(p, receivedAt),
-		seen: map[uint64]uint32{},
+		p:     p,
+		r:     dsv.NewReader(src, p.read),
+		b:     sdk.NewBatcher(out, sdk.DefaultChunkRecords),
+		m:     newMapper(p, receivedAt),
+		seen:  newKeyIndex(),
+		known: doc.Known,
+		db:    sdk.NewDigestBuilder(p.digestSeed...),
 	}
 }
 
@@ -223,16 +224,20 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 		return d.b.AddError(ctx, sdk.RecordError{Line: rec.Line, Code: sdk.CodeRowRagged, RecordKey: d.keyOf(rec.Fields),
 			Message: fmt.Sprintf("regel heeft %d kolommen, %s %d; controleer scheidingstekens en aanhalingstekens in deze regel", len(rec.Fields), what, d.width)})
 	}
+	if d.known.Len() > 0 {
+		if key, ok := d.unchanged(rec); ok {
+			return d.b.AddUnchanged(ctx, sdk.Unchanged{Line: rec.Line, RecordKey: key})
+		}
+	}
 	reg, key, errs := d.m.mapRow(rec.Line, rec.Fields)
 	if key != "" {
-		h := keyHash(key)
-		if first, ok := d.seen[h]; ok {
+		if first, ok := d.seen.first(key); ok {
 			f := d.p.fields[fRecordKey]
 			errs = append(errs, sdk.RecordError{Line: rec.Line, Column: d.m.vals[fRecordKey].col, Field: f.spec.path, RecordKey: key, Code: sdk.CodeDuplicateKey,
 				Message: fmt.Sprintf("%s (veld %s, %s) kwam al eerder voor in dit document, op regel %d; deze regel is niet verwerkt", f.spec.label, f.spec.path, d.m.colRef(f.col), first)})
 			reg = nil
 		} else {
-			d.seen[h] = uint32(min(rec.Line, 1<<32-1))
+			d.seen.add(key, rec.Line)
 		}
 	}
 	for _, e := range errs {
@@ -243,7 +248,7 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 	if reg == nil {
 		return nil
 	}
-	return d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: d.marshal(reg)})
+	return d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: d.marshal(reg), SourceDigest: d.digest(rec.Fields)})
 }
 
 // jsonBlock is the size of the blocks that records' JSON is written into,
@@ -353,16 +358,6 @@ func (d *decoder) fieldAt(n int) string {
 		}
 	}
 	return ""
-}
-
-// keyHash is the 64-bit FNV-1a hash of a record key.
-func keyHash(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
 }
 
 // runeName writes a delimiter for a message.

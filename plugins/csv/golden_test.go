@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -173,8 +174,8 @@ func TestDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Name != "csv" || d.Version == "" || len(d.Capabilities) != 1 || d.Capabilities[0] != "decode" {
-		t.Errorf("Describe = %+v", d)
+	if d.Name != "csv" || d.Version == "" || !slices.Equal(d.Capabilities, []string{"decode", sdk.CapabilityDigest}) {
+		t.Errorf("Describe = %s %s %q", d.Name, d.Version, d.Capabilities)
 	}
 	var v map[string]any
 	if err := json.Unmarshal(d.ConfigSchema, &v); err != nil {

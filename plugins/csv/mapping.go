@@ -141,6 +141,36 @@ func (m *mapper) mapRow(line int, row []string) (reg *sdk.Registration, key stri
 	return reg, key, nil
 }
 
+// recordKey returns the record key that mapRow gives row, without mapping
+// the rest of it.
+func (m *mapper) recordKey(row []string) string {
+	f := m.p.fields[fRecordKey]
+	m.errs = m.errs[:0]
+	m.vals[fRecordKey] = cell{}
+	for i, c := range m.p.columns {
+		if c != f.col {
+			continue
+		}
+		v := m.clean(row[m.pos[i]])
+		if c.re == nil {
+			m.vals[fRecordKey] = cell{v: v, col: m.pos[i] + 1}
+			break
+		}
+		if v == "" {
+			break
+		}
+		if sub := m.split(i, v); sub != nil {
+			for _, g := range c.groups {
+				if g.target == fRecordKey {
+					m.vals[fRecordKey] = cell{v: strings.TrimSpace(sub[g.sub]), col: m.pos[i] + 1}
+				}
+			}
+		}
+		break
+	}
+	return m.get(fRecordKey)
+}
+
 // split matches v against the pattern of split column i. Partner exports
 // repeat the same few values (the regievoerders) on many rows, so the last
 // results are kept, up to splitMemo values per column.

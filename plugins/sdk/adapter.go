@@ -1,8 +1,38 @@
 // Package sdk is the contract between the Ketenhub hub and its adapter
 // plugins. An adapter is a separate process, started by the hub through
 // hashicorp/go-plugin and spoken to over gRPC. Adapter authors implement
-// Adapter (and optionally Encoder) and call Serve from main; the gRPC and
-// protobuf details stay inside this package.
+// Adapter and call Serve from main; the gRPC and protobuf details stay
+// inside this package.
+//
+// # The digest capability
+//
+// Partners send full exports every night in which most records are the same
+// as the night before. An adapter with the digest capability lets the hub
+// leave those records unmapped:
+//
+//  1. Its Decode sets Record.SourceDigest on every record: a digest
+//     (DigestBuilder) over the record's source fields that the
+//     configuration uses, seeded with BuildID, the partner and the
+//     configuration. The hub stores the digest with the registration.
+//  2. With the next document of the partner the hub sends the digests of
+//     the registrations it holds, active (Document.Known).
+//  3. Decode splits every record and computes its digest as before, but
+//     does not map a record whose digest is known: it reports its line and
+//     key as Unchanged instead (Batcher.AddUnchanged). The hub counts it as
+//     delivered and unchanged, and for a full export as seen.
+//
+// Such an adapter lists CapabilityDigest in its Description; the hub sends
+// Known only to adapters that do. The rest of the contract stays: a record
+// is reported as Unchanged only where Decode would otherwise deliver it as a
+// record without record errors (a repeated key stays an error, also when
+// the hub holds the record), and the chunks are the same for the same
+// document, configuration and Known. One rule is new: an Unchanged record
+// takes a record's place in its chunk (as with Batcher), so that chunk n
+// covers the same records whichever of them are known. The hub relies on
+// it to resume a document after a crash: it sends the digests it holds at
+// that moment, which include those of the records it stored from the
+// chunks before. The conformance suite (plugins/sdktest) checks the
+// capability for adapters that declare it.
 package sdk
 
 import (
@@ -36,6 +66,10 @@ type Document struct {
 	OriginalName string // file name as dropped, without directories
 	ReceivedAt   string // RFC 3339 time the hub stored the bytes
 	Size         int64
+	// Known are the source digests of the registrations the hub holds,
+	// active; nil for adapters without CapabilityDigest. Decode reports a
+	// record whose digest is known as Unchanged instead of mapping it.
+	Known *DigestSet
 }
 
 // ChunkWriter receives the chunks of a decoded document.
@@ -51,6 +85,16 @@ type Chunk struct {
 	Seq     int
 	Records []Record
 	Errors  []RecordError
+	// Unchanged are the records whose source digest is in Document.Known,
+	// not mapped.
+	Unchanged []Unchanged
+}
+
+// Unchanged is a record that the hub holds unchanged: its source digest is
+// in Document.Known.
+type Unchanged struct {
+	Line      int    // the line of the source document the record starts on
+	RecordKey string // the key Decode would have given the record
 }
 
 // Record is one registration as shared-schema JSON, with the line of the
@@ -59,13 +103,19 @@ type Record struct {
 	Line      int
 	RecordKey string
 	JSON      []byte
+	// SourceDigest is the digest of the record's source: DigestSize bytes,
+	// the first DigestTagSize of them a tag of everything besides the record
+	// that it depends on (see DigestBuilder). Adapters with CapabilityDigest
+	// set it on every record they deliver without record errors; others
+	// leave it nil.
+	SourceDigest []byte
 }
 
 // Description is what Describe returns.
 type Description struct {
 	Name         string
 	Version      string
-	Capabilities []string // for example "decode", "encode"
+	Capabilities []string // for example "decode", CapabilityDigest
 	ConfigSchema []byte   // JSON Schema of the adapter's configuration
 }
 

@@ -10,10 +10,12 @@ import (
 // small next to the records' own, small enough to keep a chunk near 1 MB.
 const DefaultChunkRecords = 2000
 
-// Batcher collects records and record errors into chunks of a fixed number of
-// records and hands each full chunk to a ChunkWriter. Chunk boundaries depend
-// only on the order of Add calls, which keeps Decode deterministic as the
-// contract requires. A Batcher is not safe for concurrent use.
+// Batcher collects records, unchanged records and record errors into chunks
+// of a fixed number of them and hands each full chunk to a ChunkWriter.
+// Chunk boundaries depend only on the order of the Add calls, which keeps
+// Decode deterministic as the contract requires; an unchanged record takes
+// the place of a record, so that they do not depend on which records the
+// hub holds either. A Batcher is not safe for concurrent use.
 type Batcher struct {
 	out  ChunkWriter
 	size int
@@ -35,16 +37,24 @@ func (b *Batcher) Add(ctx context.Context, r Record) error {
 		b.cur.Records = make([]Record, 0, b.size)
 	}
 	b.cur.Records = append(b.cur.Records, r)
-	if len(b.cur.Records)+len(b.cur.Errors) >= b.size {
-		return b.Flush(ctx)
-	}
-	return nil
+	return b.flushWhenFull(ctx)
 }
 
 // AddError queues one record error and flushes when the chunk is full.
 func (b *Batcher) AddError(ctx context.Context, e RecordError) error {
 	b.cur.Errors = append(b.cur.Errors, e)
-	if len(b.cur.Records)+len(b.cur.Errors) >= b.size {
+	return b.flushWhenFull(ctx)
+}
+
+// AddUnchanged queues one unchanged record and flushes when the chunk is
+// full.
+func (b *Batcher) AddUnchanged(ctx context.Context, u Unchanged) error {
+	b.cur.Unchanged = append(b.cur.Unchanged, u)
+	return b.flushWhenFull(ctx)
+}
+
+func (b *Batcher) flushWhenFull(ctx context.Context) error {
+	if len(b.cur.Records)+len(b.cur.Errors)+len(b.cur.Unchanged) >= b.size {
 		return b.Flush(ctx)
 	}
 	return nil
@@ -52,7 +62,7 @@ func (b *Batcher) AddError(ctx context.Context, e RecordError) error {
 
 // Flush writes the pending chunk, if it holds anything.
 func (b *Batcher) Flush(ctx context.Context) error {
-	if len(b.cur.Records) == 0 && len(b.cur.Errors) == 0 {
+	if len(b.cur.Records) == 0 && len(b.cur.Errors) == 0 && len(b.cur.Unchanged) == 0 {
 		return nil
 	}
 	c := b.cur

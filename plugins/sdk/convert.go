@@ -1,6 +1,8 @@
 package sdk
 
 import (
+	"fmt"
+
 	adapterpb "github.com/ketenhub/ketenhub/plugins/sdk/proto"
 )
 
@@ -65,7 +67,7 @@ func chunkToProto(c Chunk) *adapterpb.Chunk {
 	if len(c.Records) > 0 {
 		p.Records = make([]*adapterpb.Record, len(c.Records))
 		for i, r := range c.Records {
-			p.Records[i] = &adapterpb.Record{Line: int64(r.Line), RecordKey: r.RecordKey, Json: r.JSON}
+			p.Records[i] = &adapterpb.Record{Line: int64(r.Line), RecordKey: r.RecordKey, Json: r.JSON, SourceDigest: r.SourceDigest}
 		}
 	}
 	if len(c.Errors) > 0 {
@@ -81,15 +83,25 @@ func chunkToProto(c Chunk) *adapterpb.Chunk {
 			}
 		}
 	}
+	if len(c.Unchanged) > 0 {
+		p.UnchangedLines = make([]int64, len(c.Unchanged))
+		p.UnchangedKeys = make([]string, len(c.Unchanged))
+		for i, u := range c.Unchanged {
+			p.UnchangedLines[i], p.UnchangedKeys[i] = int64(u.Line), u.RecordKey
+		}
+	}
 	return p
 }
 
-func chunkFromProto(p *adapterpb.Chunk) Chunk {
+// chunkFromProto returns an error for unchanged lines and keys that do not
+// pair up.
+func chunkFromProto(p *adapterpb.Chunk) (Chunk, error) {
 	c := Chunk{Seq: int(p.GetSeq())}
 	if rs := p.GetRecords(); len(rs) > 0 {
 		c.Records = make([]Record, len(rs))
 		for i, r := range rs {
-			c.Records[i] = Record{Line: int(r.GetLine()), RecordKey: r.GetRecordKey(), JSON: nilIfEmpty(r.GetJson())}
+			c.Records[i] = Record{Line: int(r.GetLine()), RecordKey: r.GetRecordKey(), JSON: nilIfEmpty(r.GetJson()),
+				SourceDigest: nilIfEmpty(r.GetSourceDigest())}
 		}
 	}
 	if es := p.GetErrors(); len(es) > 0 {
@@ -105,7 +117,17 @@ func chunkFromProto(p *adapterpb.Chunk) Chunk {
 			}
 		}
 	}
-	return c
+	lines, keys := p.GetUnchangedLines(), p.GetUnchangedKeys()
+	if len(lines) != len(keys) {
+		return c, fmt.Errorf("chunk %d has %d unchanged lines and %d keys", c.Seq, len(lines), len(keys))
+	}
+	if len(lines) > 0 {
+		c.Unchanged = make([]Unchanged, len(lines))
+		for i := range lines {
+			c.Unchanged[i] = Unchanged{Line: int(lines[i]), RecordKey: keys[i]}
+		}
+	}
+	return c, nil
 }
 
 func nilIfEmpty[S ~[]E, E any](s S) S {

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
 
@@ -18,12 +19,13 @@ func TestChunkRoundTrip(t *testing.T) {
 		{"SeqOnly", Chunk{Seq: 7}},
 		{"Records", Chunk{Seq: 1, Records: []Record{
 			{Line: 2, RecordKey: "D-1", JSON: []byte(`{"a":1}`)},
-			{Line: 3, RecordKey: "D-2", JSON: []byte(`{"a":2}`)},
+			{Line: 3, RecordKey: "D-2", JSON: []byte(`{"a":2}`), SourceDigest: bytes.Repeat([]byte{7}, DigestSize)},
 		}}},
 		{"Errors", Chunk{Seq: 2, Errors: []RecordError{
 			{Line: 4, Column: 3, Field: "geboortedatum", RecordKey: "D-3", Code: CodeDate, Message: "datum onleesbaar"},
 			{Code: CodeEmptyDocument, Message: "leeg document"},
 		}}},
+		{"Unchanged", Chunk{Seq: 4, Unchanged: []Unchanged{{Line: 5, RecordKey: "D-5"}, {Line: 9, RecordKey: "D-9"}}}},
 		{"Both", Chunk{
 			Seq:     3,
 			Records: []Record{{Line: 10, RecordKey: "K", JSON: []byte(`{}`)}},
@@ -42,7 +44,10 @@ func TestChunkRoundTrip(t *testing.T) {
 			if err := proto.Unmarshal(b, back); err != nil {
 				t.Fatal(err)
 			}
-			got := chunkFromProto(back)
+			got, err := chunkFromProto(back)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if !reflect.DeepEqual(got, tt.in) {
 				t.Errorf("round trip = %+v, want %+v", got, tt.in)
 			}
@@ -85,6 +90,13 @@ func TestDocumentRoundTrip(t *testing.T) {
 				t.Errorf("round trip = %+v, want %+v", got, tt.in)
 			}
 		})
+	}
+}
+
+func TestChunkUnchangedMismatch(t *testing.T) {
+	_, err := chunkFromProto(&adapterpb.Chunk{Seq: 4, UnchangedLines: []int64{1, 2}, UnchangedKeys: []string{"a"}})
+	if err == nil {
+		t.Error("chunkFromProto accepts 2 unchanged lines with 1 key")
 	}
 }
 

@@ -50,9 +50,10 @@ func (c *grpcClient) Configure(ctx context.Context, partner string, config []byt
 	return nil
 }
 
-// Decode streams src to the adapter in frames while it hands the chunks it
-// receives to out. It returns only after it has stopped reading src. When
-// out fails, the stream is cancelled and the error of out is returned.
+// Decode streams doc.Known and then src to the adapter in frames while it
+// hands the chunks it receives to out. It returns only after it has stopped
+// reading src. When out fails, the stream is cancelled and the error of out
+// is returned.
 func (c *grpcClient) Decode(ctx context.Context, doc Document, src io.Reader, out ChunkWriter) error {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -69,7 +70,7 @@ func (c *grpcClient) Decode(ctx context.Context, doc Document, src io.Reader, ou
 	// document while it produces chunks, and gRPC flow control blocks both
 	// ends when either falls behind.
 	sendErr := make(chan error, 1)
-	go func() { sendErr <- sendFrames(stream, src, cancel) }()
+	go func() { sendErr <- sendFrames(stream, doc.Known.Bytes(), src, cancel) }()
 
 	for {
 		resp, err := stream.Recv()
@@ -83,8 +84,11 @@ func (c *grpcClient) Decode(ctx context.Context, doc Document, src io.Reader, ou
 			}
 			return fmt.Errorf("decode: %w", fromStatus(parent, err))
 		}
-		chunk := chunkFromProto(resp.GetChunk())
-		if err := out.WriteChunk(ctx, chunk); err != nil {
+		chunk, err := chunkFromProto(resp.GetChunk())
+		if err == nil {
+			err = out.WriteChunk(ctx, chunk)
+		}
+		if err != nil {
 			cancel()
 			<-sendErr
 			return fmt.Errorf("decode: write chunk %d: %w", chunk.Seq, err)
@@ -96,10 +100,18 @@ func (c *grpcClient) Decode(ctx context.Context, doc Document, src io.Reader, ou
 	return nil
 }
 
-// sendFrames sends src in frames of at most FrameSize bytes and closes the
-// send side at the end. It returns an error only when reading src fails, and
-// then cancels the stream; errors of the stream itself surface in Recv.
-func sendFrames(stream adapterpb.Adapter_DecodeClient, src io.Reader, cancel context.CancelFunc) error {
+// sendFrames sends the known digests and then src in frames of at most
+// FrameSize bytes and closes the send side at the end. It returns an error
+// only when reading src fails, and then cancels the stream; errors of the
+// stream itself surface in Recv.
+func sendFrames(stream adapterpb.Adapter_DecodeClient, known []byte, src io.Reader, cancel context.CancelFunc) error {
+	for len(known) > 0 {
+		n := min(len(known), FrameSize/DigestSize*DigestSize)
+		if err := stream.Send(&adapterpb.DecodeRequest{Msg: &adapterpb.DecodeRequest_KnownDigests{KnownDigests: known[:n]}}); err != nil {
+			return nil
+		}
+		known = known[n:]
+	}
 	for {
 		// gRPC may hold on to a sent message, so every frame gets its own
 		// buffer.

@@ -43,8 +43,9 @@ func (s *grpcServer) Configure(ctx context.Context, req *adapterpb.ConfigureRequ
 	return &adapterpb.ConfigureResponse{}, nil
 }
 
-// Decode reads the header, then feeds the data frames through a pipe to the
-// adapter while the adapter's chunks are sent back on the same stream.
+// Decode reads the header and the known digests, then feeds the data frames
+// through a pipe to the adapter while the adapter's chunks are sent back on
+// the same stream.
 func (s *grpcServer) Decode(stream adapterpb.Adapter_DecodeServer) (err error) {
 	defer recoverStatus(&err)
 	first, err := stream.Recv()
@@ -58,15 +59,54 @@ func (s *grpcServer) Decode(stream adapterpb.Adapter_DecodeServer) (err error) {
 	if header == nil {
 		return status.Error(codes.InvalidArgument, "decode: first message is not a header")
 	}
+	doc := documentFromProto(header)
+	// The known digests come before the first data frame.
+	var known []byte
+	var firstData []byte
+	eof := false
+	for {
+		req, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			eof = true
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if k, ok := req.GetMsg().(*adapterpb.DecodeRequest_KnownDigests); ok {
+			known = append(known, k.KnownDigests...)
+			continue
+		}
+		if req.GetHeader() != nil {
+			return status.Error(codes.InvalidArgument, "decode: second header")
+		}
+		firstData = req.GetData()
+		break
+	}
+	if len(known) > 0 {
+		if doc.Known, err = newIndexedDigestSet(known); err != nil {
+			return status.Error(codes.InvalidArgument, "decode: "+err.Error())
+		}
+	}
 
 	pr, pw := io.Pipe()
 	// Closing the read side unblocks the frame reader when the adapter
 	// stops before the end of the document.
 	defer pr.CloseWithError(errDecodeDone)
-	go receiveFrames(stream, pw)
+	go func() {
+		if len(firstData) > 0 {
+			if _, err := pw.Write(firstData); err != nil {
+				return
+			}
+		}
+		if eof {
+			_ = pw.Close()
+			return
+		}
+		receiveFrames(stream, pw)
+	}()
 
-	ctx := stream.Context()
-	if err := s.impl.Decode(ctx, documentFromProto(header), pr, &streamWriter{stream: stream}); err != nil {
+	if err := s.impl.Decode(stream.Context(), doc, pr, &streamWriter{stream: stream}); err != nil {
 		return toStatus(err)
 	}
 	return nil
@@ -85,8 +125,8 @@ func receiveFrames(stream adapterpb.Adapter_DecodeServer, pw *io.PipeWriter) {
 			_ = pw.CloseWithError(fmt.Errorf("receive document: %w", err))
 			return
 		}
-		if req.GetHeader() != nil {
-			_ = pw.CloseWithError(errors.New("receive document: second header"))
+		if _, ok := req.GetMsg().(*adapterpb.DecodeRequest_Data); !ok {
+			_ = pw.CloseWithError(errors.New("receive document: a header or known digests after the data"))
 			return
 		}
 		if _, err := pw.Write(req.GetData()); err != nil {

@@ -89,9 +89,10 @@ func (s *suite) checkChunks(t *testing.T, chunks []sdk.Chunk) (records, errs int
 		if c.Seq != i {
 			r.errorf("chunk %d has Seq %d; Seq must count from 0 in steps of 1", i, c.Seq)
 		}
-		if len(c.Records)+len(c.Errors) == 0 {
+		if len(c.Records)+len(c.Errors)+len(c.Unchanged) == 0 {
 			r.errorf("chunk %d (Seq %d) has no records and no record errors", i, c.Seq)
 		}
+		checkUnchanged(r, c, keys)
 		for _, rec := range c.Records {
 			where := fmt.Sprintf("chunk %d: record %q at line %d", c.Seq, rec.RecordKey, rec.Line)
 			if rec.Line <= 0 {
@@ -156,6 +157,8 @@ func diffChunks(a, b []sdk.Chunk) string {
 			return fmt.Sprintf("chunk %d has %d records, then %d", i, len(ca.Records), len(cb.Records))
 		case len(ca.Errors) != len(cb.Errors):
 			return fmt.Sprintf("chunk %d has %d record errors, then %d", i, len(ca.Errors), len(cb.Errors))
+		case !equalUnchanged(ca, cb):
+			return fmt.Sprintf("chunk %d has %d unchanged records, then %d, or other ones", i, len(ca.Unchanged), len(cb.Unchanged))
 		}
 		for j, ra := range ca.Records {
 			rb := cb.Records[j]
@@ -164,6 +167,8 @@ func diffChunks(a, b []sdk.Chunk) string {
 				return fmt.Sprintf("chunk %d, record %d is %q at line %d, then %q at line %d", i, j, ra.RecordKey, ra.Line, rb.RecordKey, rb.Line)
 			case !bytes.Equal(ra.JSON, rb.JSON):
 				return fmt.Sprintf("chunk %d: record %q at line %d has other JSON", i, ra.RecordKey, ra.Line)
+			case !bytes.Equal(ra.SourceDigest, rb.SourceDigest):
+				return fmt.Sprintf("chunk %d: record %q at line %d has another SourceDigest", i, ra.RecordKey, ra.Line)
 			}
 		}
 		for j, ea := range ca.Errors {

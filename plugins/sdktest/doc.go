@@ -49,6 +49,17 @@
 //     an adapter that had read all it needed before the cancel may return
 //     nil instead.
 //   - Streaming: Decode writes chunks before it has read the whole document.
+//   - Digest, for adapters that declare the "digest" capability: per
+//     sample, every record has a SourceDigest, all with the same tag;
+//     Decode with the digests of
+//     all records, of every other record and of none in Document.Known
+//     gives the same chunks' contents as without, except that the known
+//     records come as Unchanged (line and key), deterministically, in
+//     chunks that cover the same lines as without; an Unchanged record's
+//     key is unique in the document like a record's.
+//     With Config.NextExport, no changed record is reported unchanged. The
+//     robustness inputs are decoded with the first sample's digests known;
+//     the large one repeats its records, which must stay duplicates.
 //
 // The large inputs are made from the first sample: its first line (taken as
 // a header) followed by the rest of it, repeated. Record keys then repeat, so

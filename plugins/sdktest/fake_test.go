@@ -21,6 +21,7 @@ import (
 // that the suite notices.
 type fake struct {
 	broken string
+	digest bool // declare the digest capability, set SourceDigest, honour Skip
 
 	mu       sync.Mutex
 	partner  string
@@ -51,6 +52,9 @@ func (f *fake) Describe(context.Context) (sdk.Description, error) {
 		d.ConfigSchema = []byte(`{"type": 5}`)
 	case "SchemaRefusesConfig":
 		d.ConfigSchema = []byte(`{"type": "object", "required": ["separator"]}`)
+	}
+	if f.digest {
+		d.Capabilities = append(d.Capabilities, sdk.CapabilityDigest)
 	}
 	return d, nil
 }
@@ -89,7 +93,7 @@ type writerFunc func(ctx context.Context, c sdk.Chunk) error
 
 func (w writerFunc) WriteChunk(ctx context.Context, c sdk.Chunk) error { return w(ctx, c) }
 
-func (f *fake) Decode(ctx context.Context, _ sdk.Document, src io.Reader, out sdk.ChunkWriter) error {
+func (f *fake) Decode(ctx context.Context, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) error {
 	f.mu.Lock()
 	partner, delim, poisoned := f.partner, f.delim, f.poisoned
 	f.calls++
@@ -138,6 +142,7 @@ func (f *fake) Decode(ctx context.Context, _ sdk.Document, src io.Reader, out sd
 	}
 
 	b := sdk.NewBatcher(w, 0)
+	var held []sdk.Unchanged
 	br := bufio.NewReader(src)
 	seen := map[string]int{}
 	line := 0
@@ -161,7 +166,20 @@ func (f *fake) Decode(ctx context.Context, _ sdk.Document, src io.Reader, out sd
 				}
 				return b.Flush(ctx)
 			}
-			rec, e := f.row(line, strings.TrimRight(string(raw), "\r\n"), delim, partner, calls, seen)
+			text := strings.TrimRight(string(raw), "\r\n")
+			if key, ok := f.unchanged(doc.Known, text, delim, partner, seen); ok {
+				seen[key] = line
+				u := sdk.Unchanged{Line: line, RecordKey: key}
+				if f.broken == "DigestChunksByKnown" {
+					held = append(held, u) // reported at the end, out of their chunks
+					continue
+				}
+				if err := b.AddUnchanged(ctx, u); err != nil {
+					return err
+				}
+				continue
+			}
+			rec, e := f.row(line, text, delim, partner, calls, seen)
 			var err error
 			if e != nil {
 				err = b.AddError(ctx, *e)
@@ -186,6 +204,11 @@ func (f *fake) Decode(ctx context.Context, _ sdk.Document, src io.Reader, out sd
 			f.mu.Unlock()
 		}
 		if err := b.AddError(ctx, sdk.RecordError{Code: sdk.CodeEmptyDocument, Message: "leeg document"}); err != nil {
+			return err
+		}
+	}
+	for _, u := range held {
+		if err := b.AddUnchanged(ctx, u); err != nil {
 			return err
 		}
 	}
@@ -247,7 +270,41 @@ func (f *fake) row(line int, text, delim, partner string, calls int, seen map[st
 		reg.Municipality = fmt.Sprintf("gemeente %d", calls)
 	}
 	rec.JSON = reg.AppendJSON(nil)
+	if f.digest && f.broken != "DigestMissing" {
+		rec.SourceDigest = f.sum(partner, key, surname)
+	}
 	return rec, nil
+}
+
+// unchanged reports whether a line is a record whose digest is known, with
+// its key.
+func (f *fake) unchanged(known *sdk.DigestSet, text, delim, partner string, seen map[string]int) (string, bool) {
+	if !f.digest || known.Len() == 0 || f.broken == "DigestIgnoresKnown" {
+		return "", false
+	}
+	fields := strings.Split(text, delim)
+	if len(fields) != 2 {
+		return "", false
+	}
+	key := fields[0]
+	if _, dup := seen[key]; dup && f.broken != "DigestUnchangedDuplicate" {
+		return "", false
+	}
+	return key, known.Has(f.sum(partner, key, fields[1]))
+}
+
+// sum is the source digest of a line.
+func (f *fake) sum(partner, key, surname string) []byte {
+	seed := partner
+	if f.broken == "DigestMixedTags" {
+		seed += key
+	}
+	b := sdk.NewDigestBuilder([]byte(seed))
+	b.Field(key)
+	if f.broken != "DigestUnsound" {
+		b.Field(surname)
+	}
+	return b.Sum(nil)
 }
 
 // fakeSample is a document for the fake of 4,500 lines, so that it fills
@@ -267,6 +324,10 @@ var fakeSample = func() []byte {
 	}
 	return b.Bytes()
 }()
+
+// fakeNextExport is fakeSample with the surnames of every 100th line
+// changed.
+var fakeNextExport = bytes.ReplaceAll(fakeSample, []byte("00\n"), []byte("00-nieuw\n"))
 
 // fakeConfig is the suite's configuration for the fake.
 func fakeConfig() Config {

@@ -14,6 +14,12 @@ func TestRunConformingAdapter(t *testing.T) {
 	Run(t, &fake{}, fakeConfig())
 }
 
+func TestRunConformingDigestAdapter(t *testing.T) {
+	cfg := fakeConfig()
+	cfg.NextExport = fakeNextExport
+	Run(t, &fake{digest: true}, cfg)
+}
+
 // fakeEnv names the broken fake that TestFake runs the suite against, in the
 // child processes of TestBrokenAdapters.
 const fakeEnv = "SDKTEST_FAKE"
@@ -35,6 +41,11 @@ func TestFake(t *testing.T) {
 		cfg.Samples[0].WantErrors--
 	case "FewRecords":
 		cfg.Samples = cfg.Samples[2:]
+	}
+	if strings.HasPrefix(name, "Digest") {
+		cfg.NextExport = fakeNextExport
+		Run(t, &fake{broken: name, digest: true}, cfg)
+		return
 	}
 	Run(t, &fake{broken: name}, cfg)
 }
@@ -84,6 +95,12 @@ func TestBrokenAdapters(t *testing.T) {
 		{"IgnoresCancel", []string{"Cancellation"}},
 		{"ReadsAllFirst", []string{"Streaming"}},
 		{"FewRecords", nil},
+		{"DigestMissing", []string{"Digest"}},
+		{"DigestIgnoresKnown", []string{"Digest"}},
+		{"DigestUnchangedDuplicate", []string{"Digest"}},
+		{"DigestUnsound", []string{"Digest"}},
+		{"DigestChunksByKnown", []string{"Digest"}},
+		{"DigestMixedTags", []string{"Digest"}},
 	}
 	exe, err := os.Executable()
 	if err != nil {

@@ -380,6 +380,7 @@ type DecodeRequest struct {
 	//
 	//	*DecodeRequest_Header
 	//	*DecodeRequest_Data
+	//	*DecodeRequest_KnownDigests
 	Msg           isDecodeRequest_Msg `protobuf_oneof:"msg"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -440,6 +441,15 @@ func (x *DecodeRequest) GetData() []byte {
 	return nil
 }
 
+func (x *DecodeRequest) GetKnownDigests() []byte {
+	if x != nil {
+		if x, ok := x.Msg.(*DecodeRequest_KnownDigests); ok {
+			return x.KnownDigests
+		}
+	}
+	return nil
+}
+
 type isDecodeRequest_Msg interface {
 	isDecodeRequest_Msg()
 }
@@ -454,9 +464,19 @@ type DecodeRequest_Data struct {
 	Data []byte `protobuf:"bytes,2,opt,name=data,proto3,oneof"`
 }
 
+type DecodeRequest_KnownDigests struct {
+	// Source digests of records the hub holds unchanged, 16 bytes each,
+	// one after the other, at most 256 KiB per message; only after the
+	// header and before the first data message, and only for an adapter
+	// with the "digest" capability.
+	KnownDigests []byte `protobuf:"bytes,3,opt,name=known_digests,json=knownDigests,proto3,oneof"`
+}
+
 func (*DecodeRequest_Header) isDecodeRequest_Msg() {}
 
 func (*DecodeRequest_Data) isDecodeRequest_Msg() {}
+
+func (*DecodeRequest_KnownDigests) isDecodeRequest_Msg() {}
 
 // DecodeResponse is one message of the server's side of Decode.
 type DecodeResponse struct {
@@ -507,11 +527,15 @@ func (x *DecodeResponse) GetChunk() *Chunk {
 type Chunk struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Counts from 0 within one Decode call.
-	Seq           int64          `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
-	Records       []*Record      `protobuf:"bytes,2,rep,name=records,proto3" json:"records,omitempty"`
-	Errors        []*RecordError `protobuf:"bytes,3,rep,name=errors,proto3" json:"errors,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Seq     int64          `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Records []*Record      `protobuf:"bytes,2,rep,name=records,proto3" json:"records,omitempty"`
+	Errors  []*RecordError `protobuf:"bytes,3,rep,name=errors,proto3" json:"errors,omitempty"`
+	// Records whose source digest is among the known digests: not mapped,
+	// only their lines and keys (entry i of both lists belongs together).
+	UnchangedLines []int64  `protobuf:"varint,4,rep,packed,name=unchanged_lines,json=unchangedLines,proto3" json:"unchanged_lines,omitempty"`
+	UnchangedKeys  []string `protobuf:"bytes,5,rep,name=unchanged_keys,json=unchangedKeys,proto3" json:"unchanged_keys,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Chunk) Reset() {
@@ -565,6 +589,20 @@ func (x *Chunk) GetErrors() []*RecordError {
 	return nil
 }
 
+func (x *Chunk) GetUnchangedLines() []int64 {
+	if x != nil {
+		return x.UnchangedLines
+	}
+	return nil
+}
+
+func (x *Chunk) GetUnchangedKeys() []string {
+	if x != nil {
+		return x.UnchangedKeys
+	}
+	return nil
+}
+
 // Record is one registration.
 type Record struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -572,7 +610,10 @@ type Record struct {
 	Line      int64  `protobuf:"varint,1,opt,name=line,proto3" json:"line,omitempty"`
 	RecordKey string `protobuf:"bytes,2,opt,name=record_key,json=recordKey,proto3" json:"record_key,omitempty"`
 	// The registration as shared-schema JSON.
-	Json          []byte `protobuf:"bytes,3,opt,name=json,proto3" json:"json,omitempty"`
+	Json []byte `protobuf:"bytes,3,opt,name=json,proto3" json:"json,omitempty"`
+	// The digest of the record's source (16 bytes), from adapters with the
+	// "digest" capability; empty from others.
+	SourceDigest  []byte `protobuf:"bytes,4,opt,name=source_digest,json=sourceDigest,proto3" json:"source_digest,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -624,6 +665,13 @@ func (x *Record) GetRecordKey() string {
 func (x *Record) GetJson() []byte {
 	if x != nil {
 		return x.Json
+	}
+	return nil
+}
+
+func (x *Record) GetSourceDigest() []byte {
+	if x != nil {
+		return x.SourceDigest
 	}
 	return nil
 }
@@ -741,22 +789,26 @@ const file_adapter_proto_rawDesc = "" +
 	"\roriginal_name\x18\x03 \x01(\tR\foriginalName\x12\x1f\n" +
 	"\vreceived_at\x18\x04 \x01(\tR\n" +
 	"receivedAt\x12\x12\n" +
-	"\x04size\x18\x05 \x01(\x03R\x04size\"e\n" +
+	"\x04size\x18\x05 \x01(\x03R\x04size\"\x8c\x01\n" +
 	"\rDecodeRequest\x127\n" +
 	"\x06header\x18\x01 \x01(\v2\x1d.ketenhub.adapter.v1.DocumentH\x00R\x06header\x12\x14\n" +
-	"\x04data\x18\x02 \x01(\fH\x00R\x04dataB\x05\n" +
+	"\x04data\x18\x02 \x01(\fH\x00R\x04data\x12%\n" +
+	"\rknown_digests\x18\x03 \x01(\fH\x00R\fknownDigestsB\x05\n" +
 	"\x03msg\"B\n" +
 	"\x0eDecodeResponse\x120\n" +
-	"\x05chunk\x18\x01 \x01(\v2\x1a.ketenhub.adapter.v1.ChunkR\x05chunk\"\x8a\x01\n" +
+	"\x05chunk\x18\x01 \x01(\v2\x1a.ketenhub.adapter.v1.ChunkR\x05chunk\"\xda\x01\n" +
 	"\x05Chunk\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x125\n" +
 	"\arecords\x18\x02 \x03(\v2\x1b.ketenhub.adapter.v1.RecordR\arecords\x128\n" +
-	"\x06errors\x18\x03 \x03(\v2 .ketenhub.adapter.v1.RecordErrorR\x06errors\"O\n" +
+	"\x06errors\x18\x03 \x03(\v2 .ketenhub.adapter.v1.RecordErrorR\x06errors\x12'\n" +
+	"\x0funchanged_lines\x18\x04 \x03(\x03R\x0eunchangedLines\x12%\n" +
+	"\x0eunchanged_keys\x18\x05 \x03(\tR\runchangedKeys\"t\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\x03R\x04line\x12\x1d\n" +
 	"\n" +
 	"record_key\x18\x02 \x01(\tR\trecordKey\x12\x12\n" +
-	"\x04json\x18\x03 \x01(\fR\x04json\"\x9c\x01\n" +
+	"\x04json\x18\x03 \x01(\fR\x04json\x12#\n" +
+	"\rsource_digest\x18\x04 \x01(\fR\fsourceDigest\"\x9c\x01\n" +
 	"\vRecordError\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\x03R\x04line\x12\x16\n" +
 	"\x06column\x18\x02 \x01(\x03R\x06column\x12\x14\n" +
@@ -823,6 +875,7 @@ func file_adapter_proto_init() {
 	file_adapter_proto_msgTypes[6].OneofWrappers = []any{
 		(*DecodeRequest_Header)(nil),
 		(*DecodeRequest_Data)(nil),
+		(*DecodeRequest_KnownDigests)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

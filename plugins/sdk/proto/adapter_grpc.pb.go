@@ -46,9 +46,10 @@ type AdapterClient interface {
 	// gRPC error; a gRPC error means the adapter failed.
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*ConfigureResponse, error)
 	// Decode turns one raw document into chunks of registrations. The client
-	// sends one DecodeRequest with a header, then the document's bytes in
-	// DecodeRequests with data of at most 256 KiB each, then closes its send
-	// side. The server streams one DecodeResponse per chunk, hundreds of
+	// sends one DecodeRequest with a header, then, for an adapter with the
+	// "digest" capability, the source digests it holds (known_digests), then
+	// the document's bytes in DecodeRequests with data of at most 256 KiB
+	// each, then closes its send side. The server streams one DecodeResponse per chunk, hundreds of
 	// records each, and ends the stream with OK when the document is done or
 	// with an error status when it cannot go on. The server reads the bytes
 	// while it sends chunks; the client sends while it receives.
@@ -110,9 +111,10 @@ type AdapterServer interface {
 	// gRPC error; a gRPC error means the adapter failed.
 	Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error)
 	// Decode turns one raw document into chunks of registrations. The client
-	// sends one DecodeRequest with a header, then the document's bytes in
-	// DecodeRequests with data of at most 256 KiB each, then closes its send
-	// side. The server streams one DecodeResponse per chunk, hundreds of
+	// sends one DecodeRequest with a header, then, for an adapter with the
+	// "digest" capability, the source digests it holds (known_digests), then
+	// the document's bytes in DecodeRequests with data of at most 256 KiB
+	// each, then closes its send side. The server streams one DecodeResponse per chunk, hundreds of
 	// records each, and ends the stream with OK when the document is done or
 	// with an error status when it cannot go on. The server reads the bytes
 	// while it sends chunks; the client sends while it receives.

@@ -206,11 +206,12 @@ func (r *Registry) Decide(ctx context.Context, itemID int64, decision string, a 
 	if err != nil {
 		return ReviewItem{}, err
 	}
-	items, err := r.reviewByID(ctx, itemID)
-	return items, err
+	return r.Review(ctx, itemID)
 }
 
-func (r *Registry) reviewByID(ctx context.Context, id int64) (ReviewItem, error) {
+// Review returns one review item, whatever its status. It returns an
+// ENOTFOUND *hub.Error for an unknown id.
+func (r *Registry) Review(ctx context.Context, id int64) (ReviewItem, error) {
 	for _, st := range []string{"linked", "kept_apart", "open", "obsolete"} {
 		items, err := r.Reviews(ctx, st, id-1, 1)
 		if err != nil {

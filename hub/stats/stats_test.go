@@ -169,4 +169,6 @@ func TestBuildEmptyAndErrors(t *testing.T) {
 
 type failing struct{ err error }
 
-func (f failing) ActiveRegistrations(context.Context, func(clients.ActiveRegistration) error) error { return f.err }
+func (f failing) ActiveRegistrations(context.Context, func(clients.ActiveRegistration) error) error {
+	return f.err
+}

@@ -167,21 +167,44 @@ func (n *node) openPrivacy(ctx context.Context) error {
 	}
 	p, err := policy.Load(cfg.RolesFile, policy.LoadOptions{Partners: ids})
 	if err != nil {
+		n.auditLoad(ctx, cfg.RolesFile, "", err)
 		return fmt.Errorf("roles: %w", err)
 	}
 	n.consents = consent.NewRegistry(n.store.Pool(), func() consent.Rules { return n.engine.ConsentRules() }, consent.Options{})
 	n.engine = policy.NewEngine(p, n.consents, policy.EngineOptions{Logger: n.log, Partners: ids})
 	n.auth, err = openAuth(cfg, ids, n.knownRole, true, n.log)
 	if err != nil {
+		n.auditLoad(ctx, cfg.AuthFile, "", err)
 		return err
 	}
-	detail, _ := json.Marshal(map[string]string{"file": filepath.Base(cfg.RolesFile), "revision": p.Revision})
-	if err := n.audit.Record(ctx, audit.Event{Type: audit.TypeConfigChange, Action: "load", User: "hub", Source: "ketenhub serve",
-		Outcome: audit.OutcomeSuccess, Detail: detail}); err != nil {
+	if err := n.auditLoad(ctx, cfg.RolesFile, p.Revision, nil); err != nil {
 		return fmt.Errorf("audit the roles in force: %w", err)
 	}
 	n.log.Info("roles in force", "file", cfg.RolesFile, "revision", p.Revision)
 	return nil
+}
+
+// auditLoad logs in the audit trail that a configuration file governing
+// access was put in force at start (revision), or refused (problems).
+func (n *node) auditLoad(ctx context.Context, file, revision string, problems error) error {
+	d := map[string]any{"file": filepath.Base(file)}
+	ev := audit.Event{Type: audit.TypeConfigChange, Action: "load", User: "hub", Source: "ketenhub serve", Outcome: audit.OutcomeSuccess}
+	if revision != "" {
+		d["revision"] = revision
+	}
+	if problems != nil {
+		ev.Outcome = audit.OutcomeFailure
+		var ce config.Errors
+		if errors.As(problems, &ce) {
+			d["problems"] = len(ce)
+		}
+	}
+	ev.Detail, _ = json.Marshal(d)
+	err := n.audit.Record(ctx, ev)
+	if err != nil {
+		n.log.Error("audit of a configuration load failed", "file", file, "error", err)
+	}
+	return err
 }
 
 // knownRole reports whether the roles in force define role.

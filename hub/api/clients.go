@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -258,7 +259,7 @@ func (s *server) overview(ctx context.Context, c caller, purpose string, op poli
 			visible[clients.RefJSON{Partner: pr.Partner, RecordKey: pr.RecordKey}] = true
 		}
 	}
-	var newest *clients.PartnerRegistration
+	var newest time.Time
 	bsns := map[string]bool{}
 	for i, pr := range ov.Registrations {
 		d := ds[i]
@@ -283,10 +284,8 @@ func (s *server) overview(ctx context.Context, c caller, purpose string, op poli
 			if b, ok := identity.CheckBSN(reg.Client.BSN); ok {
 				bsns[b] = true
 			}
-			if newest == nil || pr.UpdatedAt.After(newest.UpdatedAt) {
-				p := pr
-				p.Registration = filtered
-				newest = &p
+			if pr.UpdatedAt.After(newest) {
+				newest = pr.UpdatedAt
 				out.Identity = reg.Client
 			}
 		}

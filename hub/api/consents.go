@@ -244,6 +244,12 @@ func (s *server) storeConsent(r *http.Request, c caller, id string, ch consent.C
 	}
 	ch.RecordedBy = consent.Recorder{Kind: string(c.policy.Kind), ID: c.ID, Organisation: c.Organisation, Role: c.role,
 		ActingFor: firstNonEmpty(c.ActingFor, ch.RecordedBy.ActingFor)}
+	probe := base
+	probe.ActingFor, probe.Client = ch.RecordedBy.ActingFor, cur
+	if err := probe.Validate(); err != nil {
+		return ConsentRecord{}, &hub.Error{Code: hub.EINVALID, Err: err,
+			Message: "registered_by.id moet het eigen id van de medewerker zijn (letters, cijfers en ._:@/+=-), geen naam of BSN."}
+	}
 	var row consent.Consent
 	err = s.store.InTx(ctx, func(tx pgx.Tx) error {
 		var err error

@@ -894,6 +894,11 @@ func TestConsentChangeStopsNextRead(t *testing.T) {
 	}
 	// Refused: a delivery that breaks the schema, a bemoeizorg grant by a
 	// role that may not, a consent change by a role without manage_consent.
+	named := maps(doc, "registered_by", map[string]string{"id": "Karin de Wit"})
+	if r := c.do("POST", "/v1/partners/opvang-zuid/consents", c.creds.partner("opvang-zuid"), named); r.status != http.StatusBadRequest ||
+		!bytes.Contains(r.body, []byte("registered_by.id")) {
+		t.Errorf("a worker named by name: %d %s", r.status, r.body)
+	}
 	bad := maps(doc, "state", "misschien")
 	if r := c.do("POST", "/v1/partners/opvang-zuid/consents", c.creds.partner("opvang-zuid"), bad); r.status != http.StatusBadRequest ||
 		!bytes.Contains(r.body, []byte("state")) {

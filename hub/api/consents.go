@@ -244,8 +244,7 @@ func (s *server) storeConsent(r *http.Request, c caller, id string, ch consent.C
 	}
 	ch.RecordedBy = consent.Recorder{Kind: string(c.policy.Kind), ID: c.ID, Organisation: c.Organisation, Role: c.role,
 		ActingFor: firstNonEmpty(c.ActingFor, ch.RecordedBy.ActingFor)}
-	probe := base
-	probe.ActingFor, probe.Client = ch.RecordedBy.ActingFor, cur
+	probe := audit.Event{Type: audit.TypeLogin, Outcome: audit.OutcomeSuccess, Source: base.Source, ActingFor: ch.RecordedBy.ActingFor}
 	if err := probe.Validate(); err != nil {
 		return ConsentRecord{}, &hub.Error{Code: hub.EINVALID, Err: err,
 			Message: "registered_by.id moet het eigen id van de medewerker zijn (letters, cijfers en ._:@/+=-), geen naam of BSN."}

@@ -314,7 +314,7 @@ func TestAuth(t *testing.T) {
 			t.Errorf("detail %q does not list the role's purposes", p.Detail)
 		}
 	})
-	for _, secret := range []string{token, "wrong-token", c.keys["ggz"].Secret, jwtSecret, "999993653"} {
+	for _, secret := range []string{token, "wrong-token", c.keys["ggz"].Secret, jwtSecret, "999993653", "spion"} {
 		if strings.Contains(logs.String(), secret) {
 			t.Errorf("log holds %q: %s", secret, logs)
 		}

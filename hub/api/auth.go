@@ -109,6 +109,11 @@ func (s *server) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	if aerr := s.audit.Record(r.Context(), ev); aerr != nil {
 		s.logError(r, slog.LevelError, "audit of a refused credential failed", aerr)
 	}
+	if code == string(auth.CodeForbidden) {
+		// The cause names the role or organisation the token claims: the
+		// caller's words, which are not logged.
+		err = &auth.Error{Code: auth.CodeForbidden, Message: ae.Message}
+	}
 	s.logError(r, slog.LevelInfo, "credential refused", err)
 	s.fail(w, r, err)
 }

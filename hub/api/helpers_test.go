@@ -82,7 +82,12 @@ func newCredentials(t *testing.T, partners ...string) *credentials {
 		c.keys[p] = k
 		cfg.Partners[p] = auth.PartnerConfig{APIKeys: []auth.APIKeyConfig{{ID: k.ID, SHA256: k.Hash()}}}
 	}
-	a, err := auth.New(cfg, auth.Options{Getenv: func(string) string { return jwtSecret }, Logger: slog.New(slog.DiscardHandler)})
+	roles, err := policy.Load(exampleRoles, policy.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := auth.New(cfg, auth.Options{Getenv: func(string) string { return jwtSecret }, Logger: slog.New(slog.DiscardHandler),
+		KnownRole: func(r string) bool { _, ok := roles.Roles[r]; return ok }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -277,11 +277,34 @@ func writeBenchConfig(dir, csvPlugin string) (string, error) {
 	if err := os.WriteFile(filepath.Join(dir, "ketenhub.yaml"), []byte(hubYAML), 0o640); err != nil {
 		return "", fmt.Errorf("write bench config: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "partners", "bench.yaml"), []byte(benchPartnerYAML), 0o640); err != nil {
-		return "", fmt.Errorf("write bench config: %w", err)
+	for name, body := range map[string]string{filepath.Join("partners", "bench.yaml"): benchPartnerYAML,
+		"roles.yaml": benchRolesYAML, "auth.yaml": "# The bench serves no API: nobody signs in.\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o640); err != nil {
+			return "", fmt.Errorf("write bench config: %w", err)
+		}
 	}
 	return filepath.Join(dir, "ketenhub.yaml"), nil
 }
+
+// benchRolesYAML are the rules of the bench's hub, which serves no API: only
+// operating the hub, no access to client data.
+const benchRolesYAML = `version: 1
+purposes:
+  beheer:
+    description: Meten van de hub.
+    consent: not_required
+    legal_ground: Meting zonder inzage in cliëntgegevens
+    classes: []
+bemoeizorg:
+  max_days: 90
+  review_every_days: 30
+  classes: []
+roles:
+  ict-beheer:
+    description: Beheer van de hub.
+    purposes: [beheer]
+    operations: [operate_hub]
+`
 
 const benchHeader = "dossiernr,bsn,achternaam,tussenvoegsel,voorletters,voornaam,geboortedatum,geslacht,doelgroep,gemeente,processtap,regievoerder,wonen,inkomen,zorg\n"
 

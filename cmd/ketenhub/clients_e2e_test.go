@@ -123,10 +123,10 @@ func correctThroughAPI(t *testing.T, h *hubProc, feed []feedItem, byClient map[s
 		NewClientID string `json:"new_client_id"`
 	}
 	body := map[string]any{"registrations": []map[string]string{{"partner": moved.Partner, "record_key": moved.RecordKey}}, "reason": "test: toch twee personen"}
-	if code := h.postJSON(t, "/v1/clients/"+client+"/split", map[string]any{"registrations": body["registrations"]}, nil); code != 400 {
+	if code := h.postJSON(t, h.reader, "/v1/clients/"+client+"/split?purpose=aanmelding", map[string]any{"registrations": body["registrations"]}, nil); code != 400 {
 		t.Fatalf("split without a reason: status %d, want 400", code)
 	}
-	if code := h.postJSON(t, "/v1/clients/"+client+"/split", body, &split); code != 201 || split.NewClientID == "" {
+	if code := h.postJSON(t, h.reader, "/v1/clients/"+client+"/split?purpose=aanmelding", body, &split); code != 201 || split.NewClientID == "" {
 		t.Fatalf("split: status %d %+v", code, split)
 	}
 	after := h.feed(t)
@@ -144,7 +144,7 @@ func correctThroughAPI(t *testing.T, h *hubProc, feed []feedItem, byClient map[s
 			Partner string `json:"partner"`
 		} `json:"registrations"`
 	}
-	if code := h.postJSON(t, "/v1/clients/"+client+"/merge", map[string]string{"client_id": split.NewClientID, "reason": "test: toch één persoon"}, &ov); code != 200 {
+	if code := h.postJSON(t, h.reader, "/v1/clients/"+client+"/merge?purpose=aanmelding", map[string]string{"client_id": split.NewClientID, "reason": "test: toch één persoon"}, &ov); code != 200 {
 		t.Fatalf("merge: status %d", code)
 	}
 	merged := h.feed(t)
@@ -158,7 +158,7 @@ func correctThroughAPI(t *testing.T, h *hubProc, feed []feedItem, byClient map[s
 		ClientID   string `json:"client_id"`
 		MergedFrom string `json:"merged_from"`
 	}
-	if code := h.getJSON(t, "/v1/clients/"+split.NewClientID, &old); code != 200 || old.ClientID != client || old.MergedFrom != split.NewClientID {
+	if code := h.getJSONAs(t, h.reader, "/v1/clients/"+split.NewClientID+"?purpose=aanmelding", &old); code != 200 || old.ClientID != client || old.MergedFrom != split.NewClientID {
 		t.Fatalf("merged id: status %d %+v", code, old)
 	}
 	var hist struct {
@@ -168,7 +168,7 @@ func correctThroughAPI(t *testing.T, h *hubProc, feed []feedItem, byClient map[s
 			Reason string `json:"reason"`
 		} `json:"items"`
 	}
-	if code := h.getJSON(t, "/v1/clients/"+client+"/history", &hist); code != 200 || len(hist.Items) != 2 ||
+	if code := h.getJSONAs(t, h.reader, "/v1/clients/"+client+"/history?purpose=aanmelding", &hist); code != 200 || len(hist.Items) != 2 ||
 		hist.Items[0].Action != "split" || hist.Items[1].Action != "merge" || hist.Items[1].Reason == "" {
 		t.Fatalf("history: status %d %+v", code, hist)
 	}
@@ -185,13 +185,13 @@ func correctThroughAPI(t *testing.T, h *hubProc, feed []feedItem, byClient map[s
 			Grade    string `json:"grade"`
 		} `json:"candidates"`
 	}
-	if code := h.postJSON(t, "/v1/clients/lookup", reg.Client, &found); code != 200 || len(found.Candidates) == 0 || found.Candidates[0].ClientID != client {
+	if code := h.postJSON(t, h.reader, "/v1/clients/lookup?purpose=aanmelding", reg.Client, &found); code != 200 || len(found.Candidates) == 0 || found.Candidates[0].ClientID != client {
 		t.Fatalf("lookup: status %d %+v", code, found)
 	}
 	var reviews struct {
 		Items []json.RawMessage `json:"items"`
 	}
-	if code := h.getJSON(t, "/v1/reviews", &reviews); code != 200 {
+	if code := h.getJSONAs(t, h.reader, "/v1/reviews?purpose=aanmelding", &reviews); code != 200 {
 		t.Fatalf("reviews: status %d", code)
 	}
 }

@@ -524,8 +524,10 @@ func TestLargeFileDoesNotHoldUpOthers(t *testing.T) {
 	}
 }
 
-// TestLogsHoldNoPersonalData drops the example exports and scans every log
-// line of the hub for the BSNs, surnames and birth dates in them.
+// TestLogsHoldNoPersonalData drops the example exports, reads every read
+// path of the API as the example region's roles (lookups by BSN and name
+// included), and scans every log line of the hub for the BSNs, surnames and
+// birth dates in the exports and in the requests.
 func TestLogsHoldNoPersonalData(t *testing.T) {
 	r := newRegion(t, nil)
 	h := r.start(t)
@@ -555,6 +557,7 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 		}
 		r.waitReceipt(t, h, partner, name, 60*time.Second)
 	}
+	needles = append(needles, readEverything(t, r, h)...)
 	h.stop(t)
 	logs := h.logs.String()
 	if len(needles) < 300 {
@@ -601,5 +604,21 @@ func TestValidateReportsPositions(t *testing.T) {
 	good := newRegion(t, nil)
 	if out, err := exec.Command(hubBin, "validate", "--config", good.config).CombinedOutput(); err != nil {
 		t.Fatalf("validate refused the example region: %v\n%s", err, out)
+	}
+	// roles.yaml and auth.yaml are checked too, each problem positioned.
+	roles, err := os.ReadFile(filepath.Join(good.dir, "roles.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(good.dir, "roles.yaml"), []byte(strings.Replace(string(roles), "operations: [read_stats]", "operations: [read_stats, lookup]", 1)))
+	authYAML, err := os.ReadFile(filepath.Join(good.dir, "auth.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(good.dir, "auth.yaml"), []byte(strings.Replace(string(authYAML), "alg: HS256", "alg: HS999", 1)))
+	out, err = exec.Command(hubBin, "validate", "--config", good.config).CombinedOutput()
+	if err == nil || !regexp.MustCompile(`roles\.yaml:\d+:\d+: roles\.beleid.*\[ROLES_`).Match(out) ||
+		!regexp.MustCompile(`auth\.yaml:\d+:\d+: users\.keys\[0\]\.alg: .*\[CONFIG_ENUM\]`).Match(out) {
+		t.Errorf("roles.yaml and auth.yaml problems not positioned (err %v):\n%s", err, out)
 	}
 }

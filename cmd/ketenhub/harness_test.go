@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ketenhub/ketenhub/hub/auth"
 	"github.com/ketenhub/ketenhub/hub/store/pgtest"
 )
 
@@ -58,12 +59,31 @@ func repoRoot() string {
 }
 
 // region is a hub configuration in a temporary folder: the example region's
-// partner files, with fast drop-folder timings.
+// partner files and roles.yaml (with the test role e2e-lezer), an auth.yaml
+// with an HMAC key for users and an API key per example partner, with fast
+// drop-folder timings.
 type region struct {
 	dir    string
 	config string
 	dbURL  string
+	// keys are the example partners' API keys ("Bearer khp_...").
+	keys map[string]string
 }
+
+// e2eJWTSecret is the HMAC secret of users' tokens in the tests' regions.
+const e2eJWTSecret = "end-to-end-geheim-van-minstens-32-bytes"
+
+// e2eRole is a role only the end-to-end tests have: it reads every client
+// for the purpose aanmelding (identity and chain data, no consent needed),
+// so that the tests of ingest and client recognition can see everything.
+const e2eRole = `
+  e2e-lezer:
+    description: Alleen voor de end-to-end-tests; leest alle cliënten voor de aanmelding.
+    classes: [identity, chain]
+    scope: all
+    purposes: [aanmelding]
+    operations: [read_feed, lookup, review_matches]
+`
 
 func newRegion(t *testing.T, extraPartners map[string]string) *region {
 	t.Helper()
@@ -102,7 +122,49 @@ pipeline:
   retry_initial_interval: 200ms
 `, csvBin)
 	mustWrite(t, filepath.Join(dir, "ketenhub.yaml"), []byte(cfg))
-	return &region{dir: dir, config: filepath.Join(dir, "ketenhub.yaml"), dbURL: pgtest.NewDatabase(t)}
+	roles, err := os.ReadFile(filepath.Join(repoRoot(), "config", "roles.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withTestRole := strings.Replace(string(roles), "\npartners:\n", e2eRole+"\npartners:\n", 1)
+	if withTestRole == string(roles) {
+		t.Fatal("config/roles.yaml has no partners: section to put the test role before")
+	}
+	mustWrite(t, filepath.Join(dir, "roles.yaml"), []byte(withTestRole))
+	r := &region{dir: dir, config: filepath.Join(dir, "ketenhub.yaml"), dbURL: pgtest.NewDatabase(t), keys: map[string]string{}}
+	authYAML := "users:\n  audience: ketenhub\n  keys:\n    - id: e2e\n      alg: HS256\n      secret_env: " + EnvJWTSecret + "\npartners:\n"
+	for _, p := range []string{"gemeente-szw", "ggz-oost", "opvang-zuid"} {
+		k, err := auth.NewAPIKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.keys[p] = "Bearer " + k.String()
+		authYAML += fmt.Sprintf("  %s:\n    api_keys:\n      - id: %s\n        sha256: %s\n", p, k.ID, k.Hash())
+	}
+	mustWrite(t, filepath.Join(dir, "auth.yaml"), []byte(authYAML))
+	return r
+}
+
+// env is the environment of the region's commands.
+func (r *region) env() []string {
+	return append(os.Environ(), EnvDatabaseURL+"="+r.dbURL, EnvAPIToken+"=e2e-test-token-0123456789abcdef",
+		EnvJWTSecret+"="+e2eJWTSecret, "KETENHUB_LOG_LEVEL=debug")
+}
+
+// token mints a user's token with the built `ketenhub token` and returns
+// the Authorization header.
+func (r *region) token(t *testing.T, user, org, role string) string {
+	t.Helper()
+	hubBin, _ := binaries(t)
+	cmd := exec.Command(hubBin, "token", "--config", r.config, "--user", user, "--org", org, "--role", role, "--ttl", "1h")
+	cmd.Env = r.env()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("ketenhub token: %v\n%s", err, stderr.String())
+	}
+	return "Bearer " + strings.TrimSpace(string(out))
 }
 
 func mustWrite(t *testing.T, path string, b []byte) {
@@ -130,11 +192,14 @@ func (r *region) drop(t *testing.T, partner, name string, data []byte) {
 
 // hubProc is a running `ketenhub serve`.
 type hubProc struct {
-	cmd   *exec.Cmd
-	base  string
-	token string
-	logs  *lockedBuffer
-	done  chan struct{}
+	cmd  *exec.Cmd
+	base string
+	// token is the operator token (documents, replays); reader a user in
+	// the test role e2e-lezer (the feed, clients, reviews).
+	token  string
+	reader string
+	logs   *lockedBuffer
+	done   chan struct{}
 }
 
 type lockedBuffer struct {
@@ -160,12 +225,13 @@ func (r *region) start(t *testing.T) *hubProc {
 	t.Helper()
 	hubBin, _ := binaries(t)
 	cmd := exec.Command(hubBin, "serve", "--config", r.config)
-	cmd.Env = append(os.Environ(), EnvDatabaseURL+"="+r.dbURL, EnvAPIToken+"=e2e-test-token-0123456789abcdef", "KETENHUB_LOG_LEVEL=debug")
+	cmd.Env = r.env()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &hubProc{cmd: cmd, token: "e2e-test-token-0123456789abcdef", logs: &lockedBuffer{}, done: make(chan struct{})}
+	h := &hubProc{cmd: cmd, token: "e2e-test-token-0123456789abcdef", reader: r.token(t, "u-e2e", "gemeente-szw", "e2e-lezer"),
+		logs: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = h.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -231,11 +297,18 @@ func (h *hubProc) kill(t *testing.T) {
 	<-h.done
 }
 
-// getJSON GETs path with the bearer token and decodes the JSON answer.
+// getJSON GETs path with the operator token and decodes the JSON answer.
 func (h *hubProc) getJSON(t *testing.T, path string, v any) int {
 	t.Helper()
+	return h.getJSONAs(t, "Bearer "+h.token, path, v)
+}
+
+// getJSONAs GETs path with the Authorization header authz and decodes a 200
+// answer into v. It returns the status.
+func (h *hubProc) getJSONAs(t *testing.T, authz, path string, v any) int {
+	t.Helper()
 	req, _ := http.NewRequest("GET", h.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+h.token)
+	req.Header.Set("Authorization", authz)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
@@ -250,16 +323,16 @@ func (h *hubProc) getJSON(t *testing.T, path string, v any) int {
 	return resp.StatusCode
 }
 
-// postJSON posts body as JSON to path and decodes a 2xx answer into v. It
-// returns the status.
-func (h *hubProc) postJSON(t *testing.T, path string, body, v any) int {
+// postJSON posts body as JSON to path with the Authorization header authz
+// and decodes a 2xx answer into v. It returns the status.
+func (h *hubProc) postJSON(t *testing.T, authz, path string, body, v any) int {
 	t.Helper()
 	b, err := json.Marshal(body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req, _ := http.NewRequest("POST", h.base+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+h.token)
+	req.Header.Set("Authorization", authz)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -284,8 +357,15 @@ type feedItem struct {
 	Registration json.RawMessage `json:"registration"`
 }
 
-// feed reads the whole feed, page by page.
+// feed reads the whole feed, page by page, as the test role e2e-lezer.
 func (h *hubProc) feed(t *testing.T) []feedItem {
+	t.Helper()
+	return h.feedAs(t, h.reader, "aanmelding")
+}
+
+// feedAs reads the whole feed as authz for purpose: until next_cursor stays
+// the same (a page may be short or empty where registrations are left out).
+func (h *hubProc) feedAs(t *testing.T, authz, purpose string) []feedItem {
 	t.Helper()
 	var all []feedItem
 	cursor := ""
@@ -294,11 +374,11 @@ func (h *hubProc) feed(t *testing.T) []feedItem {
 			Items      []feedItem `json:"items"`
 			NextCursor string     `json:"next_cursor"`
 		}
-		if code := h.getJSON(t, "/v1/registrations?limit=250&after="+cursor, &page); code != 200 {
+		if code := h.getJSONAs(t, authz, "/v1/registrations?limit=250&purpose="+purpose+"&after="+cursor, &page); code != 200 {
 			t.Fatalf("feed: status %d", code)
 		}
 		all = append(all, page.Items...)
-		if len(page.Items) == 0 {
+		if page.NextCursor == cursor {
 			return all
 		}
 		cursor = page.NextCursor

@@ -6,6 +6,7 @@
 //	ketenhub quality  [--registrations 5000]             measure client recognition
 //	ketenhub audit    verify | client <id>               check the audit trail, report on one client
 //	ketenhub partner  key new <partner>                  generate a partner API key
+//	ketenhub token    --user U --org O --role R          mint a user's token (example region, tests)
 //	ketenhub version
 package main
 
@@ -50,11 +51,12 @@ const usage = `Usage: ketenhub <command> [flags]
 
 Commands:
   serve      run the hub (drop folders, pipeline, API)
-  validate   check the hub, partner and adapter configuration, then exit
+  validate   check the hub, partner, adapter, auth and roles configuration, then exit
   bench      ingest a generated export end to end and compare with raw COPY
   quality    measure client recognition on generated noise (precision, recall, false merges)
   audit      check the audit trail's hash chain, or report who saw one client's data
   partner    key new <partner>: generate an API key for a partner system
+  token      mint a user's token (JWT) with the HMAC key of auth.yaml, for the example region and tests
   version    print the version
 
 Run 'ketenhub <command> -h' for the flags of a command.
@@ -79,6 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAudit(ctx, rest, stdout, stderr)
 	case "partner":
 		return cmdPartner(ctx, rest, stdout, stderr)
+	case "token":
+		return cmdToken(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ketenhub", version)
 		return nil

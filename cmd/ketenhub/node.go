@@ -4,26 +4,34 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ketenhub/ketenhub/hub"
 	"github.com/ketenhub/ketenhub/hub/api"
+	"github.com/ketenhub/ketenhub/hub/audit"
+	"github.com/ketenhub/ketenhub/hub/auth"
 	"github.com/ketenhub/ketenhub/hub/clients"
 	"github.com/ketenhub/ketenhub/hub/config"
+	"github.com/ketenhub/ketenhub/hub/consent"
 	"github.com/ketenhub/ketenhub/hub/ingest"
 	"github.com/ketenhub/ketenhub/hub/metrics"
 	"github.com/ketenhub/ketenhub/hub/pipeline"
+	"github.com/ketenhub/ketenhub/hub/policy"
 	"github.com/ketenhub/ketenhub/hub/schema"
 	"github.com/ketenhub/ketenhub/hub/store"
 	"github.com/ketenhub/ketenhub/hub/store/pgmanaged"
@@ -34,8 +42,13 @@ import (
 // PostgreSQL in the data folder.
 const EnvDatabaseURL = "KETENHUB_DATABASE_URL"
 
-// EnvAPIToken names the bearer token of the API.
+// EnvAPIToken names the operator token of the API (role ict-beheer: run the
+// hub, never client data).
 const EnvAPIToken = "KETENHUB_API_TOKEN"
+
+// EnvJWTSecret names the HMAC secret of users' tokens in the example
+// region's auth.yaml; without it the hub generates <data>/jwt-secret.
+const EnvJWTSecret = "KETENHUB_JWT_SECRET"
 
 // node is one running hub: database, adapters, pipeline, drop folders, API.
 type node struct {
@@ -48,6 +61,10 @@ type node struct {
 	watcher  *ingest.Watcher
 	metrics  *metrics.Metrics
 	clients  *clients.Registry
+	audit    *audit.Log
+	engine   *policy.Engine
+	consents *consent.Registry
+	auth     *auth.Authenticator
 	token    string
 }
 
@@ -85,7 +102,14 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	if err != nil {
 		return nil, err
 	}
-	n.clients = clients.New(n.store.Pool(), keys, clients.Options{Logger: log})
+	n.audit = audit.New(n.store.Pool(), audit.Options{Logger: log})
+	if err := n.openPrivacy(ctx); err != nil {
+		return nil, err
+	}
+	n.clients = clients.New(n.store.Pool(), keys, clients.Options{Logger: log,
+		OnLinkChange: func(ctx context.Context, tx pgx.Tx, changes []clients.LinkChange) error {
+			return n.audit.Append(ctx, tx, api.LinkChangeEvents(audit.Event{User: "hub", Source: "pipeline"}, changes)...)
+		}})
 	validator, err := schema.Compile(schemas.RegistrationV1)
 	if err != nil {
 		return nil, err
@@ -124,33 +148,135 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	}
 	n.watcher = ingest.New(ingest.Config{Store: n.store, Submitter: n.pipe, Partners: drops,
 		ScanInterval: cfg.Ingest.ScanInterval, MaxBytes: cfg.Ingest.MaxDocumentBytes, Logger: log, Metrics: n.metrics})
-	n.token, err = apiToken(cfg.DataDir, log)
+	n.token, err = secret(EnvAPIToken, filepath.Join(cfg.DataDir, "api-token"), true, log)
 	if err != nil {
 		return nil, err
 	}
 	return n, nil
 }
 
-// apiToken returns KETENHUB_API_TOKEN, or else a token generated once and
-// kept in <data>/api-token (mode 0600).
-func apiToken(dataDir string, log *slog.Logger) (string, error) {
-	if t := os.Getenv(EnvAPIToken); t != "" {
+// openPrivacy loads roles.yaml into the decision point, opens the consent
+// registry and the authentication of auth.yaml, and logs the rules put in
+// force in the audit trail. A roles.yaml or auth.yaml with problems stops
+// the hub: it never serves without its rules.
+func (n *node) openPrivacy(ctx context.Context) error {
+	cfg := n.cfg
+	var ids []string
+	for _, p := range cfg.Partners {
+		ids = append(ids, p.ID)
+	}
+	p, err := policy.Load(cfg.RolesFile, policy.LoadOptions{Partners: ids})
+	if err != nil {
+		n.auditLoad(ctx, cfg.RolesFile, "", err)
+		return fmt.Errorf("roles: %w", err)
+	}
+	n.consents = consent.NewRegistry(n.store.Pool(), func() consent.Rules { return n.engine.ConsentRules() }, consent.Options{})
+	n.engine = policy.NewEngine(p, n.consents, policy.EngineOptions{Logger: n.log, Partners: ids})
+	n.auth, err = openAuth(cfg, ids, n.knownRole, true, n.log)
+	if err != nil {
+		n.auditLoad(ctx, cfg.AuthFile, "", err)
+		return err
+	}
+	if err := n.auditLoad(ctx, cfg.RolesFile, p.Revision, nil); err != nil {
+		return fmt.Errorf("audit the roles in force: %w", err)
+	}
+	n.log.Info("roles in force", "file", cfg.RolesFile, "revision", p.Revision)
+	return nil
+}
+
+// auditLoad logs in the audit trail that a configuration file governing
+// access was put in force at start (revision), or refused (problems).
+func (n *node) auditLoad(ctx context.Context, file, revision string, problems error) error {
+	d := map[string]any{"file": filepath.Base(file)}
+	ev := audit.Event{Type: audit.TypeConfigChange, Action: "load", User: "hub", Source: "ketenhub serve", Outcome: audit.OutcomeSuccess}
+	if revision != "" {
+		d["revision"] = revision
+	}
+	if problems != nil {
+		ev.Outcome = audit.OutcomeFailure
+		var ce config.Errors
+		if errors.As(problems, &ce) {
+			d["problems"] = len(ce)
+		}
+	}
+	ev.Detail, _ = json.Marshal(d)
+	err := n.audit.Record(ctx, ev)
+	if err != nil {
+		n.log.Error("audit of a configuration load failed", "file", file, "error", err)
+	}
+	return err
+}
+
+// knownRole reports whether the roles in force define role.
+func (n *node) knownRole(role string) bool {
+	p := n.engine.Policy()
+	if p == nil {
+		return false
+	}
+	_, ok := p.Roles[role]
+	return ok
+}
+
+// openAuth loads auth.yaml and prepares the authentication: only credentials
+// of configured partners, and users of those partners in a role of
+// roles.yaml. create lets the HMAC secret of KETENHUB_JWT_SECRET be
+// generated into the data folder when the variable is unset.
+func openAuth(cfg *config.Config, partners []string, knownRole func(string) bool, create bool, log *slog.Logger) (*auth.Authenticator, error) {
+	ac, err := auth.LoadConfig(cfg.AuthFile)
+	if err != nil {
+		return nil, err
+	}
+	known := func(id string) bool { return slices.Contains(partners, id) }
+	return auth.New(*ac, auth.Options{Getenv: secretEnv(cfg.DataDir, create, log), KnownPartner: known, KnownOrganisation: known,
+		KnownRole: knownRole, Logger: log})
+}
+
+// secretEnv reads the environment for auth.yaml; KETENHUB_JWT_SECRET falls
+// back to <data>/jwt-secret, generated when create is set (and else, when
+// it does not exist yet, a placeholder: the hub will generate it).
+func secretEnv(dataDir string, create bool, log *slog.Logger) func(string) string {
+	return func(name string) string {
+		if v := os.Getenv(name); v != "" || name != EnvJWTSecret {
+			return v
+		}
+		path := filepath.Join(dataDir, "jwt-secret")
+		if !create {
+			if b, err := os.ReadFile(path); err == nil {
+				return strings.TrimSpace(string(b))
+			}
+			return strings.Repeat("x", 64)
+		}
+		v, err := secret(EnvJWTSecret, path, false, log)
+		if err != nil {
+			log.Error("no JWT secret", "error", err)
+			return ""
+		}
+		return v
+	}
+}
+
+// secret returns the environment variable env (when fromEnv), or else a
+// secret generated once and kept in path (mode 0600).
+func secret(env, path string, fromEnv bool, log *slog.Logger) (string, error) {
+	if t := os.Getenv(env); fromEnv && t != "" {
 		return t, nil
 	}
-	path := filepath.Join(dataDir, "api-token")
 	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
-		log.Info("no "+EnvAPIToken+"; using the generated API token", "file", path)
+		log.Info("no "+env+"; using the generated secret", "file", path)
 		return strings.TrimSpace(string(b)), nil
 	}
 	buf := make([]byte, 32)
 	if _, err := rand.Read(buf); err != nil {
-		return "", fmt.Errorf("generate API token: %w", err)
+		return "", fmt.Errorf("generate %s: %w", filepath.Base(path), err)
 	}
 	t := hex.EncodeToString(buf)
-	if err := os.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("write API token: %w", err)
+	if err := os.MkdirAll(filepath.Dir(path), 0o711); err != nil {
+		return "", fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
-	log.Info("no "+EnvAPIToken+"; generated an API token", "file", path)
+	if err := os.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	log.Info("no "+env+"; generated a secret", "file", path)
 	return t, nil
 }
 
@@ -159,15 +285,16 @@ func apiToken(dataDir string, log *slog.Logger) (string, error) {
 func (n *node) serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	handler, err := api.New(api.Config{Token: n.token, Store: n.store, Logger: n.log, Ready: n.ready, Replay: n.replay,
-		Metrics: n.metrics.Handler(), Clients: n.clients})
+	handler, err := api.New(api.Config{Store: n.store, Auth: n.auth, Policy: n.engine, Audit: n.audit, OperatorToken: n.token,
+		Logger: n.log, Ready: n.ready, Replay: n.replay, Metrics: n.metrics.Handler(), Clients: n.clients, Consents: n.consents})
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errs := make(chan error, 3)
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() { defer wg.Done(); n.watchRoles(ctx) }()
 	go func() { defer wg.Done(); errs <- n.pipe.Run(ctx) }()
 	go func() {
 		defer wg.Done()
@@ -200,6 +327,49 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 	wg.Wait()
 	return first
 }
+
+// watchRoles puts a changed roles.yaml in force while the hub runs: looked
+// at every few seconds and at SIGHUP. Every attempt is logged in the audit
+// trail (config_change reload), a refused file with its number of problems.
+func (n *node) watchRoles(ctx context.Context) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	trigger := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				select {
+				case trigger <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	n.engine.Watch(ctx, n.cfg.RolesFile, policy.WatchOptions{Interval: rolesWatchInterval, Trigger: trigger,
+		OnReload: func(ctx context.Context, r policy.ReloadResult) {
+			d := map[string]any{"file": filepath.Base(r.File), "revision": r.Revision, "previous": r.Previous}
+			ev := audit.Event{Type: audit.TypeConfigChange, Action: "reload", User: "hub", Source: "roles watcher", Outcome: audit.OutcomeSuccess}
+			if r.Err != nil {
+				ev.Outcome = audit.OutcomeFailure
+				var problems config.Errors
+				if errors.As(r.Err, &problems) {
+					d["problems"] = len(problems)
+				}
+			}
+			ev.Detail, _ = json.Marshal(d)
+			if err := n.audit.Record(ctx, ev); err != nil {
+				n.log.Error("audit of a roles reload failed", "error", err)
+			}
+		}})
+}
+
+// rolesWatchInterval is how often the hub looks at roles.yaml.
+var rolesWatchInterval = policy.DefaultWatchInterval
 
 // replay lands the stored bytes of a document again, as a new document of
 // the same partner that the pipeline processes like a fresh drop.

@@ -37,7 +37,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	fmt.Fprintf(stdout, "Ketenhub luistert op http://%s (API-token: %s of %s/api-token)\n", ln.Addr(), EnvAPIToken, cfg.DataDir)
+	fmt.Fprintf(stdout, "Ketenhub luistert op http://%s (beheertoken: %s of %s/api-token; medewerkers: ketenhub token)\n",
+		ln.Addr(), EnvAPIToken, cfg.DataDir)
 	return n.serve(ctx, ln)
 }
 

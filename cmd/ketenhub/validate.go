@@ -8,11 +8,13 @@ import (
 	"log/slog"
 
 	"github.com/ketenhub/ketenhub/hub/config"
+	"github.com/ketenhub/ketenhub/hub/policy"
 )
 
 // cmdValidate loads the hub and partner configuration, starts every
-// partner's adapter to check its own configuration, and reports every
-// problem as file:line:col: field: message [CODE].
+// partner's adapter to check its own configuration, loads roles.yaml and
+// auth.yaml, and reports every problem as file:line:col: field: message
+// [CODE].
 func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("validate", stderr)
 	path := fs.String("config", DefaultConfig, "hub configuration file")
@@ -39,11 +41,35 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		h.Close()
 	}
+	var ids []string
+	for _, p := range cfg.Partners {
+		ids = append(ids, p.ID)
+	}
+	var knownRole func(string) bool
+	roles, err := policy.Load(cfg.RolesFile, policy.LoadOptions{Partners: ids})
+	if err != nil {
+		problems = appendProblems(problems, err)
+	} else {
+		knownRole = func(r string) bool { _, ok := roles.Roles[r]; return ok }
+	}
+	if _, err := openAuth(cfg, ids, knownRole, false, log); err != nil {
+		problems = appendProblems(problems, err)
+	}
 	if len(problems) > 0 {
 		return reportConfigErrors(stdout, problems)
 	}
-	fmt.Fprintf(stdout, "configuratie in orde: %s, %d partner(s)\n", cfg.File, len(cfg.Partners))
+	fmt.Fprintf(stdout, "configuratie in orde: %s, %d partner(s), %d rol(len), aanmelding %s\n", cfg.File, len(cfg.Partners),
+		len(roles.Roles), cfg.AuthFile)
 	return nil
+}
+
+// appendProblems adds the positioned problems of err, or err as one problem.
+func appendProblems(problems config.Errors, err error) config.Errors {
+	var ce config.Errors
+	if errors.As(err, &ce) {
+		return append(problems, ce...)
+	}
+	return append(problems, config.Error{Code: config.CodeFile, Message: err.Error()})
 }
 
 func reportConfigErrors(w io.Writer, err error) error {

@@ -1,6 +1,16 @@
-// Package api is the hub's HTTP API: the registration feed, document status
+// Package api is the hub's HTTP API: the registration feed, the chain
+// clients (lookup, overview, corrections, review queue), consent, the
+// access explanation, figures for policy, the audit report, document status
 // and receipts, quarantined records, health checks and the OpenAPI document
 // that describes them (openapi.yaml, embedded and served).
+//
+// Every /v1 request is authenticated (hub/auth: a user's JWT, a partner's
+// API key or client certificate, or the operator token). Every read of
+// client data asks the decision point (hub/policy) first and shows only
+// what the decision allows, filtered by sensitivity class with
+// policy.Filter; the API never decides by itself. Every disclosure, every
+// change of consent or links and every refused authentication is written
+// to the audit trail (hub/audit) before the answer leaves the hub.
 //
 // It follows the Dutch government's REST API Design Rules where they are
 // cheap: versioned paths under /v1, an API-Version response header, snake_case
@@ -19,9 +29,15 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gopkg.in/yaml.v3"
 
 	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/audit"
+	"github.com/ketenhub/ketenhub/hub/auth"
+	"github.com/ketenhub/ketenhub/hub/clients"
+	"github.com/ketenhub/ketenhub/hub/consent"
+	"github.com/ketenhub/ketenhub/hub/policy"
 	"github.com/ketenhub/ketenhub/hub/store"
 )
 
@@ -50,15 +66,72 @@ type Store interface {
 	// RecordErrors returns up to limit quarantined records of a document
 	// with an id above after, by id.
 	RecordErrors(ctx context.Context, documentID string, after int64, limit int) ([]store.RecordError, error)
+	// InTx runs fn in a transaction, committed when fn returns nil: a
+	// consent change and its audit event commit together.
+	InTx(ctx context.Context, fn func(tx pgx.Tx) error) error
 }
+
+// Authenticator authenticates a request; *auth.Authenticator implements it.
+type Authenticator interface {
+	// Authenticate returns the caller, or an *auth.Error.
+	Authenticate(r *http.Request) (auth.Subject, error)
+}
+
+// Decider is the decision point; *policy.Engine implements it.
+type Decider interface {
+	// DecideMany answers requests in order; the error is for an unreadable
+	// consent registry (the decisions that needed it deny).
+	DecideMany(ctx context.Context, reqs []policy.Request) ([]policy.Decision, error)
+	// Policy returns the rules in force, or nil.
+	Policy() *policy.Policy
+}
+
+// Auditor is the audit trail; *audit.Log implements it.
+type Auditor interface {
+	// Append adds events through db (a transaction, or the pool).
+	Append(ctx context.Context, db audit.DB, events ...audit.Event) error
+	// Record adds events in a transaction of their own.
+	Record(ctx context.Context, events ...audit.Event) error
+	// ForClient returns the events about one client in a period.
+	ForClient(ctx context.Context, client string, from, to time.Time) (audit.ClientReport, error)
+}
+
+// Consents is the consent registry; *consent.Registry implements it.
+type Consents interface {
+	// Record checks a change against the rules and appends it in tx.
+	Record(ctx context.Context, tx consent.Inserter, ch consent.Change) (consent.Consent, error)
+	// History returns every row recorded for a client, oldest first.
+	History(ctx context.Context, clientID string) ([]consent.Consent, error)
+}
+
+var (
+	_ Store         = (*store.Store)(nil)
+	_ Authenticator = (*auth.Authenticator)(nil)
+	_ Decider       = (*policy.Engine)(nil)
+	_ Auditor       = (*audit.Log)(nil)
+	_ Consents      = (*consent.Registry)(nil)
+	_ Clients       = (*clients.Registry)(nil)
+)
 
 // Config configures New.
 type Config struct {
-	// Token is the bearer token every /v1 request except the OpenAPI
-	// document must carry. Required.
-	Token string
 	// Store answers the API's reads. Required.
 	Store Store
+	// Auth authenticates every /v1 request except the OpenAPI document.
+	// Required.
+	Auth Authenticator
+	// Policy is the decision point every read of client data asks. Required.
+	Policy Decider
+	// Audit receives every disclosure, change and refused authentication.
+	// Required.
+	Audit Auditor
+	// OperatorToken, when set, is a bearer token for the hub's operators:
+	// it acts as user "operator" of organisation "ketenhub" in
+	// OperatorRole (operate the hub, never client data).
+	OperatorToken string
+	// OperatorRole is the role of the operator token; "" means
+	// DefaultOperatorRole.
+	OperatorRole string
 	// Ready reports whether the hub can do its work; /readyz answers 503
 	// while it returns an error. Nil means always ready.
 	Ready func(ctx context.Context) error
@@ -74,10 +147,20 @@ type Config struct {
 	// Metrics serves GET /metrics (Prometheus text format, no client data,
 	// no token). Nil answers 404 problem+json.
 	Metrics http.Handler
-	// Clients answers the lookup, client overview, review queue and
-	// corrections. Nil answers those operations with 503.
+	// Clients answers the lookup, client overview, review queue,
+	// corrections and figures, and gives the facts about clients that
+	// decisions need. Nil answers those operations with 503, and the feed
+	// then shows partners only their own registrations.
 	Clients Clients
+	// Consents is the consent registry. Nil answers the consent operations
+	// with 503.
+	Consents Consents
 }
+
+// DefaultOperatorRole is the role of the operator token when
+// Config.OperatorRole is empty: ICT staff, who run the hub and never see
+// client data (config/roles.yaml).
+const DefaultOperatorRole = "ict-beheer"
 
 func (c *Config) setDefaults() {
 	if c.Logger == nil {
@@ -86,16 +169,25 @@ func (c *Config) setDefaults() {
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
 	}
+	if c.OperatorRole == "" {
+		c.OperatorRole = DefaultOperatorRole
+	}
 }
 
 // Validate returns an error when a required field is missing or a value is
 // out of range.
 func (c Config) Validate() error {
 	switch {
-	case c.Token == "":
-		return errors.New("api config: token is required")
 	case c.Store == nil:
 		return errors.New("api config: store is required")
+	case c.Auth == nil:
+		return errors.New("api config: authentication is required")
+	case c.Policy == nil:
+		return errors.New("api config: the decision point (policy) is required")
+	case c.Audit == nil:
+		return errors.New("api config: the audit trail is required")
+	case c.OperatorToken != "" && len(c.OperatorToken) < 16:
+		return errors.New("api config: the operator token must be at least 16 characters")
 	case c.Timeout < 0:
 		return errors.New("api config: timeout must not be negative")
 	}
@@ -104,16 +196,22 @@ func (c Config) Validate() error {
 
 // server holds the API's dependencies; its methods are the handlers.
 type server struct {
-	tokenHash  [sha256.Size]byte
-	store      Store
-	ready      func(ctx context.Context) error
-	replay     func(ctx context.Context, documentID string) (hub.Document, error)
-	metrics    http.Handler
-	clients    Clients
-	log        *slog.Logger
-	timeout    time.Duration
-	openapiDoc []byte
-	mux        *http.ServeMux
+	store        Store
+	auth         Authenticator
+	policy       Decider
+	audit        Auditor
+	operatorHash [sha256.Size]byte // zero when there is no operator token
+	operatorRole string
+	ready        func(ctx context.Context) error
+	replay       func(ctx context.Context, documentID string) (hub.Document, error)
+	metrics      http.Handler
+	clients      Clients
+	consents     Consents
+	consentDocs  *consent.Validator
+	log          *slog.Logger
+	timeout      time.Duration
+	openapiDoc   []byte
+	mux          *http.ServeMux
 }
 
 // route is one operation of the API; the OpenAPI document lists exactly these.
@@ -140,15 +238,15 @@ func (s *server) routes() []route {
 		{"GET /v1/clients/{id}/history", s.clientHistory},
 		{"POST /v1/clients/{id}/split", s.splitClient},
 		{"POST /v1/clients/{id}/merge", s.mergeClient},
+		{"GET /v1/clients/{id}/access", s.clientAccess},
+		{"GET /v1/clients/{id}/consents", s.clientConsents},
+		{"POST /v1/clients/{id}/consents", s.recordConsent},
+		{"POST /v1/partners/{partner}/consents", s.partnerConsent},
 		{"GET /v1/reviews", s.reviews},
 		{"POST /v1/reviews/{id}/decision", s.decideReview},
+		{"GET /v1/stats", s.stats},
+		{"GET /v1/audit/clients/{id}", s.auditClient},
 	}
-}
-
-// publicPaths are the /v1 paths served without a token.
-var publicPaths = map[string]bool{
-	"/v1/openapi.yaml": true,
-	"/v1/openapi.json": true,
 }
 
 // New returns the API's handler. It returns an error when cfg is invalid.
@@ -161,17 +259,29 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	docs, err := consent.NewValidator()
+	if err != nil {
+		return nil, err
+	}
 	s := &server{
-		tokenHash:  sha256.Sum256([]byte(cfg.Token)),
-		store:      cfg.Store,
-		ready:      cfg.Ready,
-		replay:     cfg.Replay,
-		metrics:    cfg.Metrics,
-		clients:    cfg.Clients,
-		log:        cfg.Logger,
-		timeout:    cfg.Timeout,
-		openapiDoc: doc,
-		mux:        http.NewServeMux(),
+		store:        cfg.Store,
+		auth:         cfg.Auth,
+		policy:       cfg.Policy,
+		audit:        cfg.Audit,
+		operatorRole: cfg.OperatorRole,
+		ready:        cfg.Ready,
+		replay:       cfg.Replay,
+		metrics:      cfg.Metrics,
+		clients:      cfg.Clients,
+		consents:     cfg.Consents,
+		consentDocs:  docs,
+		log:          cfg.Logger,
+		timeout:      cfg.Timeout,
+		openapiDoc:   doc,
+		mux:          http.NewServeMux(),
+	}
+	if cfg.OperatorToken != "" {
+		s.operatorHash = sha256.Sum256([]byte(cfg.OperatorToken))
 	}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, s.named(rt.pattern, rt.handler))

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,17 +16,32 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/ketenhub/ketenhub/hub"
 	"github.com/ketenhub/ketenhub/hub/api"
+	"github.com/ketenhub/ketenhub/hub/audit"
+	"github.com/ketenhub/ketenhub/hub/auth"
 	"github.com/ketenhub/ketenhub/hub/store"
 	"github.com/ketenhub/ketenhub/hub/store/pgtest"
 )
 
-var _ api.Store = (*store.Store)(nil)
-
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+// token is the operator token of the tests: role ict-beheer.
 const token = "s3cret-token-for-tests"
+
+// unitCreds authenticate the unit tests: partner "ggz" reads its own
+// registrations with purpose aanmelding (the feedOf fakes).
+var unitCreds struct {
+	once sync.Once
+	c    *credentials
+}
+
+func creds(t *testing.T) *credentials {
+	unitCreds.once.Do(func() { unitCreds.c = newCredentials(t, "ggz") })
+	return unitCreds.c
+}
 
 // fakeStore is an api.Store whose methods call its function fields; a nil
 // field answers an empty result.
@@ -64,6 +78,10 @@ func (f *fakeStore) RecordErrors(ctx context.Context, documentID string, after i
 		return nil, nil
 	}
 	return f.RecordErrorsFn(ctx, documentID, after, limit)
+}
+
+func (f *fakeStore) InTx(context.Context, func(tx pgx.Tx) error) error {
+	return errors.New("no database in this test")
 }
 
 // logBuffer collects log output safely from concurrent requests.
@@ -106,8 +124,13 @@ func (b *logBuffer) records(t *testing.T) []map[string]any {
 func mustHandler(t *testing.T, st api.Store, cfg api.Config) (http.Handler, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
-	cfg.Token = token
+	cfg.OperatorToken = token
 	cfg.Store = st
+	cfg.Auth = creds(t).auth
+	cfg.Policy = newEngine(t, nil)
+	if cfg.Audit == nil {
+		cfg.Audit = &fakeAudit{}
+	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h, err := api.New(cfg)
 	if err != nil {
@@ -128,9 +151,20 @@ func do(t *testing.T, h http.Handler, method, target, auth string) *httptest.Res
 	return rec
 }
 
+// get GETs target as the operator.
 func get(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder {
 	t.Helper()
 	return do(t, h, http.MethodGet, target, "Bearer "+token)
+}
+
+// feed GETs target as partner ggz with purpose aanmelding.
+func feed(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	sep := "?"
+	if strings.Contains(target, "?") {
+		sep = "&"
+	}
+	return do(t, h, http.MethodGet, target+sep+"purpose=aanmelding", creds(t).partner("ggz"))
 }
 
 func decode[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
@@ -168,15 +202,21 @@ func wantProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, code 
 }
 
 func TestNew(t *testing.T) {
+	c := creds(t)
+	e := newEngine(t, nil)
 	tests := []struct {
 		name string
 		cfg  api.Config
 		ok   bool
 	}{
-		{"OK", api.Config{Token: token, Store: &fakeStore{}}, true},
-		{"ErrNoToken", api.Config{Store: &fakeStore{}}, false},
-		{"ErrNoStore", api.Config{Token: token}, false},
-		{"ErrNegativeTimeout", api.Config{Token: token, Store: &fakeStore{}, Timeout: -time.Second}, false},
+		{"OK", api.Config{Store: &fakeStore{}, Auth: c.auth, Policy: e, Audit: &fakeAudit{}}, true},
+		{"OKOperatorToken", api.Config{Store: &fakeStore{}, Auth: c.auth, Policy: e, Audit: &fakeAudit{}, OperatorToken: token}, true},
+		{"ErrShortOperatorToken", api.Config{Store: &fakeStore{}, Auth: c.auth, Policy: e, Audit: &fakeAudit{}, OperatorToken: "kort"}, false},
+		{"ErrNoAuth", api.Config{Store: &fakeStore{}, Policy: e, Audit: &fakeAudit{}}, false},
+		{"ErrNoPolicy", api.Config{Store: &fakeStore{}, Auth: c.auth, Audit: &fakeAudit{}}, false},
+		{"ErrNoAudit", api.Config{Store: &fakeStore{}, Auth: c.auth, Policy: e}, false},
+		{"ErrNoStore", api.Config{Auth: c.auth, Policy: e, Audit: &fakeAudit{}}, false},
+		{"ErrNegativeTimeout", api.Config{Store: &fakeStore{}, Auth: c.auth, Policy: e, Audit: &fakeAudit{}, Timeout: -time.Second}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,35 +229,45 @@ func TestNew(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	h, logs := mustHandler(t, &fakeStore{}, api.Config{})
+	audits := &fakeAudit{}
+	h, logs := mustHandler(t, &fakeStore{}, api.Config{Audit: audits})
+	c := creds(t)
+	expired, err := auth.SignHMAC(c.key, []byte(jwtSecret), auth.TokenClaims{User: "u-1", Organisation: "ggz-oost", Role: "regievoerder",
+		Audience: "ketenhub", TTL: time.Minute}, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
 	rejected := []struct {
 		name, auth string
+		status     int
+		code       string
 	}{
-		{"ErrMissing", ""},
-		{"ErrWrongToken", "Bearer wrong-token"},
-		{"ErrTokenPrefix", "Bearer " + token[:len(token)-1]},
-		{"ErrTokenLonger", "Bearer " + token + "x"},
-		{"ErrWrongScheme", "Basic " + base64.StdEncoding.EncodeToString([]byte("u:"+token))},
-		{"ErrNoScheme", token},
-		{"ErrEmptyBearer", "Bearer "},
+		{"ErrMissing", "", 401, "AUTH_MISSING"},
+		{"ErrWrongToken", "Bearer wrong-token", 401, "AUTH_INVALID"},
+		{"ErrTokenPrefix", "Bearer " + token[:len(token)-1], 401, "AUTH_INVALID"},
+		{"ErrTokenLonger", "Bearer " + token + "x", 401, "AUTH_INVALID"},
+		{"ErrWrongScheme", "Basic " + base64.StdEncoding.EncodeToString([]byte("u:"+token)), 401, "AUTH_INVALID"},
+		{"ErrNoScheme", token, 401, "AUTH_INVALID"},
+		{"ErrEmptyBearer", "Bearer ", 401, "AUTH_INVALID"},
+		{"ErrWrongAPIKey", "Bearer khp_" + c.keys["ggz"].ID + "_" + strings.Repeat("0", 64), 401, "AUTH_INVALID"},
+		{"ErrExpired", "Bearer " + expired, 401, "AUTH_EXPIRED"},
+		{"ErrBSNAsUser", c.user(t, "999993653", "ggz-oost", "regievoerder"), 401, "AUTH_INVALID"},
 	}
 	paths := []string{"/v1/registrations", "/v1/documents/01ABC", "/v1/documents/01ABC/errors",
 		"/v1/partners/ggz/documents", "/v1/unknown", "/v1"}
-	var firstBody string
 	for _, tt := range rejected {
 		for _, p := range paths {
 			t.Run(tt.name+p, func(t *testing.T) {
+				before := len(audits.all())
 				rec := do(t, h, http.MethodGet, p, tt.auth)
-				wantProblem(t, rec, http.StatusUnauthorized, hub.EUNAUTHORIZED)
+				wantProblem(t, rec, tt.status, hub.EUNAUTHORIZED)
 				if got := rec.Header().Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
 					t.Errorf("WWW-Authenticate = %q", got)
 				}
-				// The same answer for a missing and a wrong token, apart from the path.
-				body := strings.ReplaceAll(rec.Body.String(), p, "")
-				if firstBody == "" {
-					firstBody = body
-				} else if body != firstBody {
-					t.Errorf("body %s differs from %s", body, firstBody)
+				ev := audits.all()[before:]
+				if len(ev) != 1 || ev[0].Type != audit.TypeAuthFailure || ev[0].Outcome != audit.OutcomeDenied ||
+					!strings.Contains(string(ev[0].Detail), tt.code) {
+					t.Errorf("audit events %+v, want one auth_failure with %s", ev, tt.code)
 				}
 			})
 		}
@@ -225,8 +275,11 @@ func TestAuth(t *testing.T) {
 	accepted := []struct {
 		name, path, auth string
 	}{
-		{"OK", "/v1/registrations", "Bearer " + token},
-		{"OKSchemeCaseInsensitive", "/v1/registrations", "bearer " + token},
+		{"OKOperator", "/v1/partners/ggz/documents", "Bearer " + token},
+		{"OKSchemeCaseInsensitive", "/v1/partners/ggz/documents", "bearer " + token},
+		{"OKPartnerKey", "/v1/partners/ggz/documents", c.partner("ggz")},
+		{"OKPartnerFeed", "/v1/registrations?purpose=aanmelding", c.partner("ggz")},
+		{"OKUser", "/v1/registrations?purpose=aanmelding", c.user(t, "u-1", "gemeente-szw", "regievoerder")},
 		{"OKPublicOpenAPIYAML", "/v1/openapi.yaml", ""},
 		{"OKPublicOpenAPIJSON", "/v1/openapi.json", ""},
 		{"OKPublicOpenAPIWrongToken", "/v1/openapi.yaml", "Bearer wrong"},
@@ -241,8 +294,30 @@ func TestAuth(t *testing.T) {
 			}
 		})
 	}
-	if strings.Contains(logs.String(), token) || strings.Contains(logs.String(), "wrong-token") {
-		t.Errorf("log holds a token: %s", logs)
+	forbidden := []struct {
+		name, path, auth, code string
+	}{
+		{"ErrOperatorReadsFeed", "/v1/registrations", "Bearer " + token, hub.EFORBIDDEN},
+		{"ErrPartnerOtherPartner", "/v1/partners/ggz-oost/documents", c.partner("ggz"), hub.EFORBIDDEN},
+		{"ErrUnknownRole", "/v1/registrations?purpose=aanmelding", c.user(t, "u-1", "ggz-oost", "spion"), hub.EFORBIDDEN},
+		{"ErrRoleOfOtherOrganisation", "/v1/registrations?purpose=zorgcoordinatie", c.user(t, "u-1", "ggz-oost", "opvang-medewerker"), hub.EFORBIDDEN},
+		{"ErrPurposeNotAllowed", "/v1/registrations?purpose=beleid", c.user(t, "u-1", "gemeente-szw", "regievoerder"), hub.EFORBIDDEN},
+	}
+	for _, tt := range forbidden {
+		t.Run(tt.name, func(t *testing.T) {
+			wantProblem(t, do(t, h, http.MethodGet, tt.path, tt.auth), http.StatusForbidden, tt.code)
+		})
+	}
+	t.Run("ErrNoPurpose", func(t *testing.T) {
+		p := wantProblem(t, do(t, h, http.MethodGet, "/v1/registrations", c.user(t, "u-1", "gemeente-szw", "regievoerder")), http.StatusBadRequest, hub.EINVALID)
+		if !strings.Contains(p.Detail, "aanmelding, zorgcoordinatie") {
+			t.Errorf("detail %q does not list the role's purposes", p.Detail)
+		}
+	})
+	for _, secret := range []string{token, "wrong-token", c.keys["ggz"].Secret, jwtSecret, "999993653", "spion"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("log holds %q: %s", secret, logs)
+		}
 	}
 }
 
@@ -256,7 +331,7 @@ func feedOf(n int) func(ctx context.Context, after int64, limit int) ([]store.Fe
 				continue
 			}
 			out = append(out, store.FeedItem{
-				Seq: seq, Partner: "ggz", RecordKey: "r" + strconv.Itoa(i), Status: store.StatusActive,
+				Seq: seq, Partner: "ggz", RecordKey: "r" + strconv.Itoa(i), ClientID: "kc-" + strconv.Itoa(i), Status: store.StatusActive,
 				Operation: "new", DocumentID: "01DOC", Line: i, UpdatedAt: time.Unix(int64(i), 0).UTC(),
 				Registration: json.RawMessage(`{"schema_version":"1"}`),
 			})
@@ -273,7 +348,7 @@ func TestRegistrationsPaging(t *testing.T) {
 		if pages > 10 {
 			t.Fatal("paging does not end")
 		}
-		rec := get(t, h, "/v1/registrations?limit=3&after="+cursor)
+		rec := feed(t, h, "/v1/registrations?limit=3&after="+cursor)
 		if rec.Code != http.StatusOK {
 			t.Fatalf("status = %d; body %s", rec.Code, rec.Body)
 		}
@@ -311,11 +386,11 @@ func TestRegistrationsPaging(t *testing.T) {
 
 	t.Run("EmptyFeedEchoesStart", func(t *testing.T) {
 		h, _ := mustHandler(t, &fakeStore{}, api.Config{})
-		first := decode[api.Page[json.RawMessage]](t, get(t, h, "/v1/registrations"))
+		first := decode[api.Page[json.RawMessage]](t, feed(t, h, "/v1/registrations"))
 		if first.Items == nil || len(first.Items) != 0 || first.NextCursor == "" {
 			t.Fatalf("page = %+v, want [] and a cursor", first)
 		}
-		again := decode[api.Page[json.RawMessage]](t, get(t, h, "/v1/registrations?after="+first.NextCursor))
+		again := decode[api.Page[json.RawMessage]](t, feed(t, h, "/v1/registrations?after="+first.NextCursor))
 		if again.NextCursor != first.NextCursor {
 			t.Errorf("next_cursor = %q, want %q", again.NextCursor, first.NextCursor)
 		}
@@ -360,6 +435,9 @@ func TestLimit(t *testing.T) {
 				}
 				h, _ := mustHandler(t, st, api.Config{})
 				rec := get(t, h, path+"?"+tt.query)
+				if path == "/v1/registrations" {
+					rec = feed(t, h, path+"?"+tt.query)
+				}
 				if tt.want == 0 {
 					p := wantProblem(t, rec, http.StatusBadRequest, hub.EINVALID)
 					if !strings.Contains(p.Detail, "limit") {
@@ -384,7 +462,7 @@ func TestCursor(t *testing.T) {
 		DocumentFn:     func(_ context.Context, id string) (hub.Document, error) { return hub.Document{ID: id}, nil },
 		RecordErrorsFn: func(context.Context, string, int64, int) ([]store.RecordError, error) { return nil, nil },
 	}, api.Config{})
-	feedCursor := decode[api.Page[json.RawMessage]](t, get(t, h, "/v1/registrations?limit=1")).NextCursor
+	feedCursor := decode[api.Page[json.RawMessage]](t, feed(t, h, "/v1/registrations?limit=1")).NextCursor
 	errorsCursor := decode[api.Page[json.RawMessage]](t, get(t, h, "/v1/documents/01DOC/errors")).NextCursor
 	raw := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 	tests := []struct {
@@ -405,6 +483,9 @@ func TestCursor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := get(t, h, tt.path)
+			if strings.HasPrefix(tt.path, "/v1/registrations") {
+				rec = feed(t, h, tt.path)
+			}
 			if tt.ok {
 				if rec.Code != http.StatusOK {
 					t.Fatalf("status = %d; body %s", rec.Code, rec.Body)
@@ -461,14 +542,15 @@ func TestDocumentErrors(t *testing.T) {
 	const docID = "01DOC"
 	var all []store.RecordError
 	for i := 1; i <= 5; i++ {
-		all = append(all, store.RecordError{ID: int64(100 + i), Line: i + 1, Code: "invalid_bsn", Message: "BSN klopt niet", Severity: "error"})
+		all = append(all, store.RecordError{ID: int64(100 + i), Line: i + 1, Code: "invalid_bsn", Message: "BSN klopt niet", Severity: "error",
+			Record: json.RawMessage(`{"client":{"surname":"Jansen"}}`)})
 	}
 	h, _ := mustHandler(t, &fakeStore{
 		DocumentFn: func(_ context.Context, id string) (hub.Document, error) {
 			if id != docID {
 				return hub.Document{}, hub.Errorf(hub.ENOTFOUND, "document %s bestaat niet", id)
 			}
-			return hub.Document{ID: id}, nil
+			return hub.Document{ID: id, Partner: "ggz"}, nil
 		},
 		RecordErrorsFn: func(_ context.Context, id string, after int64, limit int) ([]store.RecordError, error) {
 			var out []store.RecordError
@@ -507,6 +589,20 @@ func TestDocumentErrors(t *testing.T) {
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		wantProblem(t, get(t, h, "/v1/documents/01OTHER/errors"), http.StatusNotFound, hub.ENOTFOUND)
+	})
+	// The quarantined record is client data as the partner delivered it:
+	// only the partner's own system sees it, the operator does not.
+	t.Run("OKRecordOnlyForItsPartner", func(t *testing.T) {
+		op := decode[api.Page[store.RecordError]](t, get(t, h, "/v1/documents/"+docID+"/errors"))
+		own := decode[api.Page[store.RecordError]](t, do(t, h, http.MethodGet, "/v1/documents/"+docID+"/errors", creds(t).partner("ggz")))
+		if len(op.Items) != 5 || len(own.Items) != 5 {
+			t.Fatalf("items %d and %d", len(op.Items), len(own.Items))
+		}
+		for i := range op.Items {
+			if op.Items[i].Record != nil || !strings.Contains(string(own.Items[i].Record), "Jansen") {
+				t.Errorf("item %d: operator sees %s, partner %s", i, op.Items[i].Record, own.Items[i].Record)
+			}
+		}
 	})
 }
 
@@ -582,7 +678,7 @@ func TestInternalError(t *testing.T) {
 	h, logs := mustHandler(t, &fakeStore{FeedFn: func(context.Context, int64, int) ([]store.FeedItem, error) {
 		return nil, errors.New("read feed: connection refused to db.internal:5432")
 	}}, api.Config{})
-	rec := get(t, h, "/v1/registrations?limit=5&after=")
+	rec := feed(t, h, "/v1/registrations?limit=5&after=")
 	p := wantProblem(t, rec, http.StatusInternalServerError, hub.EINTERNAL)
 	if strings.Contains(p.Detail, "connection refused") || p.Detail != hub.ErrorMessage(errors.New("x")) {
 		t.Errorf("detail = %q, want the generic message", p.Detail)
@@ -714,7 +810,7 @@ func TestTimeout(t *testing.T) {
 		<-ctx.Done()
 		return nil, fmt.Errorf("read feed: %w", ctx.Err())
 	}}, api.Config{Timeout: 20 * time.Millisecond})
-	p := wantProblem(t, get(t, h, "/v1/registrations"), http.StatusServiceUnavailable, hub.EUNAVAILABLE)
+	p := wantProblem(t, feed(t, h, "/v1/registrations"), http.StatusServiceUnavailable, hub.EUNAVAILABLE)
 	if !strings.Contains(p.Detail, "te lang") {
 		t.Errorf("detail = %q", p.Detail)
 	}
@@ -743,92 +839,5 @@ func TestRequestLog(t *testing.T) {
 		if strings.Contains(logs.String(), secret) {
 			t.Errorf("log holds %q: %s", secret, logs)
 		}
-	}
-}
-
-// TestRealServer serves the API over a real listener, against a store on real
-// PostgreSQL, and reads registrations inserted with SQL through it.
-func TestRealServer(t *testing.T) {
-	ctx := context.Background()
-	st, err := store.Open(ctx, pgtest.NewDatabase(t), store.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	for i, key := range []string{"k1", "k2", "k3"} {
-		if _, err := st.Pool().Exec(ctx, `INSERT INTO registrations (partner, record_key, status, operation, content_hash, data, document_id, line)
-			VALUES ('ggz', $1, 'active', 'new', '\x00', $2, '01DOC', $3)`,
-			key, fmt.Sprintf(`{"schema_version":"1","record_key":%q}`, key), i+2); err != nil {
-			t.Fatal(err)
-		}
-	}
-	h, err := api.New(api.Config{Token: token, Store: st, Ready: st.Ping, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-
-	fetch := func(path string) (*http.Response, []byte) {
-		t.Helper()
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp, body
-	}
-
-	if resp, body := fetch("/readyz"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("readyz = %d %s", resp.StatusCode, body)
-	}
-	var got []store.FeedItem
-	cursor := ""
-	for i := 0; i < 5; i++ {
-		resp, body := fetch("/v1/registrations?limit=2&after=" + cursor)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("status %d: %s", resp.StatusCode, body)
-		}
-		var page api.Page[store.FeedItem]
-		if err := json.Unmarshal(body, &page); err != nil {
-			t.Fatal(err)
-		}
-		if len(page.Items) == 0 {
-			break
-		}
-		got = append(got, page.Items...)
-		cursor = page.NextCursor
-	}
-	if len(got) != 3 {
-		t.Fatalf("read %d registrations, want 3: %+v", len(got), got)
-	}
-	for i, it := range got {
-		if it.RecordKey != fmt.Sprintf("k%d", i+1) || it.Partner != "ggz" || it.Line != i+2 || !strings.Contains(string(it.Registration), it.RecordKey) {
-			t.Errorf("item %d = %+v", i, it)
-		}
-	}
-	// A change moves a registration to the end of the feed.
-	if _, err := st.Pool().Exec(ctx, `UPDATE registrations SET operation = 'change', feed_seq = nextval('feed_seq') WHERE record_key = 'k1'`); err != nil {
-		t.Fatal(err)
-	}
-	_, body := fetch("/v1/registrations?after=" + cursor)
-	var page api.Page[store.FeedItem]
-	if err := json.Unmarshal(body, &page); err != nil {
-		t.Fatal(err)
-	}
-	if len(page.Items) != 1 || page.Items[0].RecordKey != "k1" || page.Items[0].Operation != "change" {
-		t.Errorf("after the change: %s", body)
-	}
-	if resp, body := fetch("/v1/documents/01NOSUCHDOC"); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("unknown document = %d %s", resp.StatusCode, body)
 	}
 }

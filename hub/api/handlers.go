@@ -9,11 +9,15 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/audit"
+	"github.com/ketenhub/ketenhub/hub/auth"
 	"github.com/ketenhub/ketenhub/hub/clients"
+	"github.com/ketenhub/ketenhub/hub/policy"
 	"github.com/ketenhub/ketenhub/hub/store"
 )
 
@@ -28,9 +32,13 @@ const readyTimeout = 5 * time.Second
 
 // Page is one page of a list read with a cursor.
 type Page[T any] struct {
+	// Items are the items of the page the caller may see: a page of the
+	// feed or the review queue may hold fewer than limit, even none, while
+	// NextCursor moves on over the items left out.
 	Items []T `json:"items"`
-	// NextCursor continues after the last item; when the page is empty it is
-	// the cursor that was asked for, so a poller can keep asking with it.
+	// NextCursor continues after the last item read; it equals the cursor
+	// asked for only at the end of the list, so a poller can keep asking
+	// with it.
 	NextCursor string `json:"next_cursor"`
 }
 
@@ -101,8 +109,16 @@ func (s *server) serveOpenAPIJSON(w http.ResponseWriter, r *http.Request) {
 }
 
 // registrations is the feed: every registration in the order of its latest
-// change, read with a cursor.
+// change, read with a cursor, each shown only as far as the decision point
+// allows it to the caller (registrations not allowed are left out, so a
+// page may hold fewer than limit items while next_cursor moves on). Every
+// client shown is logged in the audit trail, in one statement, before the
+// page is sent.
 func (s *server) registrations(w http.ResponseWriter, r *http.Request) {
+	c, purpose, ok := s.begin(w, r, policy.ReadFeed)
+	if !ok {
+		return
+	}
 	after, limit, err := pageParams(r, cursorFeed)
 	if err != nil {
 		s.fail(w, r, err)
@@ -113,17 +129,88 @@ func (s *server) registrations(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if s.clients != nil {
-		for i := range items {
-			bsn, err := s.clients.RevealBSN(items[i].BSNEnc)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			items[i].Registration = clients.InsertBSN(items[i].Registration, bsn)
+	next := after
+	if len(items) > 0 {
+		next = items[len(items)-1].Seq
+	}
+	var ids []string
+	for _, it := range items {
+		if it.ClientID != "" && !slices.Contains(ids, it.ClientID) {
+			ids = append(ids, it.ClientID)
 		}
 	}
-	writePage(s, w, r, cursorFeed, after, items, func(it store.FeedItem) int64 { return it.Seq })
+	facts, err := s.facts(r.Context(), ids)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	reqs := make([]policy.Request, len(items))
+	for i, it := range items {
+		f := facts[it.ClientID]
+		if f == nil {
+			f = &policy.ClientFacts{}
+		}
+		reqs[i] = policy.Request{Subject: c.policy, Purpose: purpose, Operation: policy.ReadFeed, Client: f, Source: it.Partner}
+	}
+	ds, err := s.decide(r.Context(), reqs)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	shown := make([]store.FeedItem, 0, len(items))
+	for i, it := range items {
+		if !ds[i].Allowed {
+			continue
+		}
+		if it.Registration, err = s.filterRegistration(it.Registration, it.BSNEnc, ds[i].Classes); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		shown = append(shown, it)
+	}
+	if err := s.audit.Record(r.Context(), disclosures(c.event(r.Context(), audit.TypeDisclosure), purpose, ds)...); err != nil {
+		s.fail(w, r, fmt.Errorf("audit feed page: %w", err))
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, "application/json", Page[store.FeedItem]{Items: shown, NextCursor: encodeCursor(cursorFeed, next)})
+}
+
+// filterRegistration puts the registration's BSN back when its class is
+// visible and removes every field whose class is not (policy.Filter).
+func (s *server) filterRegistration(data json.RawMessage, bsnEnc []byte, classes []policy.Class) (json.RawMessage, error) {
+	if slices.Contains(classes, policy.Identity) && len(bsnEnc) > 0 && s.clients != nil {
+		bsn, err := s.clients.RevealBSN(bsnEnc)
+		if err != nil {
+			return nil, err
+		}
+		data = clients.InsertBSN(data, bsn)
+	}
+	out, err := policy.Filter(data, classes)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// begin authenticates the caller of a handler, finds the purpose and asks
+// whether the caller may perform op at all. It answers the request itself
+// and returns false when not.
+func (s *server) begin(w http.ResponseWriter, r *http.Request, op policy.Operation) (caller, string, bool) {
+	c, err := s.callerOf(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return c, "", false
+	}
+	purpose, err := s.purposeOf(r, c, op)
+	if err != nil {
+		s.fail(w, r, err)
+		return c, "", false
+	}
+	if _, err := s.allowOperation(r, c, purpose, op); err != nil {
+		s.fail(w, r, err)
+		return c, "", false
+	}
+	return c, purpose, true
 }
 
 // pageParams reads the cursor (of kind) and the page size of a list request.
@@ -138,19 +225,9 @@ func pageParams(r *http.Request, kind string) (after int64, limit int, err error
 	return after, limit, nil
 }
 
-// writePage answers a page of items with the cursor after its last item (or
-// the incoming cursor when the page is empty, so a poller can keep asking).
-func writePage[T any](s *server, w http.ResponseWriter, r *http.Request, kind string, after int64, items []T, pos func(T) int64) {
-	next := after
-	if len(items) > 0 {
-		next = pos(items[len(items)-1])
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", Page[T]{Items: nonNil(items), NextCursor: encodeCursor(kind, next)})
-}
-
 // document returns one document with its status and, once finished, its receipt.
 func (s *server) document(w http.ResponseWriter, r *http.Request) {
-	doc, err := s.lookupDocument(r)
+	doc, _, err := s.documentFor(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -162,6 +239,10 @@ func (s *server) document(w http.ResponseWriter, r *http.Request) {
 // for ICT staff after fixing the cause of a failure. It answers 202 with the
 // new document.
 func (s *server) replayDocument(w http.ResponseWriter, r *http.Request) {
+	c, purpose, ok := s.begin(w, r, policy.OperateHub)
+	if !ok {
+		return
+	}
 	doc, err := s.lookupDocument(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -176,18 +257,23 @@ func (s *server) replayDocument(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "document replayed through the API", slog.String("document", doc.ID),
+		slog.String("replay", replayed.ID), slog.String("user", c.ID), slog.String("purpose", purpose),
+		slog.String("request_id", info(r.Context()).id))
 	w.Header().Set("Location", "/v1/documents/"+replayed.ID)
 	s.writeJSON(w, r, http.StatusAccepted, "application/json", replayed)
 }
 
-// documentErrors lists a document's quarantined records, read with a cursor.
+// documentErrors lists a document's quarantined records, read with a
+// cursor. The quarantined record itself (client data as delivered) is shown
+// only to the partner system that delivered it: it never entered the chain.
 func (s *server) documentErrors(w http.ResponseWriter, r *http.Request) {
 	after, limit, err := pageParams(r, cursorErrors)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	doc, err := s.lookupDocument(r)
+	doc, c, err := s.documentFor(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -197,10 +283,21 @@ func (s *server) documentErrors(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writePage(s, w, r, cursorErrors, after, items, func(e store.RecordError) int64 { return e.ID })
+	next := after
+	if len(items) > 0 {
+		next = items[len(items)-1].ID
+	}
+	own := c.Kind == auth.KindPartner && c.ID == doc.Partner
+	for i := range items {
+		if !own {
+			items[i].Record = nil
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, "application/json", Page[store.RecordError]{Items: nonNil(items), NextCursor: encodeCursor(cursorErrors, next)})
 }
 
-// partnerDocuments lists a partner's latest documents, newest first.
+// partnerDocuments lists a partner's latest documents, newest first: for
+// the partner's own system and for those who operate the hub.
 func (s *server) partnerDocuments(w http.ResponseWriter, r *http.Request) {
 	partner := r.PathValue("partner")
 	if !partnerPattern.MatchString(partner) {
@@ -212,12 +309,45 @@ func (s *server) partnerDocuments(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if _, err := s.operatorOrPartner(r, partner); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	docs, err := s.store.Documents(r.Context(), partner, limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, "application/json", List[hub.Document]{Items: nonNil(docs)})
+}
+
+// documentFor returns the document named in the path when the caller may
+// see it: the partner system that delivered it, or who operates the hub.
+func (s *server) documentFor(r *http.Request) (hub.Document, caller, error) {
+	doc, err := s.lookupDocument(r)
+	if err != nil {
+		return doc, caller{}, err
+	}
+	c, err := s.operatorOrPartner(r, doc.Partner)
+	return doc, c, err
+}
+
+// operatorOrPartner lets through the partner system of partner and the
+// callers the decision point allows to operate the hub; it refuses others.
+func (s *server) operatorOrPartner(r *http.Request, partner string) (caller, error) {
+	c, err := s.callerOf(r)
+	if err != nil {
+		return c, err
+	}
+	if c.Kind == auth.KindPartner {
+		return c, auth.RequirePartner(c.Subject, partner)
+	}
+	purpose, err := s.purposeOf(r, c, policy.OperateHub)
+	if err != nil {
+		return c, err
+	}
+	_, err = s.allowOperation(r, c, purpose, policy.OperateHub)
+	return c, err
 }
 
 // lookupDocument returns the document named in the path. An id that the

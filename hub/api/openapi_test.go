@@ -16,10 +16,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gopkg.in/yaml.v3"
 
 	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/audit"
+	"github.com/ketenhub/ketenhub/hub/auth"
 	"github.com/ketenhub/ketenhub/hub/clients"
+	"github.com/ketenhub/ketenhub/hub/consent"
+	"github.com/ketenhub/ketenhub/hub/policy"
+	"github.com/ketenhub/ketenhub/hub/stats"
 	"github.com/ketenhub/ketenhub/hub/store"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
@@ -73,7 +79,7 @@ func TestDocsCopy(t *testing.T) {
 }
 
 func TestOpenAPIServed(t *testing.T) {
-	h, err := New(Config{Token: "t", Store: nopStore{}, Logger: slog.New(slog.DiscardHandler)})
+	h, err := New(minimalConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +136,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 		t.Fatalf("openapi.yaml documents\n%s\nbut the API serves\n%s", strings.Join(documented, "\n"), strings.Join(served, "\n"))
 	}
 
-	h, err := New(Config{Token: "t", Store: nopStore{}, Logger: slog.New(slog.DiscardHandler)})
+	h, err := New(minimalConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,6 +193,21 @@ func TestOpenAPISchemas(t *testing.T) {
 		"SplitResponse":       SplitResponse{},
 		"MergeRequest":        MergeRequest{},
 		"DecisionRequest":     DecisionRequest{},
+		"Sensitive":           sdk.Sensitive{},
+		"ConsentRequest":      ConsentRequest{},
+		"ConsentStatement":    consent.Document{},
+		"ConsentRecord":       ConsentRecord{},
+		"ConsentRecorder":     ConsentRecorder{},
+		"ConsentList":         List[ConsentRecord]{},
+		"AccessExplanation":   AccessExplanation{},
+		"RegistrationAccess":  RegistrationAccess{},
+		"PolicyBasis":         policy.Basis{},
+		"PolicyReason":        policy.Reason{},
+		"StatsReport":         stats.Report{},
+		"StatsTable":          stats.Table{},
+		"AuditReport":         audit.ClientReport{},
+		"AuditEntry":          audit.Entry{},
+		"AuditBasis":          audit.Basis{},
 	}
 	var documented []string
 	for name := range s.Components.Schemas {
@@ -297,4 +318,28 @@ func (nopStore) Document(_ context.Context, id string) (hub.Document, error) {
 func (nopStore) Documents(context.Context, string, int) ([]hub.Document, error) { return nil, nil }
 func (nopStore) RecordErrors(context.Context, string, int64, int) ([]store.RecordError, error) {
 	return nil, nil
+}
+func (nopStore) InTx(context.Context, func(pgx.Tx) error) error { return nil }
+
+// nobody refuses every credential.
+type nobody struct{}
+
+func (nobody) Authenticate(*http.Request) (auth.Subject, error) {
+	return auth.Subject{}, &auth.Error{Code: auth.CodeMissing, Message: "Meld u aan."}
+}
+
+// nopAudit writes nothing.
+type nopAudit struct{}
+
+func (nopAudit) Append(context.Context, audit.DB, ...audit.Event) error { return nil }
+func (nopAudit) Record(context.Context, ...audit.Event) error           { return nil }
+func (nopAudit) ForClient(context.Context, string, time.Time, time.Time) (audit.ClientReport, error) {
+	return audit.ClientReport{}, nil
+}
+
+// minimalConfig is a configuration that serves the routes and refuses
+// every credential.
+func minimalConfig() Config {
+	return Config{Store: nopStore{}, Auth: nobody{}, Policy: policy.NewEngine(nil, nil, policy.EngineOptions{}), Audit: nopAudit{},
+		Logger: slog.New(slog.DiscardHandler)}
 }

@@ -27,7 +27,9 @@ type Options struct {
 	Now func() time.Time
 	// KnownRole, when set, says whether a role exists (from hub/policy's
 	// roles). A user token with an unknown role is refused with
-	// CodeForbidden, and New refuses a partner configured with one.
+	// CodeForbidden, and New refuses a partner configured with one. A
+	// partner without a role in the configuration gets DefaultRole, which
+	// is not checked: the hub's policy gives partner systems their role.
 	KnownRole func(role string) bool
 	// KnownOrganisation, when set, says whether an organisation exists. A
 	// user token from an unknown organisation is refused with CodeForbidden.
@@ -77,13 +79,13 @@ func New(cfg Config, opts Options) (*Authenticator, error) {
 			errs = append(errs, config.Error{Field: "partners." + id, Code: config.CodeSchema,
 				Message: fmt.Sprintf("partner %q bestaat niet (geen partnerbestand)", id)})
 		}
+		if p.Role != "" && opts.KnownRole != nil && !opts.KnownRole(p.Role) {
+			errs = append(errs, config.Error{Field: "partners." + id + ".role", Code: config.CodeEnum,
+				Message: fmt.Sprintf("rol %q bestaat niet", p.Role)})
+		}
 		if p.Role == "" {
 			p.Role = DefaultRole
 			cfg.Partners[id] = p
-		}
-		if opts.KnownRole != nil && !opts.KnownRole(p.Role) {
-			errs = append(errs, config.Error{Field: "partners." + id + ".role", Code: config.CodeEnum,
-				Message: fmt.Sprintf("rol %q bestaat niet", p.Role)})
 		}
 	}
 	users, err := newUserTokens(&cfg, opts.Getenv, opts.Now)

@@ -67,7 +67,8 @@ type KeyConfig struct {
 
 // PartnerConfig is one partner system's credentials.
 type PartnerConfig struct {
-	// Role is the role the partner's system acts in; default "partner".
+	// Role is the role the partner's system acts in; default "partner",
+	// which leaves the choice of role to the hub's policy (roles.yaml).
 	Role         string              `yaml:"role" json:"role"`
 	APIKeys      []APIKeyConfig      `yaml:"api_keys" json:"api_keys"`
 	Certificates []CertificateConfig `yaml:"certificates" json:"certificates"`

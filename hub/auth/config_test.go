@@ -200,3 +200,39 @@ func TestNewProblems(t *testing.T) {
 		t.Errorf("message for an unset variable: %v", err)
 	}
 }
+
+// TestNewDefaultRoleUnchecked: a partner without a role in auth.yaml gets
+// DefaultRole, which KnownRole is not asked about (roles.yaml gives partner
+// systems their role); a role written in auth.yaml is checked.
+func TestNewDefaultRoleUnchecked(t *testing.T) {
+	k, _ := auth.NewAPIKey()
+	known := func(r string) bool { return r == "ketenpartner-systeem" }
+	for _, tt := range []struct {
+		name, role string
+		ok         bool
+	}{
+		{"OKDefault", "", true},
+		{"OKKnown", "ketenpartner-systeem", true},
+		{"ErrUnknown", "spion", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := auth.Config{Partners: map[string]auth.PartnerConfig{
+				"ggz-oost": {Role: tt.role, APIKeys: []auth.APIKeyConfig{{ID: k.ID, SHA256: k.Hash()}}}}}
+			a, err := auth.New(cfg, auth.Options{KnownRole: known})
+			if (err == nil) != tt.ok {
+				t.Fatalf("New: %v, want ok %v", err, tt.ok)
+			}
+			if !tt.ok {
+				return
+			}
+			s, err := a.Authenticate(request("Authorization", "Bearer "+k.String()))
+			want := tt.role
+			if want == "" {
+				want = auth.DefaultRole
+			}
+			if err != nil || s.Role != want {
+				t.Errorf("subject %+v, %v; want role %q", s, err, want)
+			}
+		})
+	}
+}

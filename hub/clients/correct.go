@@ -117,8 +117,25 @@ const (
 
 // Actor is who corrects links, and why: recorded in the history.
 type Actor struct {
-	ID     string // the user (or "api-token" until users authenticate)
+	ID     string // the user id or partner id of the authenticated subject
 	Reason string
+	// Record, when not nil, is called in the correction's transaction, after
+	// the correction and before the commit, with the link changes it made;
+	// an error rolls the correction back. The API appends the audit events
+	// here, so that a correction and its audit trail commit together. It
+	// must not be given the Reason: that is free text a person wrote.
+	Record func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
+}
+
+// record hands a correction's link changes to Actor.Record.
+func (a Actor) record(ctx context.Context, tx pgx.Tx, changes ...LinkChange) error {
+	if a.Record == nil {
+		return nil
+	}
+	if err := a.Record(ctx, tx, changes); err != nil {
+		return fmt.Errorf("record link change: %w", err)
+	}
+	return nil
 }
 
 func (a Actor) check() error {
@@ -157,7 +174,12 @@ func (r *Registry) Decide(ctx context.Context, itemID int64, decision string, a 
 		newStatus := "kept_apart"
 		if decision == DecisionLink {
 			newStatus = "linked"
-			if err := r.merge(ctx, tx, other, client, a, "review-link", itemID); err != nil {
+			moved, err := r.merge(ctx, tx, other, client, a, "review-link", itemID)
+			if err != nil {
+				return err
+			}
+			if err := a.record(ctx, tx, LinkChange{Action: ActionLink, ClientID: other, Related: []string{client},
+				Registrations: moved, By: a.ID, Rule: "review-link"}); err != nil {
 				return err
 			}
 		} else {
@@ -168,6 +190,10 @@ func (r *Registry) Decide(ctx context.Context, itemID int64, decision string, a 
 			if _, err := tx.Exec(ctx, `INSERT INTO client_history (actor, action, client_id, other_client_id, reason, review_item_id)
 				VALUES ($1, 'keep-apart', $2, $3, $4, $5)`, a.ID, client, other, a.Reason, itemID); err != nil {
 				return fmt.Errorf("record history: %w", err)
+			}
+			if err := a.record(ctx, tx, LinkChange{Action: ActionUnlink, ClientID: client, Related: []string{other},
+				By: a.ID, Rule: "keep-apart"}); err != nil {
+				return err
 			}
 		}
 		_, err = tx.Exec(ctx, `UPDATE review_items SET status = $2, decided_at = now(), decided_by = $3, reason = $4 WHERE id = $1`,
@@ -180,11 +206,12 @@ func (r *Registry) Decide(ctx context.Context, itemID int64, decision string, a 
 	if err != nil {
 		return ReviewItem{}, err
 	}
-	items, err := r.reviewByID(ctx, itemID)
-	return items, err
+	return r.Review(ctx, itemID)
 }
 
-func (r *Registry) reviewByID(ctx context.Context, id int64) (ReviewItem, error) {
+// Review returns one review item, whatever its status. It returns an
+// ENOTFOUND *hub.Error for an unknown id.
+func (r *Registry) Review(ctx context.Context, id int64) (ReviewItem, error) {
 	for _, st := range []string{"linked", "kept_apart", "open", "obsolete"} {
 		items, err := r.Reviews(ctx, st, id-1, 1)
 		if err != nil {
@@ -205,41 +232,49 @@ func (r *Registry) Merge(ctx context.Context, target, source string, a Actor) er
 	if err := a.check(); err != nil {
 		return err
 	}
-	return r.inTx(ctx, func(tx pgx.Tx) error { return r.merge(ctx, tx, target, source, a, "merge", 0) })
+	return r.inTx(ctx, func(tx pgx.Tx) error {
+		moved, err := r.merge(ctx, tx, target, source, a, "merge", 0)
+		if err != nil {
+			return err
+		}
+		return a.record(ctx, tx, LinkChange{Action: ActionMerge, ClientID: target, Related: []string{source},
+			Registrations: moved, By: a.ID, Rule: "merge"})
+	})
 }
 
-func (r *Registry) merge(ctx context.Context, tx pgx.Tx, target, source string, a Actor, action string, itemID int64) error {
+// merge moves source's registrations to target and returns how many moved.
+func (r *Registry) merge(ctx context.Context, tx pgx.Tx, target, source string, a Actor, action string, itemID int64) (int, error) {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(linkLockID)); err != nil {
-		return fmt.Errorf("lock client links: %w", err)
+		return 0, fmt.Errorf("lock client links: %w", err)
 	}
 	for _, id := range []string{target, source} {
 		var merged *string
 		err := tx.QueryRow(ctx, `SELECT merged_into FROM clients WHERE id = $1`, id).Scan(&merged)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return hub.Errorf(hub.ENOTFOUND, "cliënt %s is niet bekend", id)
+			return 0, hub.Errorf(hub.ENOTFOUND, "cliënt %s is niet bekend", id)
 		}
 		if err != nil {
-			return fmt.Errorf("read client: %w", err)
+			return 0, fmt.Errorf("read client: %w", err)
 		}
 		if merged != nil {
-			return hub.Errorf(hub.ECONFLICT, "cliënt %s is al samengevoegd met %s", id, *merged)
+			return 0, hub.Errorf(hub.ECONFLICT, "cliënt %s is al samengevoegd met %s", id, *merged)
 		}
 	}
 	if target == source {
-		return hub.Errorf(hub.EINVALID, "een cliënt kan niet met zichzelf worden samengevoegd")
+		return 0, hub.Errorf(hub.EINVALID, "een cliënt kan niet met zichzelf worden samengevoegd")
 	}
-	moved, err := r.move(ctx, tx, source, target, nil, a.ID, action)
+	moved, n, err := r.move(ctx, tx, source, target, nil, a.ID, action)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE clients SET merged_into = $2 WHERE id = $1`, source, target); err != nil {
-		return fmt.Errorf("merge clients: %w", err)
+		return 0, fmt.Errorf("merge clients: %w", err)
 	}
 	if err := repointReviews(ctx, tx, source, target); err != nil {
-		return err
+		return 0, err
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM kept_apart WHERE (client_a = least($1, $2) AND client_b = greatest($1, $2))`, source, target); err != nil {
-		return fmt.Errorf("merge clients: %w", err)
+		return 0, fmt.Errorf("merge clients: %w", err)
 	}
 	var item any
 	if itemID > 0 {
@@ -247,9 +282,9 @@ func (r *Registry) merge(ctx context.Context, tx pgx.Tx, target, source string, 
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO client_history (actor, action, client_id, other_client_id, registrations, reason, review_item_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, a.ID, action, target, source, moved, a.Reason, item); err != nil {
-		return fmt.Errorf("record history: %w", err)
+		return 0, fmt.Errorf("record history: %w", err)
 	}
-	return nil
+	return n, nil
 }
 
 // repointReviews moves the open review items of a client that no longer
@@ -300,8 +335,8 @@ func repointReviews(ctx context.Context, tx pgx.Tx, from, to string) error {
 
 // move relinks registrations of client from to client to: all of them when
 // refs is nil. It bumps their feed position, so that feed readers see the
-// new client id, and returns the moved references as JSON.
-func (r *Registry) move(ctx context.Context, tx pgx.Tx, from, to string, refs []RefJSON, actor, rule string) ([]byte, error) {
+// new client id, and returns the moved references as JSON and their number.
+func (r *Registry) move(ctx context.Context, tx pgx.Tx, from, to string, refs []RefJSON, actor, rule string) ([]byte, int, error) {
 	var partners, keys []string
 	for _, rf := range refs {
 		partners = append(partners, rf.Partner)
@@ -315,23 +350,23 @@ func (r *Registry) move(ctx context.Context, tx pgx.Tx, from, to string, refs []
 		WHERE ri.client_id = $1 AND ($3::text[] IS NULL OR (ri.partner, ri.record_key) IN (SELECT * FROM unnest($3::text[], $4::text[])))
 		RETURNING ri.partner, ri.record_key`, from, to, nilIfEmpty(partners), nilIfEmpty(keys), actor, grade, rule)
 	if err != nil {
-		return nil, fmt.Errorf("move registrations: %w", err)
+		return nil, 0, fmt.Errorf("move registrations: %w", err)
 	}
 	var moved []RefJSON
 	for rows.Next() {
 		var m RefJSON
 		if err := rows.Scan(&m.Partner, &m.RecordKey); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("move registrations: %w", err)
+			return nil, 0, fmt.Errorf("move registrations: %w", err)
 		}
 		moved = append(moved, m)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("move registrations: %w", err)
+		return nil, 0, fmt.Errorf("move registrations: %w", err)
 	}
 	if refs != nil && len(moved) != len(refs) {
-		return nil, hub.Errorf(hub.EINVALID, "%d van de %d registraties horen niet bij cliënt %s", len(refs)-len(moved), len(refs), from)
+		return nil, 0, hub.Errorf(hub.EINVALID, "%d van de %d registraties horen niet bij cliënt %s", len(refs)-len(moved), len(refs), from)
 	}
 	if len(moved) > 0 {
 		mp, mk := make([]string, len(moved)), make([]string, len(moved))
@@ -340,14 +375,14 @@ func (r *Registry) move(ctx context.Context, tx pgx.Tx, from, to string, refs []
 		}
 		if _, err := tx.Exec(ctx, `UPDATE registrations r SET feed_seq = nextval('feed_seq'), updated_at = now()
 			FROM unnest($1::text[], $2::text[]) AS u(p, k) WHERE r.partner = u.p AND r.record_key = u.k`, mp, mk); err != nil {
-			return nil, fmt.Errorf("move registrations: %w", err)
+			return nil, 0, fmt.Errorf("move registrations: %w", err)
 		}
 	}
 	b, _ := json.Marshal(moved)
 	if moved == nil {
 		b = []byte("[]")
 	}
-	return b, nil
+	return b, len(moved), nil
 }
 
 func nilIfEmpty(s []string) []string {
@@ -391,7 +426,7 @@ func (r *Registry) Split(ctx context.Context, clientID string, refs []RefJSON, a
 		if _, err := tx.Exec(ctx, `INSERT INTO clients (id) VALUES ($1)`, newID); err != nil {
 			return fmt.Errorf("create client: %w", err)
 		}
-		moved, err := r.move(ctx, tx, clientID, newID, refs, a.ID, "split")
+		moved, n, err := r.move(ctx, tx, clientID, newID, refs, a.ID, "split")
 		if err != nil {
 			return err
 		}
@@ -403,7 +438,8 @@ func (r *Registry) Split(ctx context.Context, clientID string, refs []RefJSON, a
 			VALUES ($1, 'split', $2, $3, $4, $5)`, a.ID, clientID, newID, moved, a.Reason); err != nil {
 			return fmt.Errorf("record history: %w", err)
 		}
-		return nil
+		return a.record(ctx, tx, LinkChange{Action: ActionSplit, ClientID: clientID, Related: []string{newID},
+			Registrations: n, By: a.ID, Rule: "split"})
 	})
 	if err != nil {
 		return "", err

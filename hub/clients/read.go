@@ -107,6 +107,9 @@ type PartnerRegistration struct {
 	Neighbourhood     string                    `json:"neighbourhood,omitempty"`
 	LifeDomains       map[string]sdk.LifeDomain `json:"life_domains,omitempty"`
 	ResponsibleWorker *sdk.ResponsibleWorker    `json:"responsible_worker,omitempty"`
+	// Sensitive holds that a diagnosis exists and, for those who may see
+	// it, which one.
+	Sensitive *sdk.Sensitive `json:"sensitive,omitempty"`
 	// Registration is the whole registration (with its BSN), for callers
 	// that filter it by sensitivity class; not sent as is.
 	Registration json.RawMessage `json:"-"`
@@ -195,7 +198,7 @@ func (r *Registry) Overview(ctx context.Context, id string) (Overview, error) {
 			return ov, fmt.Errorf("read client overview: %w", err)
 		}
 		pr.ProcessStep, pr.TargetGroup, pr.Municipality, pr.Neighbourhood = reg.ProcessStep, reg.TargetGroup, reg.Municipality, reg.Neighbourhood
-		pr.LifeDomains, pr.ResponsibleWorker = reg.LifeDomains, reg.ResponsibleWorker
+		pr.LifeDomains, pr.ResponsibleWorker, pr.Sensitive = reg.LifeDomains, reg.ResponsibleWorker, reg.Sensitive
 		if pr.UpdatedAt.After(newest) {
 			newest = pr.UpdatedAt
 			ov.Identity = reg.Client

@@ -41,6 +41,8 @@ type Registry struct {
 	thresholds identity.Thresholds
 	maxBlock   int
 	log        *slog.Logger
+	// onLinkChange receives the links the hub changes itself (Options.OnLinkChange).
+	onLinkChange func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
 	// big holds the blocks found to exceed maxBlock: they only grow, so they
 	// are never read again (until a restart finds them once more).
 	bigMu sync.RWMutex
@@ -52,6 +54,12 @@ type Options struct {
 	Thresholds identity.Thresholds
 	MaxBlock   int
 	Logger     *slog.Logger
+	// OnLinkChange, when not nil, is called in LinkChunk's transaction with
+	// the links the hub changed itself: automatic merges, and registrations
+	// moved to another client because their identity changed (the first
+	// link of a new registration is not a change). An error fails the
+	// chunk. The hub appends the audit events here.
+	OnLinkChange func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
 }
 
 // New returns a registry on the hub's database.
@@ -66,7 +74,7 @@ func New(pool *pgxpool.Pool, keys *Keys, opts Options) *Registry {
 		opts.Logger = slog.Default()
 	}
 	return &Registry{pool: pool, keys: keys, thresholds: opts.Thresholds, maxBlock: opts.MaxBlock, log: opts.Logger,
-		big: map[int64]bool{}}
+		onLinkChange: opts.OnLinkChange, big: map[int64]bool{}}
 }
 
 // Keys returns the registry's keys (for reading BSNs back).
@@ -290,16 +298,25 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 	if err := w.write(ctx, tx); err != nil {
 		return nil, err
 	}
-	if len(w.merges) == 0 {
-		return out, nil
+	var changes []LinkChange
+	for _, rl := range w.relinks {
+		changes = append(changes, LinkChange{Action: ActionLink, ClientID: rl.to, Related: []string{rl.from},
+			Registrations: 1, By: "hub", Rule: "relink"})
 	}
-	final, err := r.applyAutoMerges(ctx, tx, partner, w.merges)
-	if err != nil {
-		return nil, err
+	if len(w.merges) > 0 {
+		final, err := r.applyAutoMerges(ctx, tx, partner, w.merges, &changes)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			if to, ok := final[out[i].ClientID]; ok {
+				out[i].ClientID = to
+			}
+		}
 	}
-	for i := range out {
-		if to, ok := final[out[i].ClientID]; ok {
-			out[i].ClientID = to
+	if len(changes) > 0 && r.onLinkChange != nil {
+		if err := r.onLinkChange(ctx, tx, changes); err != nil {
+			return nil, fmt.Errorf("record link changes of %s: %w", partner, err)
 		}
 	}
 	return out, nil
@@ -354,9 +371,9 @@ func (r *Registry) consistent(ctx context.Context, tx pgx.Tx, a, b string, local
 	return identity.Consistent(members[a], members[b], r.thresholds), nil
 }
 
-// applyAutoMerges carries out a chunk's automatic merges in order, and
-// returns where each merged-away client went.
-func (r *Registry) applyAutoMerges(ctx context.Context, tx pgx.Tx, partner string, merges []autoMerge) (map[string]string, error) {
+// applyAutoMerges carries out a chunk's automatic merges in order, adds them
+// to changes, and returns where each merged-away client went.
+func (r *Registry) applyAutoMerges(ctx context.Context, tx pgx.Tx, partner string, merges []autoMerge, changes *[]LinkChange) (map[string]string, error) {
 	final := map[string]string{}
 	find := func(id string) string {
 		for {
@@ -372,10 +389,12 @@ func (r *Registry) applyAutoMerges(ctx context.Context, tx pgx.Tx, partner strin
 		if target == source {
 			continue
 		}
-		moved, err := r.move(ctx, tx, source, target, nil, "hub", "auto-merge")
+		moved, n, err := r.move(ctx, tx, source, target, nil, "hub", "auto-merge")
 		if err != nil {
 			return nil, err
 		}
+		*changes = append(*changes, LinkChange{Action: ActionMerge, ClientID: target, Related: []string{source},
+			Registrations: n, By: "hub", Rule: "auto-merge"})
 		if _, err := tx.Exec(ctx, `UPDATE clients SET merged_into = $2 WHERE id = $1`, source, target); err != nil {
 			return nil, fmt.Errorf("merge clients: %w", err)
 		}

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -23,6 +27,10 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
+	return newEnvWith(t, clients.Options{})
+}
+
+func newEnvWith(t *testing.T, opts clients.Options) *env {
 	t.Helper()
 	s, err := store.Open(context.Background(), pgtest.NewDatabase(t), store.Options{})
 	if err != nil {
@@ -33,24 +41,39 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, s: s, reg: clients.New(s.Pool(), keys, clients.Options{})}
+	return &env{t: t, s: s, reg: clients.New(s.Pool(), keys, opts)}
 }
 
 // store stores registrations of one partner the way the store stage does
 // (BSN taken out) and links them in the same transaction.
 func (e *env) store(partner string, regs map[string]sdk.Client) map[string]clients.Result {
 	e.t.Helper()
+	full := map[string]sdk.Registration{}
+	for k, c := range regs {
+		full[k] = sdk.Registration{Client: c, ProcessStep: "aanmelding", TargetGroup: "dak- en thuislozen"}
+	}
+	return e.storeFull(partner, full)
+}
+
+// storeFull is store for whole registrations; source, schema version and
+// operation are filled in.
+func (e *env) storeFull(partner string, regs map[string]sdk.Registration) map[string]clients.Result {
+	e.t.Helper()
 	ctx := context.Background()
 	var inputs []clients.Input
-	keys := sortedKeys(regs)
+	var keys []string
+	for k := range regs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
 	for _, k := range keys {
-		inputs = append(inputs, clients.Input{RecordKey: k, Client: regs[k]})
+		inputs = append(inputs, clients.Input{RecordKey: k, Client: regs[k].Client})
 	}
 	out := map[string]clients.Result{}
 	err := e.s.InTx(ctx, func(tx pgx.Tx) error {
 		for _, k := range keys {
-			reg := sdk.Registration{SchemaVersion: "1", Source: sdk.Source{Partner: partner, RecordKey: k}, Operation: sdk.OpNew,
-				Client: regs[k], ProcessStep: "aanmelding", TargetGroup: "dak- en thuislozen"}
+			reg := regs[k]
+			reg.SchemaVersion, reg.Source, reg.Operation = "1", sdk.Source{Partner: partner, RecordKey: k}, sdk.OpNew
 			b, _ := json.Marshal(reg)
 			_, stripped, err := clients.SplitClient(b)
 			if err != nil {
@@ -75,21 +98,6 @@ func (e *env) store(partner string, regs map[string]sdk.Client) map[string]clien
 		e.t.Fatal(err)
 	}
 	return out
-}
-
-func sortedKeys(m map[string]sdk.Client) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	for i := range ks {
-		for j := i + 1; j < len(ks); j++ {
-			if ks[j] < ks[i] {
-				ks[i], ks[j] = ks[j], ks[i]
-			}
-		}
-	}
-	return ks
 }
 
 var (
@@ -298,5 +306,137 @@ func TestChangedIdentityRelinks(t *testing.T) {
 	d := e.store("opvang", map[string]sdk.Client{"x1": {Surname: "Yilmaz", FirstNames: "Mehmet", BirthDate: "1962-11-03", Gender: "man"}})
 	if d["x1"].ClientID != c["x1"].ClientID {
 		t.Fatalf("sole registration moved to a new client: %+v", d)
+	}
+}
+
+// TestLinkChangesRecorded: every correction hands its link changes to
+// Actor.Record inside its transaction, and a failing Record undoes it.
+func TestLinkChangesRecorded(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.store("ggz", map[string]sdk.Client{"1": {Surname: "Smit", FirstNames: "Jan", BirthDate: "1970-06-15", Gender: "man"}})
+	b := e.store("opvang", map[string]sdk.Client{"2": {Surname: "Smit", FirstNames: "Jan", BirthDate: "1970-06-16", Gender: "man"}})
+	items, err := e.reg.Reviews(ctx, "", 0, 10)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("reviews %+v %v", items, err)
+	}
+	var got []string
+	actor := clients.Actor{ID: "u-1", Reason: "intake", Record: func(ctx context.Context, tx pgx.Tx, changes []clients.LinkChange) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM client_history`).Scan(&n); err != nil {
+			return err
+		}
+		for _, c := range changes {
+			got = append(got, fmt.Sprintf("%s %s<-%v n=%d by=%s rule=%s history=%d", c.Action, c.ClientID, c.Related, c.Registrations, c.By, c.Rule, n))
+		}
+		return nil
+	}}
+	failing := actor
+	failing.Record = func(context.Context, pgx.Tx, []clients.LinkChange) error { return errors.New("audit down") }
+	if _, err := e.reg.Decide(ctx, items[0].ID, clients.DecisionLink, failing); err == nil {
+		t.Fatal("a decision whose audit failed was made")
+	}
+	if ov, _ := e.reg.Overview(ctx, a["1"].ClientID); len(ov.Registrations) != 1 {
+		t.Fatalf("the failed decision moved registrations: %+v", ov)
+	}
+	if _, err := e.reg.Decide(ctx, items[0].ID, clients.DecisionLink, actor); err != nil {
+		t.Fatal(err)
+	}
+	newID, err := e.reg.Split(ctx, b["2"].ClientID, []clients.RefJSON{{Partner: "opvang", RecordKey: "2"}}, actor)
+	if err == nil {
+		t.Fatalf("split of a merged-away client: %s", newID)
+	}
+	newID, err = e.reg.Split(ctx, a["1"].ClientID, []clients.RefJSON{{Partner: "opvang", RecordKey: "2"}}, actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.reg.Merge(ctx, a["1"].ClientID, newID, actor); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		fmt.Sprintf("link %s<-[%s] n=1 by=u-1 rule=review-link history=1", a["1"].ClientID, b["2"].ClientID),
+		fmt.Sprintf("split %s<-[%s] n=1 by=u-1 rule=split history=2", a["1"].ClientID, newID),
+		fmt.Sprintf("merge %s<-[%s] n=1 by=u-1 rule=merge history=3", a["1"].ClientID, newID),
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("recorded\n%v\nwant\n%v", got, want)
+	}
+
+	// Keeping apart is recorded too.
+	c := e.store("ggz", map[string]sdk.Client{"3": {Surname: "Vos", FirstNames: "Els", BirthDate: "1980-02-03", Gender: "vrouw"}})
+	d := e.store("opvang", map[string]sdk.Client{"4": {Surname: "Vos", FirstNames: "Els", BirthDate: "1980-02-04", Gender: "vrouw"}})
+	items, err = e.reg.Reviews(ctx, "", 0, 10)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("reviews %+v %v", items, err)
+	}
+	got = nil
+	if _, err := e.reg.Decide(ctx, items[0].ID, clients.DecisionKeepApart, actor); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != fmt.Sprintf("unlink %s<-[%s] n=0 by=u-1 rule=keep-apart history=4", d["4"].ClientID, c["3"].ClientID) {
+		t.Errorf("keep apart recorded %v", got)
+	}
+}
+
+// TestHubLinkChangesReported: the links the hub changes itself (a relink
+// after a changed identity) reach Options.OnLinkChange in the chunk's
+// transaction; the first link of a registration does not.
+func TestHubLinkChangesReported(t *testing.T) {
+	var got []clients.LinkChange
+	e := newEnvWith(t, clients.Options{OnLinkChange: func(_ context.Context, _ pgx.Tx, changes []clients.LinkChange) error {
+		got = append(got, changes...)
+		return nil
+	}})
+	a := e.store("ggz", map[string]sdk.Client{"1": anna})
+	b := e.store("opvang", map[string]sdk.Client{"x1": annaNoID})
+	if len(got) != 0 || a["1"].ClientID != b["x1"].ClientID {
+		t.Fatalf("first links reported as changes: %+v", got)
+	}
+	c := e.store("opvang", map[string]sdk.Client{"x1": {Surname: "Yilmaz", FirstNames: "Mehmet", BirthDate: "1962-11-02", Gender: "man"}})
+	if len(got) != 1 || got[0].Action != clients.ActionLink || got[0].ClientID != c["x1"].ClientID ||
+		fmt.Sprint(got[0].Related) != fmt.Sprint([]string{a["1"].ClientID}) || got[0].By != "hub" || got[0].Rule != "relink" {
+		t.Fatalf("relink reported as %+v", got)
+	}
+}
+
+func TestFactsAndActiveRegistrations(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	stable := map[string]sdk.LifeDomain{"wonen": {Status: "stabiel", Date: "2024-01-01"}}
+	a := e.storeFull("ggz", map[string]sdk.Registration{"1": {Client: anna, TargetGroup: "zorgmijder", Municipality: "Best", ProcessStep: "triage", LifeDomains: stable}})
+	e.storeFull("opvang", map[string]sdk.Registration{"x1": {Client: annaNoID, TargetGroup: "feitelijk_dakloos", Municipality: "Eindhoven", ProcessStep: "aanmelding"}})
+	e.storeFull("szw", map[string]sdk.Registration{"s1": {Client: annaMarr, TargetGroup: "veelpleger", Municipality: "Helmond"}})
+	if _, err := e.s.Pool().Exec(ctx, `UPDATE registrations SET status = 'ended' WHERE partner = 'szw'`); err != nil {
+		t.Fatal(err)
+	}
+	id := a["1"].ClientID
+	facts, err := e.reg.Facts(ctx, []string{id, "kc-unknown"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := facts[id]
+	if _, ok := facts["kc-unknown"]; ok || f.ClientID != id ||
+		fmt.Sprint(f.Partners) != "[ggz opvang]" || fmt.Sprint(f.TargetGroups) != "[feitelijk_dakloos zorgmijder]" ||
+		fmt.Sprint(f.Municipalities) != "[Best Eindhoven]" {
+		t.Fatalf("facts %+v", facts)
+	}
+	var seen []string
+	err = e.reg.ActiveRegistrations(ctx, func(r clients.ActiveRegistration) error {
+		seen = append(seen, r.Partner+"/"+r.TargetGroup+"/"+r.Municipality+"/"+r.ProcessStep)
+		if r.ClientID != id || r.UpdatedAt.IsZero() || r.UpdatedAt.After(time.Now().Add(time.Minute)) {
+			t.Errorf("registration %+v", r)
+		}
+		if r.Partner == "ggz" && r.LifeDomains["wonen"] != stable["wonen"] {
+			t.Errorf("life domains %+v", r.LifeDomains)
+		}
+		return nil
+	})
+	sort.Strings(seen)
+	if err != nil || fmt.Sprint(seen) != "[ggz/zorgmijder/Best/triage opvang/feitelijk_dakloos/Eindhoven/aanmelding]" {
+		t.Fatalf("active registrations %v %v", seen, err)
+	}
+	stop := errors.New("stop")
+	if err := e.reg.ActiveRegistrations(ctx, func(clients.ActiveRegistration) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("the callback's error was not returned: %v", err)
 	}
 }

@@ -45,6 +45,8 @@ const (
 	DefaultListen               = "127.0.0.1:8080"
 	DefaultDataDir              = "./var"
 	DefaultPartnersDir          = "partners"
+	DefaultAuthFile             = "auth.yaml"
+	DefaultRolesFile            = "roles.yaml"
 	DefaultBus                  = BusPostgres
 	DefaultScanInterval         = time.Second
 	DefaultStableAfter          = 2 * time.Second
@@ -59,8 +61,14 @@ type Config struct {
 	Listen      string
 	DataDir     string
 	PartnersDir string
-	Bus         string
-	NATS        NATS
+	// AuthFile is the authentication configuration (hub/auth), by default
+	// auth.yaml next to the hub file. Load does not read it.
+	AuthFile string
+	// RolesFile is the roles and rights (hub/policy), by default roles.yaml
+	// next to the hub file. Load does not read it.
+	RolesFile string
+	Bus       string
+	NATS      NATS
 	// Adapters is the adapter catalog by adapter name.
 	Adapters map[string]AdapterSpec
 	Ingest   Ingest
@@ -155,6 +163,8 @@ type hubFile struct {
 	Listen      string `json:"listen"`
 	DataDir     string `json:"data_dir"`
 	PartnersDir string `json:"partners_dir"`
+	Auth        string `json:"auth"`
+	Roles       string `json:"roles"`
 	Bus         string `json:"bus"`
 	NATS        struct {
 		URL string `json:"url"`
@@ -270,6 +280,8 @@ func loadHub(col *collector, shown, abs string) (h hubState, ok bool) {
 	cfg.DataDir = resolve(dir, cmp.Or(hf.DataDir, DefaultDataDir))
 	h.partnersDir = cmp.Or(hf.PartnersDir, DefaultPartnersDir)
 	cfg.PartnersDir = resolve(dir, h.partnersDir)
+	cfg.AuthFile = resolve(dir, cmp.Or(hf.Auth, DefaultAuthFile))
+	cfg.RolesFile = resolve(dir, cmp.Or(hf.Roles, DefaultRolesFile))
 	cfg.Bus = cmp.Or(hf.Bus, DefaultBus)
 	cfg.NATS.URL = hf.NATS.URL
 	for name, a := range hf.Adapters {

@@ -102,6 +102,8 @@ func TestLoadValues(t *testing.T) {
 	check("Listen", cfg.Listen, "0.0.0.0:9090")
 	check("DataDir", cfg.DataDir, filepath.Join(dir, "data"))
 	check("PartnersDir", cfg.PartnersDir, filepath.Join(dir, "partners"))
+	check("AuthFile", cfg.AuthFile, filepath.Join(dir, "toegang", "auth.yaml"))
+	check("RolesFile", cfg.RolesFile, "/etc/ketenhub/roles.yaml")
 	check("Bus", cfg.Bus, config.BusNATS)
 	check("NATS.URL", cfg.NATS.URL, "nats://127.0.0.1:4222")
 	check("csv.Binary", cfg.Adapters["csv"].Binary, filepath.Join(dir, "bin", "ketenhub-csv"))
@@ -155,13 +157,15 @@ func TestLoadDefaults(t *testing.T) {
 		Listen:      config.DefaultListen,
 		DataDir:     filepath.Join(dir, "var"),
 		PartnersDir: filepath.Join(dir, "partners"),
+		AuthFile:    filepath.Join(dir, "auth.yaml"),
+		RolesFile:   filepath.Join(dir, "roles.yaml"),
 		Bus:         config.BusPostgres,
 		Ingest:      config.Ingest{ScanInterval: time.Second, StableAfter: 2 * time.Second, MaxDocumentBytes: 1 << 30},
 		Pipeline:    config.Pipeline{RetryMax: 5, RetryInitialInterval: 500 * time.Millisecond},
 		File:        filepath.Join(dir, "ketenhub.yaml"),
 	}
 	if cfg.Listen != want.Listen || cfg.DataDir != want.DataDir || cfg.PartnersDir != want.PartnersDir ||
-		cfg.Bus != want.Bus || cfg.Ingest != want.Ingest || cfg.Pipeline != want.Pipeline || cfg.File != want.File ||
+		cfg.AuthFile != want.AuthFile || cfg.RolesFile != want.RolesFile || cfg.Bus != want.Bus || cfg.Ingest != want.Ingest || cfg.Pipeline != want.Pipeline || cfg.File != want.File ||
 		len(cfg.Adapters) != 0 || len(cfg.Partners) != 0 {
 		t.Errorf("got %+v\nwant %+v", *cfg, want)
 	}

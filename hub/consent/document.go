@@ -86,13 +86,9 @@ func (v *Validator) Parse(data []byte) (Document, []schema.Issue, error) {
 // date-only valid_until ends at the end of that day, Dutch time. It
 // returns a *hub.Error (EINVALID) when a date cannot be read.
 func (d Document) Change(clientID string, rec Recorder) (Change, error) {
-	from, err := parseMoment(d.ValidFrom, false)
+	from, until, err := ParseValidity(d.ValidFrom, d.ValidUntil)
 	if err != nil {
-		return Change{}, hub.Errorf(hub.EINVALID, "valid_from is geen datum of tijdstip")
-	}
-	until, err := parseMoment(d.ValidUntil, true)
-	if err != nil {
-		return Change{}, hub.Errorf(hub.EINVALID, "valid_until is geen datum of tijdstip")
+		return Change{}, err
 	}
 	if rec.ActingFor == "" && d.RegisteredBy != nil {
 		rec.ActingFor = d.Source.Partner + ":" + d.RegisteredBy.ID
@@ -112,6 +108,23 @@ func (d Document) Change(clientID string, rec Recorder) (Change, error) {
 		Source:         "partner:" + d.Source.Partner,
 		SourceRef:      d.Source.ConsentKey,
 	}, nil
+}
+
+// ParseValidity reads a validity period as statements write it: each end a
+// date (YYYY-MM-DD, Dutch time) or an RFC 3339 date-time, "" for none. A
+// date in from starts at the beginning of that day; a date in until
+// includes that day (the period ends at the start of the next). It returns
+// an EINVALID *hub.Error naming the field that cannot be read.
+func ParseValidity(from, until string) (time.Time, time.Time, error) {
+	f, err := parseMoment(from, false)
+	if err != nil {
+		return time.Time{}, time.Time{}, hub.Errorf(hub.EINVALID, "valid_from is geen datum of tijdstip")
+	}
+	u, err := parseMoment(until, true)
+	if err != nil {
+		return time.Time{}, time.Time{}, hub.Errorf(hub.EINVALID, "valid_until is geen datum of tijdstip")
+	}
+	return f, u, nil
 }
 
 // dutch is the time zone of dates in statements.

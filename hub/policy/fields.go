@@ -30,6 +30,7 @@ type fieldMap struct {
 	rules        map[string]fieldRule // dotted path; "*" for any member name (life_domains.*)
 	leaves       []string             // every field without members, sorted
 	targetGroups []string             // the target_group enum
+	processSteps []string             // the process_step enum
 }
 
 // registrationFields compiles the embedded registration schema once. It is
@@ -58,13 +59,8 @@ func compileFields(data []byte) (*fieldMap, error) {
 	}
 	sort.Strings(fm.leaves)
 	if props, ok := root["properties"].(map[string]any); ok {
-		if tg, ok := props["target_group"].(map[string]any); ok {
-			for _, v := range asList(tg["enum"]) {
-				if s, ok := v.(string); ok {
-					fm.targetGroups = append(fm.targetGroups, s)
-				}
-			}
-		}
+		fm.targetGroups = enum(props, "target_group")
+		fm.processSteps = enum(props, "process_step")
 	}
 	return fm, nil
 }
@@ -112,6 +108,19 @@ func join(prefix, name string) string {
 		return name
 	}
 	return prefix + "." + name
+}
+
+// enum returns the string values of the enum of property name.
+func enum(props map[string]any, name string) []string {
+	var out []string
+	if p, ok := props[name].(map[string]any); ok {
+		for _, v := range asList(p["enum"]) {
+			if s, ok := v.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 func asList(v any) []any {
@@ -167,6 +176,9 @@ func Fields(visible []Class) []string {
 
 // TargetGroups returns the target groups of the registration schema.
 func TargetGroups() []string { return slices.Clone(registrationFields().targetGroups) }
+
+// ProcessSteps returns the process steps of the registration schema, in order.
+func ProcessSteps() []string { return slices.Clone(registrationFields().processSteps) }
 
 // Filter returns the registration JSON doc with only the fields whose
 // class (and the classes of the objects around them) is in visible. Fields

@@ -288,3 +288,12 @@ func TestFields(t *testing.T) {
 		t.Errorf("Fields(nil) = %v", got)
 	}
 }
+
+func TestEnums(t *testing.T) {
+	if got := policy.ProcessSteps(); strings.Join(got, ",") != "aanmelding,triage,zorgvraagverduidelijking,trajecttoewijzing,trajectmonitoring,uitstroom_nazorg" {
+		t.Errorf("process steps %v", got)
+	}
+	if got := policy.TargetGroups(); !slices.Contains(got, "veelpleger") || !slices.Contains(got, "feitelijk_dakloos") {
+		t.Errorf("target groups %v", got)
+	}
+}

@@ -1,0 +1,116 @@
+package policy_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ketenhub/ketenhub/hub/policy"
+)
+
+// TestWatch changes roles.yaml under a watching engine: a good change is
+// put in force, a broken one is refused once (the rules in force stay), a
+// touch without a change does nothing, and a trigger looks at once.
+func TestWatch(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "roles.yaml")
+	good, err := os.ReadFile("testdata/roles.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(data []byte) {
+		t.Helper()
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(good)
+	p, err := policy.Load(path, policy.LoadOptions{Partners: partners})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := policy.NewEngine(p, &fakeConsents{}, policy.EngineOptions{Partners: partners, Logger: slog.New(slog.DiscardHandler)})
+
+	var mu sync.Mutex
+	var results []policy.ReloadResult
+	got := func() []policy.ReloadResult {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]policy.ReloadResult(nil), results...)
+	}
+	waitFor := func(n int) []policy.ReloadResult {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if r := got(); len(r) >= n {
+				return r
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		t.Fatalf("got %d reload results, want %d: %+v", len(got()), n, got())
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	trigger := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Watch(ctx, path, policy.WatchOptions{Interval: 20 * time.Millisecond, Trigger: trigger,
+			OnReload: func(_ context.Context, r policy.ReloadResult) {
+				mu.Lock()
+				results = append(results, r)
+				mu.Unlock()
+			}})
+	}()
+
+	// Nothing changed: nothing happens.
+	time.Sleep(100 * time.Millisecond)
+	if r := got(); len(r) != 0 {
+		t.Fatalf("reloads without a change: %+v", r)
+	}
+
+	changed := bytes.Replace(good, []byte("    operations: [read_audit]"), []byte("    operations: [read_audit, read_stats]"), 1)
+	write(changed)
+	r := waitFor(1)[0]
+	if r.Err != nil || r.Previous != p.Revision || r.Revision == p.Revision || e.Policy().Revision != r.Revision {
+		t.Fatalf("good change: %+v, in force %s", r, e.Policy().Revision)
+	}
+
+	broken := bytes.Replace(good, []byte("operations: [operate_hub]"), []byte("operations: [operate_hub, lookup]"), 1)
+	write(broken)
+	r = waitFor(2)[1]
+	if r.Err == nil || e.Policy().Revision != r.Previous {
+		t.Fatalf("broken change: %+v, in force %s", r, e.Policy().Revision)
+	}
+	// The same broken content again, touched: not tried again.
+	write(broken)
+	time.Sleep(100 * time.Millisecond)
+	if n := len(got()); n != 2 {
+		t.Fatalf("the refused content was tried again: %+v", got())
+	}
+
+	// Back to the original, looked at through the trigger.
+	write(good)
+	select {
+	case trigger <- struct{}{}:
+	case <-time.After(5 * time.Second):
+		t.Fatal("trigger not taken")
+	}
+	r = waitFor(3)[2]
+	if r.Err != nil || e.Policy().Revision != p.Revision {
+		t.Fatalf("revert: %+v", r)
+	}
+
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Watch did not return when its context ended")
+	}
+}

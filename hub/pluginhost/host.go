@@ -123,7 +123,16 @@ type Status struct {
 	NextStart      time.Time // earliest restart, while crashed
 	LastError      string    // the last crash or start failure
 	DisabledReason string    // why the Host is disabled
+	DisabledCode   string    // CodeChecksum or CodeCrashes while disabled
 }
+
+// Stable codes of why a Host is disabled (Status.DisabledCode).
+const (
+	// CodeChecksum: the binary on disk does not have the pinned sha256.
+	CodeChecksum = "ADAPTER_CHECKSUM"
+	// CodeCrashes: the process crashed MaxCrashes times within CrashWindow.
+	CodeCrashes = "ADAPTER_CRASHES"
+)
 
 // Host supervises the process of one adapter instance and is itself an
 // sdk.Adapter: each call goes to the live process, which is started on
@@ -145,6 +154,7 @@ type Host struct {
 	proc        *process // the live process, or nil
 	closed      bool
 	disabled    string // reason; empty when enabled
+	disabledBy  string // CodeChecksum or CodeCrashes
 	started     int
 	crashes     []time.Time // within the window
 	consecutive int         // crashes since the last successful Decode
@@ -265,6 +275,7 @@ func (h *Host) Status() Status {
 		Crashes:        len(h.pruneLocked(time.Now())),
 		LastError:      h.lastErr,
 		DisabledReason: h.disabled,
+		DisabledCode:   h.disabledBy,
 	}
 	if h.started > 0 {
 		s.Restarts = h.started - 1
@@ -295,7 +306,7 @@ func (h *Host) Reset() {
 	if h.disabled != "" {
 		h.log.Info("adapter re-enabled", "was", h.disabled)
 	}
-	h.disabled = ""
+	h.disabled, h.disabledBy = "", ""
 	h.crashes = nil
 	h.consecutive = 0
 	h.nextStart = time.Time{}
@@ -387,7 +398,7 @@ func (h *Host) start(ctx context.Context) (*process, error) {
 		if errors.Is(err, ErrChecksumMismatch) {
 			// A wrong binary does not fix itself by restarting.
 			h.lastErr = err.Error()
-			h.disableLocked(err.Error())
+			h.disableLocked(CodeChecksum, err.Error())
 		} else {
 			h.failedLocked(err)
 		}
@@ -526,13 +537,13 @@ func (h *Host) failedLocked(cause error) {
 	h.lastErr = cause.Error()
 	h.nextStart = now.Add(backoff(h.cfg.InitialBackoff, h.cfg.MaxBackoff, h.consecutive))
 	if len(h.crashes) >= h.cfg.MaxCrashes {
-		h.disableLocked(fmt.Sprintf("%d crashes within %s, last: %s", len(h.crashes), h.cfg.CrashWindow, h.lastErr))
+		h.disableLocked(CodeCrashes, fmt.Sprintf("%d crashes within %s, last: %s", len(h.crashes), h.cfg.CrashWindow, h.lastErr))
 	}
 }
 
-func (h *Host) disableLocked(reason string) {
-	h.disabled = reason
-	h.log.Error("adapter disabled", "reason", reason)
+func (h *Host) disableLocked(code, reason string) {
+	h.disabled, h.disabledBy = reason, code
+	h.log.Error("adapter disabled", "code", code, "reason", reason)
 }
 
 // pruneLocked drops crashes older than the window and returns the rest.

@@ -19,7 +19,6 @@ import (
 
 	"github.com/ketenhub/ketenhub/hub"
 	"github.com/ketenhub/ketenhub/hub/config"
-	"github.com/ketenhub/ketenhub/hub/pluginhost"
 	"github.com/ketenhub/ketenhub/hub/store"
 )
 
@@ -134,10 +133,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		*changed*100, second.Seconds(), second.Seconds()/first.Seconds())
 	stopProfile()
 	fmt.Fprintf(stdout, "hub_peak_rss_mib: %.0f\n", peakRSSMiB("self"))
-	if h, err := n.adapters.Adapter(ctx, "bench"); err == nil {
-		if host, ok := h.(*pluginhost.Host); ok && host.Status().PID > 0 {
-			fmt.Fprintf(stdout, "adapter_peak_rss_mib: %.0f\n", peakRSSMiB(strconv.Itoa(host.Status().PID)))
-		}
+	if host := n.adapters.host("bench"); host != nil && host.Status().PID > 0 {
+		fmt.Fprintf(stdout, "adapter_peak_rss_mib: %.0f\n", peakRSSMiB(strconv.Itoa(host.Status().PID)))
 	}
 	copyDur, copied, err := benchCopy(ctx, n.store, dir)
 	if err != nil {

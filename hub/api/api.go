@@ -77,6 +77,9 @@ type Config struct {
 	// Clients answers the lookup, client overview, review queue and
 	// corrections. Nil answers those operations with 503.
 	Clients Clients
+	// Partners answers the partners' state and configuration history. Nil
+	// answers those operations with 503.
+	Partners Partners
 }
 
 func (c *Config) setDefaults() {
@@ -110,6 +113,7 @@ type server struct {
 	replay     func(ctx context.Context, documentID string) (hub.Document, error)
 	metrics    http.Handler
 	clients    Clients
+	partners   Partners
 	log        *slog.Logger
 	timeout    time.Duration
 	openapiDoc []byte
@@ -135,6 +139,9 @@ func (s *server) routes() []route {
 		{"GET /v1/documents/{id}/errors", s.documentErrors},
 		{"POST /v1/documents/{id}/replay", s.replayDocument},
 		{"GET /v1/partners/{partner}/documents", s.partnerDocuments},
+		{"GET /v1/partners", s.listPartners},
+		{"GET /v1/partners/{partner}", s.partner},
+		{"GET /v1/partners/{partner}/revisions", s.partnerRevisions},
 		{"POST /v1/clients/lookup", s.lookupClients},
 		{"GET /v1/clients/{id}", s.clientOverview},
 		{"GET /v1/clients/{id}/history", s.clientHistory},
@@ -168,6 +175,7 @@ func New(cfg Config) (http.Handler, error) {
 		replay:     cfg.Replay,
 		metrics:    cfg.Metrics,
 		clients:    cfg.Clients,
+		partners:   cfg.Partners,
 		log:        cfg.Logger,
 		timeout:    cfg.Timeout,
 		openapiDoc: doc,

@@ -54,12 +54,15 @@ func (s *Store) AddRevision(ctx context.Context, r NewRevision) (hub.PartnerRevi
 	return rev, nil
 }
 
-// LatestRevision returns the partner's newest history entry with the given
-// status (any status for ""), with the file's bytes. ok is false when the
-// partner has none.
-func (s *Store) LatestRevision(ctx context.Context, partner, status string) (rev hub.PartnerRevision, content []byte, ok bool, err error) {
+// LatestRevision returns the partner's newest history entry with one of
+// the given statuses (any status when none are given), with the file's
+// bytes. ok is false when the partner has none.
+func (s *Store) LatestRevision(ctx context.Context, partner string, statuses ...string) (rev hub.PartnerRevision, content []byte, ok bool, err error) {
+	if statuses == nil {
+		statuses = []string{}
+	}
 	row := s.pool.QueryRow(ctx, `SELECT `+revisionColumns+`, content FROM partner_revisions
-		WHERE partner = $1 AND ($2 = '' OR status = $2) ORDER BY id DESC LIMIT 1`, partner, status)
+		WHERE partner = $1 AND (cardinality($2::text[]) = 0 OR status = ANY($2)) ORDER BY id DESC LIMIT 1`, partner, statuses)
 	rev, err = scanRevision(row, &content)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):

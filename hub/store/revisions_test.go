@@ -11,7 +11,7 @@ import (
 func TestRevisions(t *testing.T) {
 	s := mustOpen(t)
 	ctx := context.Background()
-	if _, _, ok, err := s.LatestRevision(ctx, "ggz", ""); err != nil || ok {
+	if _, _, ok, err := s.LatestRevision(ctx, "ggz"); err != nil || ok {
 		t.Fatalf("LatestRevision of a new partner: ok %v err %v", ok, err)
 	}
 	add := func(r store.NewRevision) hub.PartnerRevision {
@@ -37,8 +37,14 @@ func TestRevisions(t *testing.T) {
 			t.Fatalf("got %+v %q ok %v err %v", rev, content, ok, err)
 		}
 	})
+	t.Run("LatestOfStatuses", func(t *testing.T) {
+		rev, _, ok, err := s.LatestRevision(ctx, "ggz", hub.RevisionApplied, hub.RevisionRemoved)
+		if err != nil || !ok || rev.Hash != "h1" {
+			t.Fatalf("got %+v ok %v err %v", rev, ok, err)
+		}
+	})
 	t.Run("LatestAny", func(t *testing.T) {
-		rev, _, ok, err := s.LatestRevision(ctx, "ggz", "")
+		rev, _, ok, err := s.LatestRevision(ctx, "ggz")
 		if err != nil || !ok || rev.Hash != "h2" || rev.Status != hub.RevisionRefused {
 			t.Fatalf("got %+v ok %v err %v", rev, ok, err)
 		}

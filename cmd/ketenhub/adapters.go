@@ -12,6 +12,7 @@ import (
 	"github.com/ketenhub/ketenhub/hub"
 	"github.com/ketenhub/ketenhub/hub/config"
 	"github.com/ketenhub/ketenhub/hub/metrics"
+	"github.com/ketenhub/ketenhub/hub/pipeline"
 	"github.com/ketenhub/ketenhub/hub/pluginhost"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
@@ -187,13 +188,20 @@ func (a partnerAdapter) Configure(ctx context.Context, partner string, config []
 	return e.host.Configure(ctx, partner, config)
 }
 
+// Decode decodes with the partner's current adapter. An adapter that is
+// disabled, or refused for its checksum, does not heal by retrying: the
+// error is permanent, so the document fails at once with its reason.
 func (a partnerAdapter) Decode(ctx context.Context, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) error {
 	e, err := a.set.acquire(a.partner)
 	if err != nil {
 		return err
 	}
 	defer a.set.release(e)
-	return e.host.Decode(ctx, doc, src, out)
+	err = e.host.Decode(ctx, doc, src, out)
+	if errors.Is(err, pluginhost.ErrDisabled) || errors.Is(err, pluginhost.ErrChecksumMismatch) {
+		return pipeline.Permanent(err)
+	}
+	return err
 }
 
 // states reports every partner adapter's state, for the metrics.

@@ -184,6 +184,22 @@ func TestCorruptAdapterBinary(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+
+	// The operator puts the right binary back and touches the partner file:
+	// the partner runs again, and the failed file can be replayed.
+	writeAtomic(t, pinned, orig, 0o755)
+	now := time.Now()
+	if err := os.Chtimes(r.partnerFile("opvang-pinned"), now, now); err != nil {
+		t.Fatal(err)
+	}
+	h.waitPartner(t, "opvang-pinned", "running again", func(st hub.PartnerStatus) bool { return st.State == hub.PartnerRunning })
+	var replayed hub.Document
+	if code := h.postJSON(t, "/v1/documents/"+rc.DocumentID+"/replay", nil, &replayed); code != http.StatusAccepted {
+		t.Fatalf("replay: status %d", code)
+	}
+	if again := h.waitDocument(t, replayed.ID, 60*time.Second); again.Status != hub.DocDone || again.Counts.Inserted == 0 {
+		t.Fatalf("replayed file: %s %+v", again.Status, again.Counts)
+	}
 }
 
 // TestReloadRefused changes a partner file into one with errors, first in

@@ -4,6 +4,7 @@ import "time"
 
 // Partner states (PartnerStatus.State): how the hub runs a partner now.
 const (
+	PartnerStarting   = "starting"   // the hub starts the partner's adapter for the first time
 	PartnerRunning    = "running"    // the adapter serves, or starts at its first document
 	PartnerRestarting = "restarting" // the adapter crashed and is restarted after a backoff
 	PartnerDisabled   = "disabled"   // the adapter is disabled (repeated crashes, wrong checksum); see Reason

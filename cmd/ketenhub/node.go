@@ -104,7 +104,7 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		ScanInterval: cfg.Ingest.ScanInterval, MaxBytes: cfg.Ingest.MaxDocumentBytes, Logger: log, Metrics: n.metrics})
 	// Each partner's adapter, pipeline handlers and drop folder (partners.go).
 	n.partners = newPartnerSet(cfg, log, &n.adapters, n.pipe, n.watcher, n.store)
-	n.partners.startAll(ctx, cfg.Partners)
+	n.partners.startAll(ctx, cfg.Partners, bootWait)
 	n.token, err = apiToken(cfg.DataDir, log)
 	if err != nil {
 		return nil, err
@@ -213,6 +213,9 @@ func (n *node) ready(ctx context.Context) error {
 }
 
 func (n *node) close() {
+	if n.partners != nil && !n.partners.wait(15*time.Second) {
+		n.log.Warn("stopping while a partner's adapter is still starting")
+	}
 	n.adapters.closeAll()
 	if n.store != nil {
 		n.store.Close()

@@ -55,6 +55,7 @@ type partnerSet struct {
 	mu    sync.Mutex
 	parts map[string]*partnerState
 	locks map[string]*sync.Mutex // serialises applying per partner
+	bg    sync.WaitGroup         // partners starting from startAll
 }
 
 // partnerState is what the set knows of one partner file.
@@ -66,6 +67,7 @@ type partnerState struct {
 	shown     string               // the file as problems name it
 	entry     *adapterEntry        // the adapter of applied, while active
 	reason    *hub.PartnerReason   // why no revision runs, while applied is nil
+	starting  bool                 // its first revision is being started
 }
 
 func newPartnerSet(cfg *config.Config, log *slog.Logger, adapters *adapterSet, pipe *pipeline.Pipeline,
@@ -74,20 +76,52 @@ func newPartnerSet(cfg *config.Config, log *slog.Logger, adapters *adapterSet, p
 		parts: map[string]*partnerState{}, locks: map[string]*sync.Mutex{}}
 }
 
-// startAll applies the partners loaded at start, all at once, so that a
-// slow adapter holds up only its own partner. A partner that cannot start
-// is left out with its reason; the others run.
-func (s *partnerSet) startAll(ctx context.Context, partners []config.Partner) {
-	var wg sync.WaitGroup
+// bootWait is how long the hub waits at start for the partners' adapters
+// before it serves; a partner whose adapter takes longer goes on starting
+// on its own and is "starting" meanwhile.
+const bootWait = 10 * time.Second
+
+// startAll applies the partners loaded at start, each on its own, so that
+// a slow adapter holds up only its own partner. It returns when all have
+// started, or after wait with the slow ones still starting (see wait). A
+// partner that cannot start is left out with its reason; the others run.
+func (s *partnerSet) startAll(ctx context.Context, partners []config.Partner, wait time.Duration) {
+	done := make(chan struct{})
+	var all sync.WaitGroup
 	for i := range partners {
 		p := &partners[i]
-		wg.Go(func() {
+		s.mu.Lock()
+		s.parts[p.ID] = &partnerState{shown: p.Shown(), starting: true}
+		s.mu.Unlock()
+		all.Add(1)
+		s.bg.Go(func() {
+			defer all.Done()
 			unlock := s.lock(p.ID)
 			defer unlock()
 			s.applyParsed(ctx, p)
 		})
 	}
-	wg.Wait()
+	go func() { all.Wait(); close(done) }()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		s.log.Warn("some partners are still starting; the hub serves the others meanwhile", "waited", wait)
+	}
+}
+
+// wait waits at most d for partners still starting from startAll, and
+// tells whether they all ended.
+func (s *partnerSet) wait(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { s.bg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // lock takes the partner's apply lock and returns its release.
@@ -149,6 +183,12 @@ func (s *partnerSet) applyParsed(ctx context.Context, p *config.Partner) {
 		return
 	}
 	e, err := startAdapter(ctx, s.hub, p, s.log)
+	if ctx.Err() != nil { // the hub stops
+		if err == nil {
+			e.host.Close()
+		}
+		return
+	}
 	if err != nil {
 		s.refuse(ctx, p.ID, p.Shown(), p.Revision, p.Source(), problemsOf(p.Shown(), err))
 		return
@@ -198,6 +238,7 @@ func (s *partnerSet) refuse(ctx context.Context, id, shown, revision string, dat
 	}
 	st.shown = shown
 	st.refused = &hub.RefusedRevision{Hash: revision, RefusedAt: time.Now().UTC(), Errors: problems}
+	st.starting = false
 	if st.applied == nil {
 		st.reason = &hub.PartnerReason{Code: CodeConfigRefused,
 			Message: "geen revisie van het partnerbestand draait; de laatste is geweigerd (zie refused): " + problems[0].Message}
@@ -297,6 +338,10 @@ func (s *partnerSet) statuses() []hub.PartnerStatus {
 
 func (s *partnerSet) statusLocked(id string, st *partnerState) hub.PartnerStatus {
 	ps := hub.PartnerStatus{ID: id, File: st.shown, Refused: st.refused}
+	if st.starting {
+		ps.State = hub.PartnerStarting
+		return ps
+	}
 	if st.applied == nil {
 		ps.State, ps.Reason = hub.PartnerFailed, st.reason
 		return ps

@@ -208,14 +208,22 @@ func (p *Pipeline) AddPartner(ctx context.Context, pt Partner) error {
 	p.mu.Lock()
 	p.handlers[pt.ID] = hs
 	p.mu.Unlock()
-	if p.router.IsRunning() {
-		// Handlers live as long as the router, not as long as this call.
-		p.mu.RLock()
-		runCtx := p.runCtx
-		p.mu.RUnlock()
-		if err := p.router.RunHandlers(runCtx); err != nil {
-			return fmt.Errorf("start handlers of %s: %w", pt.ID, err)
-		}
+	// Before Run, Run starts the handlers. Once Run was called, start them
+	// when the router runs (RunHandlers starts only those not started yet),
+	// with Run's context: they live as long as the router, not this call.
+	p.mu.RLock()
+	runCtx := p.runCtx
+	p.mu.RUnlock()
+	if runCtx == nil {
+		return nil
+	}
+	select {
+	case <-p.router.Running():
+	case <-runCtx.Done():
+		return fmt.Errorf("start handlers of %s: %w", pt.ID, runCtx.Err())
+	}
+	if err := p.router.RunHandlers(runCtx); err != nil {
+		return fmt.Errorf("start handlers of %s: %w", pt.ID, err)
 	}
 	return nil
 }

@@ -170,6 +170,14 @@ type process struct {
 	cmd     *exec.Cmd
 	adapter sdk.Adapter
 	pid     int
+	cancel  context.CancelFunc // ends the process's context; see launch
+}
+
+// kill stops the process (gracefully if it answers) and releases what
+// go-plugin holds for it.
+func (p *process) kill() {
+	p.client.Kill()
+	p.cancel()
 }
 
 type configureCall struct {
@@ -321,7 +329,7 @@ func (h *Host) Close() error {
 	h.proc = nil
 	h.mu.Unlock()
 	if p != nil {
-		p.client.Kill()
+		p.kill()
 	}
 	return nil
 }
@@ -366,7 +374,7 @@ func (h *Host) current() (*process, error) {
 	h.mu.Unlock()
 	if dead != nil {
 		// Kill only releases what go-plugin still holds for the dead process.
-		dead.client.Kill()
+		dead.kill()
 	}
 	if err != nil {
 		return nil, err
@@ -391,7 +399,11 @@ func (h *Host) start(ctx context.Context) (*process, error) {
 		}
 	}
 
-	p, err := h.launch()
+	p, err := h.launch(ctx)
+	if err != nil && ctx.Err() != nil {
+		// Given up by the caller: no crash of the adapter.
+		return nil, fmt.Errorf("start adapter %q: %w", h.spec.Name, ctx.Err())
+	}
 	if err != nil {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -406,7 +418,7 @@ func (h *Host) start(ctx context.Context) (*process, error) {
 	}
 	if configured != nil {
 		if err := p.adapter.Configure(ctx, configured.partner, configured.config); err != nil {
-			p.client.Kill()
+			p.kill()
 			err = fmt.Errorf("configure restarted process: %w", err)
 			h.mu.Lock()
 			h.failedLocked(err)
@@ -418,7 +430,7 @@ func (h *Host) start(ctx context.Context) (*process, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		p.client.Kill()
+		p.kill()
 		return nil, fmt.Errorf("adapter %q: %w", h.spec.Name, ErrClosed)
 	}
 	h.proc = p
@@ -428,8 +440,12 @@ func (h *Host) start(ctx context.Context) (*process, error) {
 }
 
 // launch starts the binary through go-plugin and dispenses its Adapter.
-func (h *Host) launch() (*process, error) {
-	cmd := exec.Command(h.spec.Binary)
+// When ctx ends before the adapter answered the handshake, the process is
+// killed and launch returns at once: go-plugin's own wait cannot be
+// cancelled, but it ends when the process does.
+func (h *Host) launch(ctx context.Context) (*process, error) {
+	procCtx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(procCtx, h.spec.Binary)
 	cmd.Env = append([]string(nil), h.cfg.Env...)
 	cc := &plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
@@ -447,9 +463,22 @@ func (h *Host) launch() (*process, error) {
 		cc.SecureConfig = &plugin.SecureConfig{Checksum: h.sum, Hash: sha256.New()}
 	}
 	client := plugin.NewClient(cc)
+	started := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			cancel()
+		case <-started:
+		}
+	}()
 	a, err := sdk.Dispense(client)
+	close(started)
 	if err != nil {
 		client.Kill()
+		cancel()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("binary %s: %w", h.spec.Binary, ctx.Err())
+		}
 		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
 			if verr := VerifyChecksum(h.spec.Binary, h.spec.SHA256); verr != nil {
 				return nil, verr
@@ -458,7 +487,7 @@ func (h *Host) launch() (*process, error) {
 		}
 		return nil, fmt.Errorf("binary %s: %w", h.spec.Binary, err)
 	}
-	p := &process{client: client, cmd: cmd, adapter: a}
+	p := &process{client: client, cmd: cmd, adapter: a, cancel: cancel}
 	if rc := client.ReattachConfig(); rc != nil {
 		p.pid = rc.Pid
 	}
@@ -486,7 +515,7 @@ func (h *Host) after(p *process, err error, decode bool) error {
 	exited := waitExited(p.client, 2*time.Second)
 	// Alive but unreachable is useless, so replace it; for a dead process
 	// Kill releases what go-plugin still holds.
-	p.client.Kill()
+	p.kill()
 	cause := "connection lost"
 	if exited {
 		cause = exitCause(p)

@@ -308,6 +308,30 @@ func TestHostChecksumAtRestart(t *testing.T) {
 	}
 }
 
+// TestHostStartCancelled gives up on an adapter that never answers the
+// handshake: Start returns with the context's error long before the start
+// timeout, and that counts as no crash.
+func TestHostStartCancelled(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "hangs")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\nexec sleep 60\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	h := newHost(t, pluginhost.Spec{Binary: bin}, pluginhost.Config{StartTimeout: time.Minute})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	err := h.Start(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Start: err = %v, want the context's error", err)
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("Start took %s after its context ended", took)
+	}
+	if s := h.Status(); s.Crashes != 0 || s.State == pluginhost.StateDisabled {
+		t.Errorf("Status = %+v, want no crash counted", s)
+	}
+}
+
 func TestHostClose(t *testing.T) {
 	h := newHost(t, pluginhost.Spec{}, pluginhost.Config{})
 	if err := h.Start(context.Background()); err != nil {

@@ -149,6 +149,12 @@ func (s *partnerSet) apply(ctx context.Context, id string, data []byte) {
 		s.removeLocked(ctx, id)
 		return
 	}
+	s.mu.Lock()
+	if _, known := s.parts[id]; !known {
+		_, shown := s.hub.PartnerFile(id)
+		s.parts[id] = &partnerState{shown: shown, starting: true}
+	}
+	s.mu.Unlock()
 	p, err := config.ParsePartner(s.hub.WithPartners(s.appliedOthers(id)), id, data)
 	if err != nil {
 		_, shown := s.hub.PartnerFile(id)

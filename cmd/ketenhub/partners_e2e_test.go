@@ -377,3 +377,38 @@ func TestReloadValueTable(t *testing.T) {
 		}
 	})
 }
+
+// TestSlowAdapterDelaysNoOne adds a partner whose adapter never answers its
+// start: while it is starting, another partner's reload is applied and the
+// other partners' files are processed; stopping the hub gives up the start
+// at once.
+func TestSlowAdapterDelaysNoOne(t *testing.T) {
+	r := newRegion(t, nil)
+	hangs := filepath.Join(r.dir, "adapters", "hangs")
+	mustWrite(t, hangs, []byte("#!/bin/sh\nexec sleep 600\n"))
+	if err := os.Chmod(hangs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, r.config, []byte(strings.Replace(string(readFile(t, r.config)), "adapters:\n",
+		"adapters:\n  hangs:\n    binary: "+hangs+"\n", 1)))
+	h := r.start(t)
+
+	slow := strings.Replace(string(readFile(t, r.partnerFile("opvang-zuid"))), "id: opvang-zuid", "id: traag", 1)
+	writeAtomic(t, r.partnerFile("traag"), []byte(strings.Replace(slow, "  name: csv\n", "  name: hangs\n", 1)), 0o640)
+	h.waitPartner(t, "traag", "starting", func(st hub.PartnerStatus) bool { return st.State == hub.PartnerStarting })
+
+	ggz := strings.Replace(string(readFile(t, r.partnerFile("ggz-oost"))), "name: GGZ Oost", "name: GGZ Oost Brabant", 1)
+	writeAtomic(t, r.partnerFile("ggz-oost"), []byte(ggz), 0o640)
+	h.waitPartner(t, "ggz-oost", "reload beside a slow start", func(st hub.PartnerStatus) bool { return st.Name == "GGZ Oost Brabant" })
+	r.otherPartnersIngest(t, h, "", map[string]string{"ggz-oost": "ggz-oost.csv", "opvang-zuid": "opvang-zuid.csv"})
+	if st, _ := h.partner(t, "traag"); st.State != hub.PartnerStarting {
+		t.Fatalf("the slow partner: %+v", st)
+	}
+
+	began := time.Now()
+	h.stop(t)
+	t.Logf("the hub stopped in %s", time.Since(began).Round(time.Millisecond))
+	if took := time.Since(began); took > 20*time.Second {
+		t.Errorf("stopping the hub took %s while an adapter was starting", took)
+	}
+}

@@ -24,13 +24,16 @@ import (
 	"github.com/ketenhub/ketenhub/schemas"
 )
 
-const partnerTestUsage = `Usage: ketenhub partner test <partner> <sample-file> [--config config/ketenhub.yaml] [--json] [--received-at TIME]
+const partnerTestUsage = `Usage: ketenhub partner test <partner> <sample-file> [--config config/ketenhub.yaml] [--file draft.yaml] [--json] [--received-at TIME]
 
 Runs a sample export through the partner's mapping as the hub would: the
 partner file is checked, the adapter binary from the catalog is started and
 configured, and every record it maps is checked against the shared schema.
 Nothing is stored. Prints the mapped registrations and every error with its
 line and field; exits 1 when the sample or the configuration has errors.
+
+--file tests a draft of the partner file (named <partner>.yaml) before it
+goes into the partners folder, where a running hub would apply it.
 `
 
 // partnerTestReport is the outcome of ketenhub partner test, also its
@@ -74,6 +77,7 @@ func cmdPartnerTest(ctx context.Context, args []string, stdout, stderr io.Writer
 	path := fs.String("config", DefaultConfig, "hub configuration file")
 	asJSON := fs.Bool("json", false, "print the outcome as JSON")
 	receivedAt := fs.String("received-at", "", "time of receipt the adapter may use as registered_at (RFC 3339); default now")
+	draft := fs.String("file", "", "a draft of the partner file to test instead of the one in the partners folder")
 	fs.Usage = func() { fmt.Fprint(stderr, partnerTestUsage) }
 	pos, err := parseWithArguments(fs, args)
 	if err != nil || helpAsked(args) {
@@ -95,6 +99,12 @@ func cmdPartnerTest(ctx context.Context, args []string, stdout, stderr io.Writer
 		return reportConfigErrors(stdout, err)
 	}
 	file, shown := hubCfg.PartnerFile(partner)
+	if *draft != "" {
+		file, shown = *draft, *draft
+		if base := filepath.Base(*draft); base != partner+".yaml" {
+			return usageError{fmt.Sprintf("--file %s: a partner file is named after its partner: %s.yaml", *draft, partner)}
+		}
+	}
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return usageError{fmt.Sprintf("partner %q has no partner file %s: %v", partner, shown, readErr(err))}
@@ -112,7 +122,12 @@ func cmdPartnerTest(ctx context.Context, args []string, stdout, stderr io.Writer
 	rep := &partnerTestReport{Partner: partner, File: shown, Revision: config.RevisionOf(data), Sample: filepath.Base(sample),
 		Records: []partnerTestRecord{}, Errors: []sdk.RecordError{}, Warnings: []sdk.RecordError{}}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	p, err := config.ParsePartner(hubCfg, partner, data)
+	var p *config.Partner
+	if *draft != "" {
+		p, err = config.LoadPartner(hubCfg, *draft)
+	} else {
+		p, err = config.ParsePartner(hubCfg, partner, data)
+	}
 	var e *adapterEntry
 	if err == nil {
 		e, err = startAdapter(ctx, hubCfg, p, log)

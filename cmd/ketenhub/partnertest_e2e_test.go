@@ -17,6 +17,8 @@ import (
 func TestPartnerTestCommand(t *testing.T) {
 	hubBin, _ := binaries(t)
 	r := newRegion(t, map[string]string{"kapot": brokenPartnerYAML(t)})
+	draft := strings.Replace(string(readFile(t, filepath.Join(repoRoot(), "config", "partners", "opvang-zuid.yaml"))), "id: opvang-zuid", "id: nieuw", 1)
+	mustWrite(t, filepath.Join(r.dir, "drafts", "nieuw.yaml"), []byte(strings.Replace(draft, `["2006-01-02"]`, `["jjjj-mm-dd"]`, 1)))
 	sample := func(name string) string { return filepath.Join(repoRoot(), "plugins", "csv", "testdata", name) }
 	tests := []struct {
 		name     string
@@ -29,6 +31,7 @@ func TestPartnerTestCommand(t *testing.T) {
 		{"broken-sample", []string{"opvang-zuid", sample("broken-opvang-zuid.csv")}, 1},
 		{"broken-sample-json", []string{"opvang-zuid", sample("broken-opvang-zuid.csv"), "--json"}, 1},
 		{"broken-config", []string{"kapot", sample("opvang-zuid.csv")}, 1},
+		{"draft-file", []string{"nieuw", sample("opvang-zuid.csv"), "--file", "drafts/nieuw.yaml"}, 1},
 		{"unknown-partner", []string{"onbekend", sample("opvang-zuid.csv")}, 2},
 	}
 	for _, tt := range tests {

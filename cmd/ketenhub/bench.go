@@ -20,7 +20,6 @@ import (
 
 	"github.com/ketenhub/ketenhub/hub"
 	"github.com/ketenhub/ketenhub/hub/config"
-	"github.com/ketenhub/ketenhub/hub/pluginhost"
 	"github.com/ketenhub/ketenhub/hub/store"
 )
 
@@ -128,10 +127,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	adapterPID := ""
-	if h, err := n.adapters.Adapter(ctx, "bench"); err == nil {
-		if host, ok := h.(*pluginhost.Host); ok && host.Status().PID > 0 {
-			adapterPID = strconv.Itoa(host.Status().PID)
-		}
+	if host := n.adapters.host("bench"); host != nil && host.Status().PID > 0 {
+		adapterPID = strconv.Itoa(host.Status().PID)
 	}
 	hubCPU, adapterCPU := cpuSeconds("self"), cpuSeconds(adapterPID)
 	second, err := benchIngest(ctx, n, night2)
@@ -143,10 +140,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "second_night_cpu_seconds: hub %.2f, adapter %.2f\n", cpuSeconds("self")-hubCPU, cpuSeconds(adapterPID)-adapterCPU)
 	stopProfile()
 	fmt.Fprintf(stdout, "hub_peak_rss_mib: %.0f\n", peakRSSMiB("self"))
-	if h, err := n.adapters.Adapter(ctx, "bench"); err == nil {
-		if host, ok := h.(*pluginhost.Host); ok && host.Status().PID > 0 {
-			fmt.Fprintf(stdout, "adapter_peak_rss_mib: %.0f\n", peakRSSMiB(strconv.Itoa(host.Status().PID)))
-		}
+	if host := n.adapters.host("bench"); host != nil && host.Status().PID > 0 {
+		fmt.Fprintf(stdout, "adapter_peak_rss_mib: %.0f\n", peakRSSMiB(strconv.Itoa(host.Status().PID)))
 	}
 	copyDur, copied, err := benchCopy(ctx, n.store, dir)
 	if err != nil {

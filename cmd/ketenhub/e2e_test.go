@@ -289,7 +289,9 @@ func stateDigest(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	var errs, chunks int64
-	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM record_errors), (SELECT count(*) FROM document_chunks)`).Scan(&errs, &chunks); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM record_errors e JOIN documents d ON d.id = e.document_id WHERE d.partner = 'bench'),
+		(SELECT count(*) FROM document_chunks c JOIN documents d ON d.id = c.document_id WHERE d.partner = 'bench')`).Scan(&errs, &chunks); err != nil {
 		t.Fatal(err)
 	}
 	return "rows=" + strconv.FormatInt(n, 10) + " distinct=" + strconv.FormatInt(distinct, 10) + " errors=" + strconv.FormatInt(errs, 10) +
@@ -349,16 +351,23 @@ func TestKillHubMidFile(t *testing.T) {
 }
 
 // TestKillAdapterMidFile kills the adapter process in the middle of a file:
-// the hub restarts it and the file completes, nothing lost or doubled.
+// the hub restarts it and the file completes, nothing lost or doubled. The
+// other partners' files are processed meanwhile by their own adapters,
+// which are not restarted.
 func TestKillAdapterMidFile(t *testing.T) {
 	data := generated(t, crashRows)
 	r := benchRegion(t)
 	h := r.start(t)
+	others, _ := h.partner(t, "ggz-oost")
 	r.drop(t, "bench", "export.csv", data)
 	waitDecoding(t, h, 40)
 	pid := childPID(t, h.cmd.Process.Pid, "ketenhub-csv", "bench")
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
+	}
+	r.otherPartnersIngest(t, h, "", map[string]string{"ggz-oost": "ggz-oost.csv", "opvang-zuid": "opvang-zuid.csv"})
+	if now, _ := h.partner(t, "ggz-oost"); now.Adapter == nil || now.Adapter.Restarts != 0 || now.Adapter.PID != others.Adapter.PID {
+		t.Errorf("another partner's adapter was touched: before %+v, now %+v", others.Adapter, now.Adapter)
 	}
 	rc := r.waitReceipt(t, h, "bench", "export.csv", 5*time.Minute)
 	if rc.Counts.Records != crashRows || rc.Counts.Inserted != crashRows || rc.Counts.Rejected != 0 {
@@ -366,6 +375,9 @@ func TestKillAdapterMidFile(t *testing.T) {
 	}
 	if got := stateDigest(t, r.dbURL); !strings.HasPrefix(got, "rows=120000 distinct=120000 errors=0") {
 		t.Fatalf("state after adapter crash: %s", got)
+	}
+	if st, _ := h.partner(t, "bench"); st.State != hub.PartnerRunning || st.Adapter.Restarts != 1 || st.Adapter.Crashes != 1 {
+		t.Errorf("bench after one crash: %+v", st.Adapter)
 	}
 }
 

@@ -6,6 +6,7 @@
 //	ketenhub quality  [--registrations 5000]             measure client recognition
 //	ketenhub audit    verify | client <id>               check the audit trail, report on one client
 //	ketenhub partner  key new <partner>                  generate a partner API key
+//	ketenhub partner  test <partner> <sample-file>       run a sample through a partner's mapping
 //	ketenhub token    --user U --org O --role R          mint a user's token (example region, tests)
 //	ketenhub version
 package main
@@ -55,7 +56,8 @@ Commands:
   bench      ingest a generated export end to end and compare with raw COPY
   quality    measure client recognition on generated noise (precision, recall, false merges)
   audit      check the audit trail's hash chain, or report who saw one client's data
-  partner    key new <partner>: generate an API key for a partner system
+  partner    key new <partner>: generate an API key for a partner system;
+             test <partner> <sample-file>: run a sample through the partner's mapping, store nothing
   token      mint a user's token (JWT) with the HMAC key of auth.yaml, for the example region and tests
   version    print the version
 

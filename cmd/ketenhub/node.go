@@ -57,6 +57,7 @@ type node struct {
 	pg       *pgmanaged.Server
 	store    *store.Store
 	adapters adapterSet
+	partners *partnerSet
 	pipe     *pipeline.Pipeline
 	watcher  *ingest.Watcher
 	metrics  *metrics.Metrics
@@ -114,40 +115,20 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	if err != nil {
 		return nil, err
 	}
-	var partners []pipeline.Partner
-	var drops []ingest.Partner
-	for i := range cfg.Partners {
-		p := &cfg.Partners[i]
-		if !p.Enabled {
-			log.Info("partner disabled in its configuration", "partner", p.ID)
-			continue
-		}
-		h, err := startAdapter(ctx, cfg, p, log)
-		if err != nil {
-			log.Error("partner left out: its adapter cannot start", "partner", p.ID, "error", err)
-			continue
-		}
-		n.adapters.add(p.ID, h)
-		partners = append(partners, pipeline.Partner{ID: p.ID,
-			EndMissing:      p.Export.Kind == config.ExportFull && p.Export.Missing == config.MissingEnd,
-			MaxMissingShare: p.Export.MaxMissingShare,
-			ReceiptDir:      filepath.Join(p.Drop.Folder, ingest.ReceiptsDir)})
-		drops = append(drops, ingest.Partner{ID: p.ID, Folder: p.Drop.Folder, StableAfter: p.Drop.StableAfter, DoneMarker: p.Drop.DoneMarker})
-		if err := os.MkdirAll(p.Drop.Folder, 0o750); err != nil {
-			log.Error("create drop folder", "partner", p.ID, "error", err)
-		}
-	}
 	if err := n.metrics.Register(metrics.NewAdapterCollector(n.adapters.states)); err != nil {
 		return nil, fmt.Errorf("register adapter metrics: %w", err)
 	}
-	n.pipe, err = pipeline.New(ctx, pipeline.Config{Store: n.store, Adapters: &n.adapters, Validator: validator, Partners: partners,
+	n.pipe, err = pipeline.New(ctx, pipeline.Config{Store: n.store, Adapters: &n.adapters, Validator: validator,
 		Logger: log, RetryMax: cfg.Pipeline.RetryMax, RetryInitialInterval: cfg.Pipeline.RetryInitialInterval, Metrics: n.metrics,
 		Linker: n.clients})
 	if err != nil {
 		return nil, err
 	}
-	n.watcher = ingest.New(ingest.Config{Store: n.store, Submitter: n.pipe, Partners: drops,
+	n.watcher = ingest.New(ingest.Config{Store: n.store, Submitter: n.pipe,
 		ScanInterval: cfg.Ingest.ScanInterval, MaxBytes: cfg.Ingest.MaxDocumentBytes, Logger: log, Metrics: n.metrics})
+	// Each partner's adapter, pipeline handlers and drop folder (partners.go).
+	n.partners = newPartnerSet(cfg, log, &n.adapters, n.pipe, n.watcher, n.store)
+	n.partners.startAll(ctx, cfg.Partners, bootWait)
 	n.token, err = secret(EnvAPIToken, filepath.Join(cfg.DataDir, "api-token"), true, log)
 	if err != nil {
 		return nil, err
@@ -286,13 +267,15 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	handler, err := api.New(api.Config{Store: n.store, Auth: n.auth, Policy: n.engine, Audit: n.audit, OperatorToken: n.token,
-		Logger: n.log, Ready: n.ready, Replay: n.replay, Metrics: n.metrics.Handler(), Clients: n.clients, Consents: n.consents})
+		Logger: n.log, Ready: n.ready, Replay: n.replay, Metrics: n.metrics.Handler(), Clients: n.clients, Consents: n.consents,
+		Partners: n.partners})
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errs := make(chan error, 3)
 	var wg sync.WaitGroup
+	wg.Go(func() { n.reload(ctx) })
 	wg.Add(4)
 	go func() { defer wg.Done(); n.watchRoles(ctx) }()
 	go func() { defer wg.Done(); errs <- n.pipe.Run(ctx) }()
@@ -314,7 +297,7 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 		}
 		errs <- nil
 	}()
-	n.log.Info("hub running", "listen", ln.Addr().String(), "partners", len(n.adapters.hosts))
+	n.log.Info("hub running", "listen", ln.Addr().String(), "partners", len(n.partners.statuses()))
 	var first error
 	select {
 	case <-ctx.Done():
@@ -401,6 +384,9 @@ func (n *node) ready(ctx context.Context) error {
 }
 
 func (n *node) close() {
+	if n.partners != nil && !n.partners.wait(15*time.Second) {
+		n.log.Warn("stopping while a partner's adapter is still starting")
+	}
 	n.adapters.closeAll()
 	if n.store != nil {
 		n.store.Close()

@@ -13,20 +13,28 @@ import (
 )
 
 const partnerUsage = `Usage: ketenhub partner key new <partner> [--config config/ketenhub.yaml] [--expires YYYY-MM-DD]
+       ketenhub partner test <partner> <sample-file> [--config config/ketenhub.yaml] [--json]
 
-Generates an API key for a partner system. The key is printed once, for the
-partner; the hub keeps only its SHA-256, which goes into auth.yaml.
+key new generates an API key for a partner system. The key is printed once,
+for the partner; the hub keeps only its SHA-256, which goes into auth.yaml.
+
+test runs a sample export through the partner's mapping (its adapter and the
+shared schema) without storing anything; see 'ketenhub partner test -h'.
 `
 
-// cmdPartner runs `ketenhub partner key new <partner>`.
-func cmdPartner(_ context.Context, args []string, stdout, stderr io.Writer) error {
+// cmdPartner runs `ketenhub partner key new <partner>` and `ketenhub
+// partner test <partner> <sample-file>`.
+func cmdPartner(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "test" {
+		return cmdPartnerTest(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) < 2 || args[0] != "key" || args[1] != "new" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			fmt.Fprint(stdout, partnerUsage)
 			return nil
 		}
 		fmt.Fprint(stderr, partnerUsage)
-		return usageError{"partner: the only subcommand is: partner key new <partner>"}
+		return usageError{"partner: the subcommands are: partner key new <partner>, partner test <partner> <sample-file>"}
 	}
 	fs := newFlags("partner key new", stderr)
 	path := fs.String("config", DefaultConfig, "hub configuration file (the partner must have a partner file)")

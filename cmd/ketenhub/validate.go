@@ -39,7 +39,7 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			problems = append(problems, config.Error{File: p.File, Field: "adapter.name", Code: "CONFIG_ADAPTER_START", Message: "adapter kan niet starten: " + err.Error()})
 			continue
 		}
-		h.Close()
+		h.host.Close()
 	}
 	var ids []string
 	for _, p := range cfg.Partners {

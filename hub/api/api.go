@@ -155,6 +155,9 @@ type Config struct {
 	// Consents is the consent registry. Nil answers the consent operations
 	// with 503.
 	Consents Consents
+	// Partners answers the partners' state and configuration history. Nil
+	// answers those operations with 503.
+	Partners Partners
 }
 
 // DefaultOperatorRole is the role of the operator token when
@@ -208,6 +211,7 @@ type server struct {
 	clients      Clients
 	consents     Consents
 	consentDocs  *consent.Validator
+	partners     Partners
 	log          *slog.Logger
 	timeout      time.Duration
 	openapiDoc   []byte
@@ -233,6 +237,9 @@ func (s *server) routes() []route {
 		{"GET /v1/documents/{id}/errors", s.documentErrors},
 		{"POST /v1/documents/{id}/replay", s.replayDocument},
 		{"GET /v1/partners/{partner}/documents", s.partnerDocuments},
+		{"GET /v1/partners", s.listPartners},
+		{"GET /v1/partners/{partner}", s.partner},
+		{"GET /v1/partners/{partner}/revisions", s.partnerRevisions},
 		{"POST /v1/clients/lookup", s.lookupClients},
 		{"GET /v1/clients/{id}", s.clientOverview},
 		{"GET /v1/clients/{id}/history", s.clientHistory},
@@ -275,6 +282,7 @@ func New(cfg Config) (http.Handler, error) {
 		clients:      cfg.Clients,
 		consents:     cfg.Consents,
 		consentDocs:  docs,
+		partners:     cfg.Partners,
 		log:          cfg.Logger,
 		timeout:      cfg.Timeout,
 		openapiDoc:   doc,

@@ -208,6 +208,15 @@ func TestOpenAPISchemas(t *testing.T) {
 		"AuditReport":         audit.ClientReport{},
 		"AuditEntry":          audit.Entry{},
 		"AuditBasis":          audit.Basis{},
+		"PartnerList":         List[hub.PartnerStatus]{},
+		"PartnerStatus":       hub.PartnerStatus{},
+		"PartnerReason":       hub.PartnerReason{},
+		"PartnerAdapter":      hub.PartnerAdapter{},
+		"AppliedRevision":     hub.AppliedRevision{},
+		"RefusedRevision":     hub.RefusedRevision{},
+		"ConfigProblem":       hub.ConfigProblem{},
+		"PartnerRevisionList": List[hub.PartnerRevision]{},
+		"PartnerRevision":     hub.PartnerRevision{},
 	}
 	var documented []string
 	for name := range s.Components.Schemas {

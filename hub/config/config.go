@@ -77,6 +77,8 @@ type Config struct {
 	Partners []Partner
 	// File is the absolute path of the hub file.
 	File string
+
+	shownPartnersDir string // PartnersDir as reached from the hub file as named
 }
 
 // NATS configures the NATS JetStream bus.
@@ -118,6 +120,7 @@ type Partner struct {
 	// Revision is the sha256 (hex) of the file's bytes.
 	Revision string
 
+	data      []byte    // the file's bytes
 	display   string    // File as shown in problems
 	doc       *document // the parsed file, for positions in later checks
 	dropPtr   string    // where a problem with the drop folder points
@@ -332,10 +335,8 @@ func loadHub(col *collector, shown, abs string) (h hubState, ok bool) {
 // order, and checks each against the ones before it.
 func loadPartners(col *collector, h hubState) []Partner {
 	// Partner files are shown relative to the hub file as the caller named it.
-	shownDir := filepath.Join(filepath.Dir(h.shown), h.partnersDir)
-	if filepath.IsAbs(h.partnersDir) {
-		shownDir = h.partnersDir
-	}
+	shownDir := shownPartnersDir(h)
+	h.cfg.shownPartnersDir = shownDir
 	entries, err := os.ReadDir(h.cfg.PartnersDir)
 	if err != nil {
 		e := Error{File: h.shown, Field: "partners_dir", Code: CodeFile,
@@ -381,6 +382,13 @@ func LoadPartner(hubCfg *Config, path string) (*Partner, error) {
 		return nil, fmt.Errorf("load partner %s: %w", path, err)
 	}
 	p, errs := loadPartner(hubCfg, true, abs, path)
+	return checkAgainstOthers(hubCfg, p, errs)
+}
+
+// checkAgainstOthers adds to the problems of a partner file those it has
+// with the other partners of hubCfg (a partner with the same id or file is
+// the one being replaced), and returns the partner only without problems.
+func checkAgainstOthers(hubCfg *Config, p *Partner, errs Errors) (*Partner, error) {
 	if p != nil {
 		var others []Partner
 		for _, o := range hubCfg.Partners {
@@ -396,6 +404,15 @@ func LoadPartner(hubCfg *Config, path string) (*Partner, error) {
 	return p, nil
 }
 
+// shownPartnersDir is the partners folder as reached from the hub file as
+// the caller named it.
+func shownPartnersDir(h hubState) string {
+	if filepath.IsAbs(h.partnersDir) {
+		return h.partnersDir
+	}
+	return filepath.Join(filepath.Dir(h.shown), h.partnersDir)
+}
+
 // loadPartner reads one partner file. It returns the partner as far as it
 // could be decoded (nil when the file cannot be read or parsed) for the
 // checks across partners, and its problems.
@@ -404,6 +421,11 @@ func loadPartner(hub *Config, catalogKnown bool, file, shown string) (*Partner, 
 	if err != nil {
 		return nil, Errors{{File: shown, Code: CodeFile, Message: "het bestand kan niet worden gelezen: " + readReason(err)}}
 	}
+	return parsePartner(hub, catalogKnown, file, shown, data)
+}
+
+// parsePartner checks the bytes of one partner file; see loadPartner.
+func parsePartner(hub *Config, catalogKnown bool, file, shown string, data []byte) (*Partner, Errors) {
 	doc, errs := parseYAML(shown, data)
 	if doc == nil {
 		return nil, errs
@@ -428,6 +450,7 @@ func loadPartner(hub *Config, catalogKnown bool, file, shown string) (*Partner, 
 			MaxMissingShare: DefaultMaxMissingShare},
 		Enabled:  pf.Enabled == nil || *pf.Enabled,
 		Revision: hex.EncodeToString(sum[:]),
+		data:     data,
 		display:  shown,
 		doc:      doc,
 		dataDir:  hub.DataDir,

@@ -61,13 +61,27 @@ type Config struct {
 }
 
 // Watcher scans the drop folders. Each partner has its own loop, so one
-// partner's large file never holds up another.
+// partner's large file never holds up another. Partners can be added,
+// changed and removed while it runs (SetPartner, RemovePartner).
 type Watcher struct {
 	cfg Config
 	log *slog.Logger
+
+	mu     sync.Mutex
+	want   map[string]Partner // the partners to watch
+	loops  map[string]*loop   // the running loop of each partner
+	runCtx context.Context    // Run's context; nil while Run does not run
+	wg     sync.WaitGroup     // the running loops
 }
 
-// New returns a Watcher.
+// loop is the scanning of one partner's drop folder.
+type loop struct {
+	p    Partner
+	stop chan struct{} // closed to end the loop after the file in hand
+	done chan struct{} // closed when the loop ended
+}
+
+// New returns a Watcher for cfg.Partners.
 func New(cfg Config) *Watcher {
 	if cfg.ScanInterval <= 0 {
 		cfg.ScanInterval = time.Second
@@ -75,21 +89,95 @@ func New(cfg Config) *Watcher {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Watcher{cfg: cfg, log: cfg.Logger}
+	w := &Watcher{cfg: cfg, log: cfg.Logger, want: map[string]Partner{}, loops: map[string]*loop{}}
+	for _, p := range cfg.Partners {
+		w.want[p.ID] = p
+	}
+	return w
 }
 
-// Run scans until ctx ends.
+// Run scans until ctx ends, then waits for every partner's loop to end.
 func (w *Watcher) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	for _, p := range w.cfg.Partners {
-		wg.Add(1)
-		go func(p Partner) {
-			defer wg.Done()
-			w.watch(ctx, p)
-		}(p)
+	w.mu.Lock()
+	w.runCtx = ctx
+	for _, p := range w.want {
+		w.startLocked(p, nil)
 	}
-	wg.Wait()
+	w.mu.Unlock()
+	<-ctx.Done()
+	w.mu.Lock()
+	w.runCtx = nil
+	w.loops = map[string]*loop{}
+	w.mu.Unlock()
+	w.wg.Wait()
 	return nil
+}
+
+// SetPartner starts watching a partner's drop folder, or applies changed
+// settings: the partner's loop ends after the file it is landing and a loop
+// with the new settings takes over. Unchanged settings change nothing.
+// Other partners' loops are not touched. It is safe to call at any time,
+// also before Run.
+func (w *Watcher) SetPartner(p Partner) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.want[p.ID] = p
+	if w.runCtx == nil {
+		return
+	}
+	old := w.loops[p.ID]
+	if old != nil && old.p == p {
+		return
+	}
+	var after chan struct{}
+	if old != nil {
+		close(old.stop)
+		after = old.done
+	}
+	w.startLocked(p, after)
+}
+
+// RemovePartner stops watching a partner's drop folder once the file in
+// hand is landed. Files left in the folder stay there.
+func (w *Watcher) RemovePartner(id string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.want, id)
+	if l := w.loops[id]; l != nil {
+		close(l.stop)
+		delete(w.loops, id)
+	}
+}
+
+// startLocked starts a loop for p, after the loop that ends when after is
+// closed (nil: at once). The caller holds mu and Run runs.
+func (w *Watcher) startLocked(p Partner, after <-chan struct{}) {
+	l := &loop{p: p, stop: make(chan struct{}), done: make(chan struct{})}
+	w.loops[p.ID] = l
+	ctx := w.runCtx
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		defer close(l.done)
+		if after != nil {
+			select {
+			case <-after:
+			case <-ctx.Done():
+				return
+			}
+		}
+		w.watch(ctx, l)
+	}()
+}
+
+// stopped tells whether the loop should end.
+func (l *loop) stopped(ctx context.Context) bool {
+	select {
+	case <-l.stop:
+		return true
+	default:
+		return ctx.Err() != nil
+	}
 }
 
 // seen is what a scan remembers of a file to judge whether it is stable.
@@ -99,16 +187,17 @@ type seen struct {
 	since   time.Time
 }
 
-func (w *Watcher) watch(ctx context.Context, p Partner) {
+func (w *Watcher) watch(ctx context.Context, l *loop) {
+	p := l.p
 	log := w.log.With("partner", p.ID)
 	files := map[string]seen{}
 	missing := false
 	// Files claimed before a crash are landed first; landing is idempotent.
-	w.recoverClaimed(ctx, p, log)
+	w.recoverClaimed(ctx, l, log)
 	t := time.NewTicker(w.cfg.ScanInterval)
 	defer t.Stop()
 	for {
-		if err := w.scan(ctx, p, files, log); err != nil {
+		if err := w.scan(ctx, l, files, log); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				if !missing {
 					log.Warn("drop folder is missing; recreating it", "folder", p.Folder)
@@ -126,12 +215,15 @@ func (w *Watcher) watch(ctx context.Context, p Partner) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-l.stop:
+			return
 		case <-t.C:
 		}
 	}
 }
 
-func (w *Watcher) scan(ctx context.Context, p Partner, files map[string]seen, log *slog.Logger) error {
+func (w *Watcher) scan(ctx context.Context, l *loop, files map[string]seen, log *slog.Logger) error {
+	p := l.p
 	entries, err := os.ReadDir(p.Folder)
 	if err != nil {
 		return err
@@ -172,7 +264,7 @@ func (w *Watcher) scan(ctx context.Context, p Partner, files map[string]seen, lo
 			}
 		}
 		delete(files, name)
-		if ctx.Err() != nil {
+		if l.stopped(ctx) {
 			return nil
 		}
 		w.take(ctx, p, name, log)
@@ -202,7 +294,8 @@ func (w *Watcher) take(ctx context.Context, p Partner, name string, log *slog.Lo
 }
 
 // recoverClaimed lands files that were claimed but not landed before a crash.
-func (w *Watcher) recoverClaimed(ctx context.Context, p Partner, log *slog.Logger) {
+func (w *Watcher) recoverClaimed(ctx context.Context, l *loop, log *slog.Logger) {
+	p := l.p
 	procDir := filepath.Join(p.Folder, ProcessingDir)
 	entries, err := os.ReadDir(procDir)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -38,8 +37,7 @@ func (p *Pipeline) handleDocument(msg *message.Message) error {
 	if doc.Status == hub.DocDone || doc.Status == hub.DocFailed {
 		return nil
 	}
-	pt, ok := p.partner(doc.Partner)
-	if !ok {
+	if _, ok := p.partner(doc.Partner); !ok {
 		return permanent(fmt.Errorf("document %s: partner %s is not configured", doc.ID, doc.Partner))
 	}
 	if err := p.waitForEarlierDocuments(ctx, doc); err != nil {
@@ -55,6 +53,12 @@ func (p *Pipeline) handleDocument(msg *message.Message) error {
 	adapter, err := p.cfg.Adapters.Adapter(ctx, doc.Partner)
 	if err != nil {
 		return fmt.Errorf("adapter of %s: %w", doc.Partner, err)
+	}
+	// The settings as they are now, when the adapter is: after a reload both
+	// belong to the partner's new revision.
+	pt, ok := p.partner(doc.Partner)
+	if !ok {
+		return permanent(fmt.Errorf("document %s: partner %s is not configured", doc.ID, doc.Partner))
 	}
 	sdoc := sdk.Document{ID: doc.ID, Partner: doc.Partner, OriginalName: doc.OriginalName,
 		ReceivedAt: doc.ReceivedAt.UTC().Format(time.RFC3339), Size: doc.Size}
@@ -449,34 +453,15 @@ func (p *Pipeline) identify(doc hub.Document, r sdk.Record) checked {
 }
 
 // validate checks a record against the shared schema and that it belongs to
-// the document's partner; c is the record as identify saw it.
+// the document's partner (CheckRecord); c is the record as identify saw it.
 func (p *Pipeline) validate(doc hub.Document, r sdk.Record, c checked) checked {
-	reject := func(field, code, msg string) checked {
-		return checked{rejected: &store.QuarantinedRecord{Line: r.Line, Field: field, RecordKey: r.RecordKey,
-			Code: code, Message: msg, Severity: "error", Record: validJSONOrNil(r.JSON)}}
+	key, problem := CheckRecord(p.cfg.Validator, doc.Partner, r)
+	if problem == nil && c.rec.ContentHash == nil {
+		problem = &sdk.RecordError{Code: sdk.CodeSchema, Message: "record kon niet worden gelezen"}
 	}
-	val, issues, err := p.cfg.Validator.ValidateJSON(r.JSON)
-	if err != nil {
-		return reject("", sdk.CodeSchema, "adapter leverde geen geldige JSON voor dit record")
-	}
-	if len(issues) > 0 {
-		msgs := make([]string, len(issues))
-		for i, is := range issues {
-			msgs[i] = is.Field + ": " + is.Message
-		}
-		return reject(issues[0].Field, sdk.CodeSchema, "record voldoet niet aan het gedeelde schema: "+strings.Join(msgs, "; "))
-	}
-	if c.rec.ContentHash == nil {
-		return reject("", sdk.CodeSchema, "record kon niet worden gelezen")
-	}
-	obj := val.(map[string]any) // the schema requires an object
-	src, _ := obj["source"].(map[string]any)
-	if partner, _ := src["partner"].(string); partner != doc.Partner {
-		return reject("source.partner", sdk.CodeSchema, "record hoort bij een andere partner dan het document")
-	}
-	key, _ := src["record_key"].(string)
-	if r.RecordKey != "" && r.RecordKey != key {
-		return reject("source.record_key", sdk.CodeSchema, "recordsleutel van de adapter wijkt af van source.record_key")
+	if problem != nil {
+		return checked{rejected: &store.QuarantinedRecord{Line: r.Line, Field: problem.Field, RecordKey: r.RecordKey,
+			Code: problem.Code, Message: problem.Message, Severity: "error", Record: validJSONOrNil(r.JSON)}}
 	}
 	c.rec.RecordKey = key
 	c.validated = true

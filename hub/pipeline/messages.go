@@ -88,3 +88,9 @@ func (e permanentError) Error() string { return e.err.Error() }
 func (e permanentError) Unwrap() error { return e.err }
 
 func permanent(err error) error { return permanentError{err} }
+
+// Permanent marks err as an error that retrying cannot fix, such as an
+// adapter that is disabled: the document fails at once, with err as its
+// reason, instead of after every retry. An Adapters implementation returns
+// it from Decode.
+func Permanent(err error) error { return permanent(err) }

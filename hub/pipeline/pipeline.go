@@ -104,6 +104,8 @@ type Pipeline struct {
 
 	mu       sync.RWMutex
 	partners map[string]Partner
+	handlers map[string][]*message.Handler // each partner's decode and store handlers
+	runCtx   context.Context               // Run's context, for handlers added later
 }
 
 // New builds the router, creates the topics' tables and registers every
@@ -119,6 +121,7 @@ func New(ctx context.Context, cfg Config) (*Pipeline, error) {
 		wlog: quietShutdownLogger{watermill.NewSlogLoggerWithLevelMapping(cfg.Logger.With("component", "watermill"),
 			map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})},
 		partners: map[string]Partner{},
+		handlers: map[string][]*message.Handler{},
 		schema: wsql.PostgreSQLQueueSchema{
 			GenerateMessagesTableName: tableName,
 			GeneratePayloadType:       func(string) string { return "BYTEA" },
@@ -131,7 +134,10 @@ func New(ctx context.Context, cfg Config) (*Pipeline, error) {
 		return nil, fmt.Errorf("create router: %w", err)
 	}
 	p.router = router
-	poison, err := middleware.PoisonQueue(p.publisher(), topicPoison)
+	// A handler stopped mid-message (the hub stops, a partner is removed)
+	// leaves its message in the queue, for the next run.
+	poison, err := middleware.PoisonQueueWithFilter(p.publisher(), topicPoison,
+		func(err error) bool { return !errors.Is(err, context.Canceled) })
 	if err != nil {
 		return nil, fmt.Errorf("create poison queue: %w", err)
 	}
@@ -156,10 +162,10 @@ func New(ctx context.Context, cfg Config) (*Pipeline, error) {
 			return nil, err
 		}
 	}
-	if err := p.addHandler(topicFinished, "receipts", p.handleFinished); err != nil {
+	if _, err := p.addHandler(topicFinished, "receipts", p.handleFinished); err != nil {
 		return nil, err
 	}
-	if err := p.addHandler(topicPoison, "poison", p.handlePoison); err != nil {
+	if _, err := p.addHandler(topicPoison, "poison", p.handlePoison); err != nil {
 		return nil, err
 	}
 	for _, pt := range cfg.Partners {
@@ -171,7 +177,9 @@ func New(ctx context.Context, cfg Config) (*Pipeline, error) {
 }
 
 // AddPartner creates the partner's topics and registers its handlers. On a
-// running router the handlers start at once.
+// running router the handlers start at once. For a partner that is there
+// already it only replaces the settings, which the partner's next document
+// uses.
 func (p *Pipeline) AddPartner(ctx context.Context, pt Partner) error {
 	p.mu.Lock()
 	_, exists := p.partners[pt.ID]
@@ -186,15 +194,64 @@ func (p *Pipeline) AddPartner(ctx context.Context, pt Partner) error {
 			return err
 		}
 	}
-	if err := p.addHandler(docs, "decode."+pt.ID, p.handleDocument); err != nil {
-		return err
+	var hs []*message.Handler
+	for _, h := range []struct {
+		topic, name string
+		fn          message.NoPublishHandlerFunc
+	}{{docs, "decode." + pt.ID, p.handleDocument}, {chunks, "store." + pt.ID, p.handleChunk}} {
+		handler, err := p.addHandler(h.topic, h.name, h.fn)
+		if err != nil {
+			return err
+		}
+		hs = append(hs, handler)
 	}
-	if err := p.addHandler(chunks, "store."+pt.ID, p.handleChunk); err != nil {
-		return err
+	p.mu.Lock()
+	p.handlers[pt.ID] = hs
+	p.mu.Unlock()
+	// Before Run, Run starts the handlers. Once Run was called, start them
+	// when the router runs (RunHandlers starts only those not started yet),
+	// with Run's context: they live as long as the router, not this call.
+	p.mu.RLock()
+	runCtx := p.runCtx
+	p.mu.RUnlock()
+	if runCtx == nil {
+		return nil
 	}
-	if p.router.IsRunning() {
-		if err := p.router.RunHandlers(ctx); err != nil {
-			return fmt.Errorf("start handlers of %s: %w", pt.ID, err)
+	select {
+	case <-p.router.Running():
+	case <-runCtx.Done():
+		return fmt.Errorf("start handlers of %s: %w", pt.ID, runCtx.Err())
+	}
+	if err := p.router.RunHandlers(runCtx); err != nil {
+		return fmt.Errorf("start handlers of %s: %w", pt.ID, err)
+	}
+	return nil
+}
+
+// RemovePartner stops the partner's handlers on the running router and
+// forgets its settings. Its messages stay in its topics: a document being
+// decoded is left where it was and resumed when the partner is added again.
+// It returns when the handlers have stopped, or with ctx's error.
+func (p *Pipeline) RemovePartner(ctx context.Context, id string) error {
+	if !p.router.IsRunning() {
+		return fmt.Errorf("remove partner %s: the pipeline does not run", id)
+	}
+	p.mu.Lock()
+	hs := p.handlers[id]
+	delete(p.handlers, id)
+	delete(p.partners, id)
+	p.mu.Unlock()
+	for _, h := range hs {
+		select {
+		case <-h.Started():
+			h.Stop()
+		default:
+			continue
+		}
+		select {
+		case <-h.Stopped():
+		case <-ctx.Done():
+			return fmt.Errorf("remove partner %s: %w", id, ctx.Err())
 		}
 	}
 	return nil
@@ -230,13 +287,12 @@ func (p *Pipeline) initTopic(ctx context.Context, topic string) error {
 	return nil
 }
 
-func (p *Pipeline) addHandler(topic, name string, h message.NoPublishHandlerFunc) error {
+func (p *Pipeline) addHandler(topic, name string, h message.NoPublishHandlerFunc) (*message.Handler, error) {
 	sub, err := p.subscriber()
 	if err != nil {
-		return fmt.Errorf("create subscriber for %s: %w", topic, err)
+		return nil, fmt.Errorf("create subscriber for %s: %w", topic, err)
 	}
-	p.router.AddNoPublisherHandler(name, topic, sub, h)
-	return nil
+	return p.router.AddNoPublisherHandler(name, topic, sub, h), nil
 }
 
 // publisher publishes outside a transaction.
@@ -278,6 +334,9 @@ func (p *Pipeline) Submit(ctx context.Context, tx pgx.Tx, partner, documentID st
 
 // Run runs the router until ctx ends. It returns once every handler stopped.
 func (p *Pipeline) Run(ctx context.Context) error {
+	p.mu.Lock()
+	p.runCtx = ctx
+	p.mu.Unlock()
 	if err := p.router.Run(ctx); err != nil {
 		return fmt.Errorf("run pipeline: %w", err)
 	}

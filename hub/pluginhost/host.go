@@ -123,7 +123,16 @@ type Status struct {
 	NextStart      time.Time // earliest restart, while crashed
 	LastError      string    // the last crash or start failure
 	DisabledReason string    // why the Host is disabled
+	DisabledCode   string    // CodeChecksum or CodeCrashes while disabled
 }
+
+// Stable codes of why a Host is disabled (Status.DisabledCode).
+const (
+	// CodeChecksum: the binary on disk does not have the pinned sha256.
+	CodeChecksum = "ADAPTER_CHECKSUM"
+	// CodeCrashes: the process crashed MaxCrashes times within CrashWindow.
+	CodeCrashes = "ADAPTER_CRASHES"
+)
 
 // Host supervises the process of one adapter instance and is itself an
 // sdk.Adapter: each call goes to the live process, which is started on
@@ -145,6 +154,7 @@ type Host struct {
 	proc        *process // the live process, or nil
 	closed      bool
 	disabled    string // reason; empty when enabled
+	disabledBy  string // CodeChecksum or CodeCrashes
 	started     int
 	crashes     []time.Time // within the window
 	consecutive int         // crashes since the last successful Decode
@@ -160,6 +170,14 @@ type process struct {
 	cmd     *exec.Cmd
 	adapter sdk.Adapter
 	pid     int
+	cancel  context.CancelFunc // ends the process's context; see launch
+}
+
+// kill stops the process (gracefully if it answers) and releases what
+// go-plugin holds for it.
+func (p *process) kill() {
+	p.client.Kill()
+	p.cancel()
 }
 
 type configureCall struct {
@@ -265,6 +283,7 @@ func (h *Host) Status() Status {
 		Crashes:        len(h.pruneLocked(time.Now())),
 		LastError:      h.lastErr,
 		DisabledReason: h.disabled,
+		DisabledCode:   h.disabledBy,
 	}
 	if h.started > 0 {
 		s.Restarts = h.started - 1
@@ -295,7 +314,7 @@ func (h *Host) Reset() {
 	if h.disabled != "" {
 		h.log.Info("adapter re-enabled", "was", h.disabled)
 	}
-	h.disabled = ""
+	h.disabled, h.disabledBy = "", ""
 	h.crashes = nil
 	h.consecutive = 0
 	h.nextStart = time.Time{}
@@ -310,7 +329,7 @@ func (h *Host) Close() error {
 	h.proc = nil
 	h.mu.Unlock()
 	if p != nil {
-		p.client.Kill()
+		p.kill()
 	}
 	return nil
 }
@@ -355,7 +374,7 @@ func (h *Host) current() (*process, error) {
 	h.mu.Unlock()
 	if dead != nil {
 		// Kill only releases what go-plugin still holds for the dead process.
-		dead.client.Kill()
+		dead.kill()
 	}
 	if err != nil {
 		return nil, err
@@ -380,14 +399,18 @@ func (h *Host) start(ctx context.Context) (*process, error) {
 		}
 	}
 
-	p, err := h.launch()
+	p, err := h.launch(ctx)
+	if err != nil && ctx.Err() != nil {
+		// Given up by the caller: no crash of the adapter.
+		return nil, fmt.Errorf("start adapter %q: %w", h.spec.Name, ctx.Err())
+	}
 	if err != nil {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		if errors.Is(err, ErrChecksumMismatch) {
 			// A wrong binary does not fix itself by restarting.
 			h.lastErr = err.Error()
-			h.disableLocked(err.Error())
+			h.disableLocked(CodeChecksum, err.Error())
 		} else {
 			h.failedLocked(err)
 		}
@@ -395,7 +418,7 @@ func (h *Host) start(ctx context.Context) (*process, error) {
 	}
 	if configured != nil {
 		if err := p.adapter.Configure(ctx, configured.partner, configured.config); err != nil {
-			p.client.Kill()
+			p.kill()
 			err = fmt.Errorf("configure restarted process: %w", err)
 			h.mu.Lock()
 			h.failedLocked(err)
@@ -407,7 +430,7 @@ func (h *Host) start(ctx context.Context) (*process, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		p.client.Kill()
+		p.kill()
 		return nil, fmt.Errorf("adapter %q: %w", h.spec.Name, ErrClosed)
 	}
 	h.proc = p
@@ -417,8 +440,12 @@ func (h *Host) start(ctx context.Context) (*process, error) {
 }
 
 // launch starts the binary through go-plugin and dispenses its Adapter.
-func (h *Host) launch() (*process, error) {
-	cmd := exec.Command(h.spec.Binary)
+// When ctx ends before the adapter answered the handshake, the process is
+// killed and launch returns at once: go-plugin's own wait cannot be
+// cancelled, but it ends when the process does.
+func (h *Host) launch(ctx context.Context) (*process, error) {
+	procCtx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(procCtx, h.spec.Binary)
 	cmd.Env = append([]string(nil), h.cfg.Env...)
 	cc := &plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
@@ -436,9 +463,22 @@ func (h *Host) launch() (*process, error) {
 		cc.SecureConfig = &plugin.SecureConfig{Checksum: h.sum, Hash: sha256.New()}
 	}
 	client := plugin.NewClient(cc)
+	started := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			cancel()
+		case <-started:
+		}
+	}()
 	a, err := sdk.Dispense(client)
+	close(started)
 	if err != nil {
 		client.Kill()
+		cancel()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("binary %s: %w", h.spec.Binary, ctx.Err())
+		}
 		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
 			if verr := VerifyChecksum(h.spec.Binary, h.spec.SHA256); verr != nil {
 				return nil, verr
@@ -447,7 +487,7 @@ func (h *Host) launch() (*process, error) {
 		}
 		return nil, fmt.Errorf("binary %s: %w", h.spec.Binary, err)
 	}
-	p := &process{client: client, cmd: cmd, adapter: a}
+	p := &process{client: client, cmd: cmd, adapter: a, cancel: cancel}
 	if rc := client.ReattachConfig(); rc != nil {
 		p.pid = rc.Pid
 	}
@@ -475,7 +515,7 @@ func (h *Host) after(p *process, err error, decode bool) error {
 	exited := waitExited(p.client, 2*time.Second)
 	// Alive but unreachable is useless, so replace it; for a dead process
 	// Kill releases what go-plugin still holds.
-	p.client.Kill()
+	p.kill()
 	cause := "connection lost"
 	if exited {
 		cause = exitCause(p)
@@ -526,13 +566,13 @@ func (h *Host) failedLocked(cause error) {
 	h.lastErr = cause.Error()
 	h.nextStart = now.Add(backoff(h.cfg.InitialBackoff, h.cfg.MaxBackoff, h.consecutive))
 	if len(h.crashes) >= h.cfg.MaxCrashes {
-		h.disableLocked(fmt.Sprintf("%d crashes within %s, last: %s", len(h.crashes), h.cfg.CrashWindow, h.lastErr))
+		h.disableLocked(CodeCrashes, fmt.Sprintf("%d crashes within %s, last: %s", len(h.crashes), h.cfg.CrashWindow, h.lastErr))
 	}
 }
 
-func (h *Host) disableLocked(reason string) {
-	h.disabled = reason
-	h.log.Error("adapter disabled", "reason", reason)
+func (h *Host) disableLocked(code, reason string) {
+	h.disabled, h.disabledBy = reason, code
+	h.log.Error("adapter disabled", "code", code, "reason", reason)
 }
 
 // pruneLocked drops crashes older than the window and returns the rest.

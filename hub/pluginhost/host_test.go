@@ -229,7 +229,7 @@ func TestHostDisabledAfterCrashes(t *testing.T) {
 		t.Fatalf("Decode after 3 crashes: err = %v, want ErrDisabled", err)
 	}
 	s := h.Status()
-	if s.State != pluginhost.StateDisabled || !strings.Contains(s.DisabledReason, "3 crashes") {
+	if s.State != pluginhost.StateDisabled || !strings.Contains(s.DisabledReason, "3 crashes") || s.DisabledCode != pluginhost.CodeCrashes {
 		t.Errorf("Status = %+v, want disabled after 3 crashes", s)
 	}
 	if err := h.Configure(ctx, "ggz", []byte(`{}`)); !errors.Is(err, pluginhost.ErrDisabled) {
@@ -256,8 +256,79 @@ func TestHostChecksum(t *testing.T) {
 	if s.State != pluginhost.StateDisabled || !strings.Contains(s.DisabledReason, "sha256 mismatch") {
 		t.Errorf("Status = %+v, want disabled for the checksum", s)
 	}
+	if s.DisabledCode != pluginhost.CodeChecksum {
+		t.Errorf("DisabledCode = %q, want %s", s.DisabledCode, pluginhost.CodeChecksum)
+	}
 	if err := h.Start(context.Background()); !errors.Is(err, pluginhost.ErrDisabled) {
 		t.Errorf("second Start: err = %v, want ErrDisabled", err)
+	}
+}
+
+// TestHostChecksumAtRestart replaces the pinned binary on disk while its
+// process runs, then kills the process: the restart verifies the sum again
+// and disables the Host instead of running the other binary.
+func TestHostChecksumAtRestart(t *testing.T) {
+	orig, err := os.ReadFile(testBinary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "adapter")
+	if err := os.WriteFile(bin, orig, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	h := newHost(t, pluginhost.Spec{Binary: bin, SHA256: binarySHA256(t)}, pluginhost.Config{})
+	configure(t, h, `{"tag":"pinned","batch":10}`)
+	decodeOK(t, h, 20, "pinned")
+	pid := h.Status().PID
+
+	// Replaced the way a deployment does it: a new file renamed over the old.
+	tmp := bin + ".new"
+	if err := os.WriteFile(tmp, append(orig, "tampered"...), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, bin); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err = h.Decode(context.Background(), sdk.Document{ID: "d"}, document(20), &collector{})
+	for errors.Is(err, sdk.ErrUnavailable) { // the call that saw the process die
+		err = h.Decode(context.Background(), sdk.Document{ID: "d"}, document(20), &collector{})
+	}
+	if !errors.Is(err, pluginhost.ErrChecksumMismatch) {
+		t.Fatalf("Decode after the binary was replaced: err = %v, want ErrChecksumMismatch", err)
+	}
+	s := h.Status()
+	if s.State != pluginhost.StateDisabled || s.DisabledCode != pluginhost.CodeChecksum || !strings.Contains(s.DisabledReason, bin) {
+		t.Errorf("Status = %+v, want disabled for the checksum, naming the binary", s)
+	}
+	if err := h.Decode(context.Background(), sdk.Document{ID: "d"}, document(1), &collector{}); !errors.Is(err, pluginhost.ErrDisabled) {
+		t.Errorf("Decode while disabled: err = %v, want ErrDisabled", err)
+	}
+}
+
+// TestHostStartCancelled gives up on an adapter that never answers the
+// handshake: Start returns with the context's error long before the start
+// timeout, and that counts as no crash.
+func TestHostStartCancelled(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "hangs")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\nexec sleep 60\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	h := newHost(t, pluginhost.Spec{Binary: bin}, pluginhost.Config{StartTimeout: time.Minute})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	err := h.Start(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Start: err = %v, want the context's error", err)
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("Start took %s after its context ended", took)
+	}
+	if s := h.Status(); s.Crashes != 0 || s.State == pluginhost.StateDisabled {
+		t.Errorf("Status = %+v, want no crash counted", s)
 	}
 }
 

@@ -23,9 +23,15 @@ func TestWatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Written the way configuration tools write: a new file renamed over
+	// the old one, so that the watcher never reads half a file.
 	write := func(data []byte) {
 		t.Helper()
-		if err := os.WriteFile(path, data, 0o644); err != nil {
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -36,6 +36,7 @@ type Config struct {
 	SurnamePrefixMode      string                `json:"surname_prefix_mode"`
 	InitialsFromFirstNames bool                  `json:"initials_from_first_names"`
 	Operation              string                `json:"operation"`
+	Output                 Output                `json:"output"`
 }
 
 // Column maps one source column: either onto one target field, or, with a
@@ -153,6 +154,7 @@ type plan struct {
 	prefixes  string // surname_prefix_mode
 	initials  bool   // initials_from_first_names
 	operation string
+	out       *outPlan // how Encode writes this partner's format
 }
 
 // column is one configured source column.
@@ -251,6 +253,9 @@ func newPlan(partner string, c *Config) (*plan, error) {
 		return nil, err
 	}
 	if err := p.checkRequired(); err != nil {
+		return nil, err
+	}
+	if err := p.setOutput(c); err != nil {
 		return nil, err
 	}
 	return p, nil

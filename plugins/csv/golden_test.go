@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -173,7 +174,7 @@ func TestDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Name != "csv" || d.Version == "" || len(d.Capabilities) != 1 || d.Capabilities[0] != "decode" {
+	if d.Name != "csv" || d.Version == "" || !slices.Contains(d.Capabilities, "decode") || !slices.Contains(d.Capabilities, sdk.CapabilityEncode) {
 		t.Errorf("Describe = %+v", d)
 	}
 	var v map[string]any

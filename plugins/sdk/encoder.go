@@ -58,13 +58,13 @@ type EncodeItem struct {
 // EncodeResult describes a written file.
 type EncodeResult struct {
 	// Suffix ends the file name, such as ".csv".
-	Suffix string
+	Suffix string `json:"suffix"`
 	// MediaType is the file's media type, such as "text/csv; charset=windows-1252".
-	MediaType string
+	MediaType string `json:"media_type"`
 	// Written lists the items in the file, in file order.
-	Written []EncodedItem
+	Written []EncodedItem `json:"written"`
 	// Rejected lists the items that could not be written.
-	Rejected []EncodeError
+	Rejected []EncodeError `json:"rejected"`
 }
 
 // EncodedItem places one written item in the file.

@@ -109,6 +109,9 @@ type Partner struct {
 	Enabled bool
 	// Revision is the sha256 (hex) of the file's bytes.
 	Revision string
+	// Receive is what the partner receives from the others; nil when it
+	// receives nothing.
+	Receive *Receive
 
 	display   string    // File as shown in problems
 	doc       *document // the parsed file, for positions in later checks
@@ -454,6 +457,7 @@ func loadPartner(hub *Config, catalogKnown bool, file, shown string) (*Partner, 
 	if pf.Drop.Folder == "" {
 		p.dropPtr = "/id"
 	}
+	errs = append(errs, p.loadReceive(bad)...)
 	return p, errs
 }
 
@@ -481,6 +485,7 @@ func crossCheck(p *Partner, before []Partner) Errors {
 			e.Field = "drop.folder"
 			errs = append(errs, e)
 		}
+		errs = append(errs, crossCheckReceive(p, o)...)
 	}
 	return errs
 }

@@ -135,6 +135,7 @@ func (s *server) routes() []route {
 		{"GET /v1/documents/{id}/errors", s.documentErrors},
 		{"POST /v1/documents/{id}/replay", s.replayDocument},
 		{"GET /v1/partners/{partner}/documents", s.partnerDocuments},
+		{"GET /v1/partners/{partner}/deliveries", s.partnerDeliveries},
 		{"POST /v1/clients/lookup", s.lookupClients},
 		{"GET /v1/clients/{id}", s.clientOverview},
 		{"GET /v1/clients/{id}/history", s.clientHistory},

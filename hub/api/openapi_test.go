@@ -187,6 +187,8 @@ func TestOpenAPISchemas(t *testing.T) {
 		"SplitResponse":       SplitResponse{},
 		"MergeRequest":        MergeRequest{},
 		"DecisionRequest":     DecisionRequest{},
+		"DeliveryPage":        Page[store.Delivery]{},
+		"Delivery":            store.Delivery{},
 	}
 	var documented []string
 	for name := range s.Components.Schemas {

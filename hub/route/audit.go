@@ -28,14 +28,6 @@ func allowedEvent(recipient, source, documentID, deliveryID, op string, channels
 	return e
 }
 
-// deniedEvent is a refused route: the recipient's subscription selected the
-// registration, the decision point did not allow it.
-func deniedEvent(recipient, source, documentID, op string, d policy.Decision) audit.Event {
-	e := event(recipient, documentID, d, auditDetail{Stage: "routed", SourcePartner: source, Operation: op, Code: d.Code()})
-	e.Outcome = audit.OutcomeDenied
-	return e
-}
-
 // cancelledEvent is a pending delivery that the decision just before
 // sending no longer allowed.
 func cancelledEvent(recipient, source, deliveryID, op string, d policy.Decision) audit.Event {

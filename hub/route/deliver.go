@@ -292,7 +292,11 @@ func (d *Deliverer) recheck(ctx context.Context, channel string, batch []store.D
 	for i, b := range batch {
 		dec := decisions[i]
 		if !dec.Allowed {
-			reason := sanitize(dec.Code() + ": " + dec.Reasons[0].Message)
+			reason := dec.Code()
+			if len(dec.Reasons) > 0 {
+				reason += ": " + dec.Reasons[0].Message
+			}
+			reason = sanitize(reason)
 			cancel[reason] = append(cancel[reason], b.Seq)
 			e := cancelledEvent(b.Recipient, b.SourcePartner, b.DeliveryID, b.Operation, dec)
 			e.RequestID = b.BatchID

@@ -135,9 +135,11 @@ const auditSource = "pipeline route"
 // and every registration its subscription selects (clients it serves, or
 // its target groups and municipalities; a delete only when it had the
 // record) it asks the decision point, and for an allowed decision records
-// a delivery of what the decision shows. An unchanged view of the record
-// is not delivered again. Every decision, allowing or denying, is audited.
-// It returns the errors of the store, the consent registry and the audit
+// a delivery of what the decision shows, with an audit disclosure event.
+// An unchanged view of the record is not delivered again. Denials are
+// counted in the log by reason code, not audited: nothing is disclosed, and
+// no one asked (a large export would otherwise flood the audit trail). It
+// returns the errors of the store, the consent registry and the audit
 // trail, wrapped; the pipeline retries them.
 func (r *Router) Route(ctx context.Context, tx pgx.Tx, source, documentID string, seq int, keys []string) error {
 	st := r.cfg.Store
@@ -186,7 +188,12 @@ func (r *Router) Route(ctx context.Context, tx pgx.Tx, source, documentID string
 			return err
 		}
 	}
-	if len(b.deliveries) == 0 && len(b.denied) == 0 {
+	for recipient, codes := range b.denied {
+		for code, n := range codes {
+			r.log.Info("routes denied by the decision point", "partner", source, "recipient", recipient, "code", code, "registrations", n)
+		}
+	}
+	if len(b.deliveries) == 0 {
 		return nil
 	}
 	inserted, err := st.InsertDeliveries(ctx, tx, b.deliveries)
@@ -216,8 +223,8 @@ type routeBatch struct {
 	source     string
 	documentID string
 	deliveries []store.NewDelivery
-	allowed    []audit.Event // by delivery, in the order of deliveries
-	denied     []audit.Event
+	allowed    []audit.Event             // by delivery, in the order of deliveries
+	denied     map[string]map[string]int // recipient -> reason code -> count
 }
 
 // candidate is a registration a subscription selects, with the operation
@@ -268,7 +275,13 @@ func (b *routeBatch) plan(ctx context.Context, sub Subscription, recs []store.Ro
 	for i, c := range cands {
 		d := decisions[i]
 		if !d.Allowed {
-			b.denied = append(b.denied, deniedEvent(sub.Partner, b.source, b.documentID, c.op, d))
+			if b.denied == nil {
+				b.denied = map[string]map[string]int{}
+			}
+			if b.denied[sub.Partner] == nil {
+				b.denied[sub.Partner] = map[string]int{}
+			}
+			b.denied[sub.Partner][d.Code()]++
 			continue
 		}
 		v, err := view(c.rec.Data, c.op, d, c.rec.BSNEnc, b.r.cfg.Keys)
@@ -290,20 +303,20 @@ func (b *routeBatch) plan(ctx context.Context, sub Subscription, recs []store.Ro
 }
 
 // events returns the audit events: one per new delivery (a delivery that
-// existed already was audited when it was made) and one per denial.
+// existed already was audited when it was made).
 func (b *routeBatch) events(inserted []string) []audit.Event {
 	isNew := make(map[string]bool, len(inserted))
 	for _, id := range inserted {
 		isNew[id] = true
 	}
-	out := make([]audit.Event, 0, len(inserted)+len(b.denied))
+	out := make([]audit.Event, 0, len(inserted))
 	for i, d := range b.deliveries {
 		if isNew[d.DeliveryID] {
 			out = append(out, b.allowed[i])
 			isNew[d.DeliveryID] = false
 		}
 	}
-	return append(out, b.denied...)
+	return out
 }
 
 // Operations a recipient applies.

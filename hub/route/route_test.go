@@ -220,7 +220,6 @@ func TestAuditEvents(t *testing.T) {
 		Reasons: []policy.Reason{{Code: policy.CodeConsentWithdrawn, Message: "ingetrokken"}}}
 	events := []audit.Event{
 		allowedEvent("opvang-zuid", "ggz-oost", "01HZDOC", "dlv_0123", opNew, []string{"pickup", "webhook"}, d),
-		deniedEvent("opvang-zuid", "ggz-oost", "01HZDOC", opChange, denied),
 		cancelledEvent("opvang-zuid", "ggz-oost", "dlv_0123", opChange, denied),
 	}
 	purpose := d
@@ -234,11 +233,12 @@ func TestAuditEvents(t *testing.T) {
 	if events[0].Basis != (audit.Basis{Kind: audit.BasisConsent, Ref: "consent-7"}) || events[0].Outcome != audit.OutcomeSuccess {
 		t.Errorf("allowed: %+v", events[0])
 	}
-	if events[1].Outcome != audit.OutcomeDenied || !strings.Contains(string(events[1].Detail), policy.CodeConsentWithdrawn) {
-		t.Errorf("denied: %+v", events[1])
+	if events[1].Outcome != audit.OutcomeDenied || !strings.Contains(string(events[1].Detail), policy.CodeConsentWithdrawn) ||
+		!strings.Contains(string(events[1].Detail), `"stage":"cancelled"`) {
+		t.Errorf("cancelled: %+v", events[1])
 	}
-	if events[3].Basis.Kind != audit.BasisLegal || events[3].Basis.Ref != "purpose:aanmelding" {
-		t.Errorf("purpose ground: %+v", events[3].Basis)
+	if events[2].Basis.Kind != audit.BasisLegal || events[2].Basis.Ref != "purpose:aanmelding" {
+		t.Errorf("purpose ground: %+v", events[2].Basis)
 	}
 }
 

@@ -48,6 +48,7 @@ type node struct {
 	watcher  *ingest.Watcher
 	metrics  *metrics.Metrics
 	clients  *clients.Registry
+	routing  *routing // nil when nothing is routed
 	token    string
 }
 
@@ -122,6 +123,9 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	if err != nil {
 		return nil, err
 	}
+	if err := n.openRouting(ctx); err != nil {
+		return nil, err
+	}
 	n.watcher = ingest.New(ingest.Config{Store: n.store, Submitter: n.pipe, Partners: drops,
 		ScanInterval: cfg.Ingest.ScanInterval, MaxBytes: cfg.Ingest.MaxDocumentBytes, Logger: log, Metrics: n.metrics})
 	n.token, err = apiToken(cfg.DataDir, log)
@@ -165,6 +169,7 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	defer n.startRouting(ctx)() // the workers stop with ctx, cancelled below
 	errs := make(chan error, 3)
 	var wg sync.WaitGroup
 	wg.Add(3)

@@ -171,6 +171,8 @@ type frameWriter struct {
 	buf    []byte
 }
 
+// Write buffers p and sends every full frame; it returns 0 and the error
+// when sending fails.
 func (w *frameWriter) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {

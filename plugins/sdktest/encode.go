@@ -81,6 +81,7 @@ type encodeGuard struct {
 	enc sdk.Encoder
 }
 
+// Encode calls the adapter's Encode and turns a panic into an error.
 func (g *encodeGuard) Encode(ctx context.Context, req sdk.EncodeRequest, out io.Writer) (res sdk.EncodeResult, err error) {
 	defer func() {
 		if r := recover(); r != nil {

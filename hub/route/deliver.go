@@ -198,21 +198,17 @@ func (d *Deliverer) work(ctx context.Context, r Recipient, channel string) {
 }
 
 // step sends one batch of a recipient's channel when one is due, and
-// reports whether it did anything; when it did not, it may first wait for
-// a backoff to pass (never longer than the poll interval at once).
+// reports whether it did anything.
 func (d *Deliverer) step(ctx context.Context, r Recipient, channel string, log *slog.Logger) bool {
-	batch, wait, err := d.cfg.Store.NextBatch(ctx, r.Partner, channel, r.BatchSize)
+	batch, err := d.cfg.Store.NextBatch(ctx, r.Partner, channel, r.BatchSize)
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
 			log.Warn("pending deliveries cannot be read", "error", err)
 		}
 		return false
-	case len(batch) == 0 && !wait.IsZero():
-		sleep(ctx, min(time.Until(wait), d.cfg.PollInterval))
-		return false
 	case len(batch) == 0:
-		return false
+		return false // nothing due: nothing pending, or a backoff until wait
 	}
 	if batch[0].BatchID == "" {
 		id := batchID(batch)
@@ -254,10 +250,9 @@ func (d *Deliverer) send(ctx context.Context, r Recipient, channel string, batch
 	case store.ChannelWebhook:
 		res = d.post(ctx, r, items)
 	}
-	if ctx.Err() != nil && res.retry != "" {
-		return // stopped: the batch is sent again at the next start
-	}
-	d.record(ctx, items, res, log)
+	// What was delivered is recorded even when the hub is stopping; the
+	// rest of the batch is sent again at the next start.
+	d.record(context.WithoutCancel(ctx), items, res, ctx.Err() == nil, log)
 }
 
 // recheck decides the batch again, with the client facts and consent of
@@ -354,9 +349,9 @@ func (o *outcome) fail(reason string, s ...int64) {
 	o.failed[reason] = append(o.failed[reason], s...)
 }
 
-// record stores an outcome: delivered and failed deliveries, and the rest
-// for a retry, or failed when it has had its attempts.
-func (d *Deliverer) record(ctx context.Context, items []item, o outcome, log *slog.Logger) {
+// record stores an outcome: delivered and failed deliveries, and, with
+// retryRest, the rest for a retry, or failed when it has had its attempts.
+func (d *Deliverer) record(ctx context.Context, items []item, o outcome, retryRest bool, log *slog.Logger) {
 	done := map[int64]bool{}
 	delivered := 0
 	for file, s := range o.delivered {
@@ -387,7 +382,7 @@ func (d *Deliverer) record(ctx context.Context, items []item, o outcome, log *sl
 	if delivered > 0 || failed > 0 {
 		log.Info("deliveries sent", "delivered", delivered, "failed", failed, "pending", len(rest))
 	}
-	if len(rest) == 0 {
+	if len(rest) == 0 || !retryRest {
 		return
 	}
 	reason := o.retry

@@ -293,21 +293,20 @@ func scanDeliveries(rows pgx.Rows) ([]Delivery, error) {
 // NextBatch returns the next batch of a recipient's channel to send: the
 // batch the oldest pending delivery was first tried in, or, when it was
 // never tried, up to limit pending deliveries never tried, oldest first.
-// When the oldest pending delivery may not be tried yet (a backoff), the
-// batch is empty and wait says until when. Nothing pending: both empty.
-func (s *Store) NextBatch(ctx context.Context, recipient, channel string, limit int) (batch []Delivery, wait time.Time, err error) {
+// The batch is empty when nothing is pending, or when the oldest pending
+// delivery waits for its next attempt (a backoff): later deliveries wait
+// behind it, so that a recipient gets a record's versions in order.
+func (s *Store) NextBatch(ctx context.Context, recipient, channel string, limit int) ([]Delivery, error) {
 	var batchID *string
-	var next time.Time
-	err = s.pool.QueryRow(ctx, `SELECT batch_id, next_attempt_at FROM deliveries
-		WHERE recipient = $1 AND channel = $2 AND status = 'pending' ORDER BY seq LIMIT 1`, recipient, channel).Scan(&batchID, &next)
-	if isNoRows(err) {
-		return nil, time.Time{}, nil
+	var due bool
+	// The hub's clock, which also set next_attempt_at (MarkRetry).
+	err := s.pool.QueryRow(ctx, `SELECT batch_id, next_attempt_at <= $3 FROM deliveries
+		WHERE recipient = $1 AND channel = $2 AND status = 'pending' ORDER BY seq LIMIT 1`, recipient, channel, time.Now()).Scan(&batchID, &due)
+	if isNoRows(err) || err == nil && !due {
+		return nil, nil
 	}
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("next batch of %s/%s: %w", recipient, channel, err)
-	}
-	if now := time.Now(); next.After(now) {
-		return nil, next, nil
+		return nil, fmt.Errorf("next batch of %s/%s: %w", recipient, channel, err)
 	}
 	var rows pgx.Rows
 	if batchID != nil {
@@ -318,13 +317,13 @@ func (s *Store) NextBatch(ctx context.Context, recipient, channel string, limit 
 			WHERE recipient = $1 AND channel = $2 AND status = 'pending' AND batch_id IS NULL ORDER BY seq LIMIT $3`, recipient, channel, limit)
 	}
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("next batch of %s/%s: %w", recipient, channel, err)
+		return nil, fmt.Errorf("next batch of %s/%s: %w", recipient, channel, err)
 	}
-	batch, err = scanDeliveries(rows)
+	batch, err := scanDeliveries(rows)
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("next batch of %s/%s: %w", recipient, channel, err)
+		return nil, fmt.Errorf("next batch of %s/%s: %w", recipient, channel, err)
 	}
-	return batch, time.Time{}, nil
+	return batch, nil
 }
 
 // AssignBatch records the batch id of deliveries at their first attempt.

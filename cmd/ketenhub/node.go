@@ -66,6 +66,7 @@ type node struct {
 	engine   *policy.Engine
 	consents *consent.Registry
 	auth     *auth.Authenticator
+	routing  *routing // nil when nothing is routed
 	token    string
 }
 
@@ -122,6 +123,9 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 		Logger: log, RetryMax: cfg.Pipeline.RetryMax, RetryInitialInterval: cfg.Pipeline.RetryInitialInterval, Metrics: n.metrics,
 		Linker: n.clients})
 	if err != nil {
+		return nil, err
+	}
+	if err := n.openRouting(ctx); err != nil {
 		return nil, err
 	}
 	n.watcher = ingest.New(ingest.Config{Store: n.store, Submitter: n.pipe,
@@ -273,6 +277,7 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	defer n.startRouting(ctx)() // the workers stop with ctx, cancelled below
 	errs := make(chan error, 3)
 	var wg sync.WaitGroup
 	wg.Go(func() { n.reload(ctx) })

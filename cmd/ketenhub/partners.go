@@ -177,6 +177,21 @@ func (s *partnerSet) appliedOthers(id string) []config.Partner {
 	return out
 }
 
+// receiving returns the running revisions of the partners that receive
+// registrations (receive in their files), by id.
+func (s *partnerSet) receiving() []config.Partner {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []config.Partner
+	for _, st := range s.parts {
+		if st.applied != nil && st.active && st.applied.Enabled && st.applied.Receive != nil {
+			out = append(out, *st.applied)
+		}
+	}
+	slices.SortFunc(out, func(a, b config.Partner) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
 // applyParsed starts a checked revision of a partner's file. The caller
 // holds the partner's lock.
 func (s *partnerSet) applyParsed(ctx context.Context, p *config.Partner) {

@@ -240,6 +240,7 @@ func (s *server) routes() []route {
 		{"GET /v1/partners", s.listPartners},
 		{"GET /v1/partners/{partner}", s.partner},
 		{"GET /v1/partners/{partner}/revisions", s.partnerRevisions},
+		{"GET /v1/partners/{partner}/deliveries", s.partnerDeliveries},
 		{"POST /v1/clients/lookup", s.lookupClients},
 		{"GET /v1/clients/{id}", s.clientOverview},
 		{"GET /v1/clients/{id}/history", s.clientHistory},

@@ -217,6 +217,8 @@ func TestOpenAPISchemas(t *testing.T) {
 		"ConfigProblem":       hub.ConfigProblem{},
 		"PartnerRevisionList": List[hub.PartnerRevision]{},
 		"PartnerRevision":     hub.PartnerRevision{},
+		"DeliveryPage":        Page[store.Delivery]{},
+		"Delivery":            store.Delivery{},
 	}
 	var documented []string
 	for name := range s.Components.Schemas {

@@ -338,8 +338,8 @@ var grid = map[string]string{
 	"operator/zorgcoordinatie":                   "!",
 	"partner-ggz-oost/aanmelding":                "ic    icsx  -     icsx  ic    -     icsx  -     -     -",
 	"partner-ggz-oost/zorgcoordinatie":           "ic    icsx  -     icsx  -     -     icsx  -     -     -",
-	"partner-opvang-zuid/aanmelding":             "icsx  ic    icsx  -     -     -     -     icsx  icsx  -",
-	"partner-opvang-zuid/zorgcoordinatie":        "icsx  ic    icsx  -     -     -     -     icsx  icsx  -",
+	"partner-opvang-zuid/aanmelding":             "icsx  -     icsx  -     -     -     -     icsx  icsx  -",
+	"partner-opvang-zuid/zorgcoordinatie":        "icsx  -     icsx  -     -     -     -     icsx  icsx  -",
 	"partner-gemeente-szw/aanmelding":            "-     -     -     ic    icsx  icsx  -     -     -     icsx",
 	"partner-gemeente-szw/zorgcoordinatie":       "-     -     -     -     icsx  icsx  -     -     -     icsx",
 }

@@ -119,6 +119,9 @@ type Partner struct {
 	Enabled bool
 	// Revision is the sha256 (hex) of the file's bytes.
 	Revision string
+	// Receive is what the partner receives from the others; nil when it
+	// receives nothing.
+	Receive *Receive
 
 	data      []byte    // the file's bytes
 	display   string    // File as shown in problems
@@ -489,6 +492,7 @@ func parsePartner(hub *Config, catalogKnown bool, file, shown string, data []byt
 	if pf.Drop.Folder == "" {
 		p.dropPtr = "/id"
 	}
+	errs = append(errs, p.loadReceive(bad)...)
 	return p, errs
 }
 
@@ -516,6 +520,7 @@ func crossCheck(p *Partner, before []Partner) Errors {
 			e.Field = "drop.folder"
 			errs = append(errs, e)
 		}
+		errs = append(errs, crossCheckReceive(p, o)...)
 	}
 	return errs
 }

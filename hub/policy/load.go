@@ -267,7 +267,7 @@ func (l *loader) roles(p *Policy, checkPartner func(ptr, field, id string)) {
 				"een rol met operate_hub (beheer van de hub) ziet nooit cliëntgegevens: geen classes, scope of handelingen op cliënten (%s)", clientOps())
 		case len(r.Classes) > 0 && !shows && l.ok(base+".classes"):
 			l.fail(ptrf("/roles/%s/classes", name), CodeNoEffect,
-				"classes hebben alleen effect met read_feed, lookup of review_matches; haal classes weg of voeg de handeling toe")
+				"classes hebben alleen effect met read_feed, lookup, review_matches of receive; haal classes weg of voeg de handeling toe")
 		case shows && len(r.Classes) == 0 && l.ok(base+".classes") && l.ok(base+".operations"):
 			l.fail(ptrf("/roles/%s/operations", name), CodeNoEffect,
 				"deze rol mag gegevens inzien maar heeft geen classes; zonder classes is geen enkel veld zichtbaar")

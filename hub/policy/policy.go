@@ -48,9 +48,10 @@ var Classes = []Class{Identity, Chain, Sensitive, Special}
 // Operation is something a subject does with the hub.
 type Operation string
 
-// Operations. The first three disclose client data (fields, by class); the
-// next two act on one client without disclosing its data; the last three
-// concern no single client.
+// Operations. The first three and Receive disclose client data (fields, by
+// class); ManageConsent and GrantBemoeizorg act on one client without
+// disclosing its data; ReadAudit, OperateHub and ReadStats concern no
+// single client.
 const (
 	// ReadFeed is reading the feed of registrations.
 	ReadFeed Operation = "read_feed"
@@ -68,14 +69,17 @@ const (
 	OperateHub Operation = "operate_hub"
 	// ReadStats is reading aggregates, after small-cell suppression.
 	ReadStats Operation = "read_stats"
+	// Receive is having registrations of other partners pushed into the
+	// partner's own system by outbound routing (hub/route).
+	Receive Operation = "receive"
 )
 
 // Operations lists every operation.
-var Operations = []Operation{ReadFeed, Lookup, ReviewMatches, ManageConsent, GrantBemoeizorg, ReadAudit, OperateHub, ReadStats}
+var Operations = []Operation{ReadFeed, Lookup, ReviewMatches, ManageConsent, GrantBemoeizorg, ReadAudit, OperateHub, ReadStats, Receive}
 
 // DisclosesData reports whether the operation shows client fields.
 func (o Operation) DisclosesData() bool {
-	return o == ReadFeed || o == Lookup || o == ReviewMatches
+	return o == ReadFeed || o == Lookup || o == ReviewMatches || o == Receive
 }
 
 // ConcernsClient reports whether the operation is about one client.

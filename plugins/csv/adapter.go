@@ -21,9 +21,9 @@ const (
 // errNotConfigured is returned by Decode before a successful Configure.
 var errNotConfigured = errors.New("adapter is not configured")
 
-// adapter is the generic adapter for delimited files. Describe, Configure
-// and Decode may be called concurrently; a Decode uses the configuration that
-// was current when it started.
+// adapter is the generic adapter for delimited files. Describe, Configure,
+// Decode and Encode may be called concurrently; a Decode or Encode uses the
+// configuration that was current when it started.
 type adapter struct {
 	plan atomic.Pointer[plan]
 }
@@ -38,7 +38,7 @@ func (a *adapter) Describe(context.Context) (sdk.Description, error) {
 	return sdk.Description{
 		Name:         adapterName,
 		Version:      adapterVersion,
-		Capabilities: []string{"decode", sdk.CapabilityDigest},
+		Capabilities: []string{"decode", sdk.CapabilityDigest, sdk.CapabilityEncode},
 		ConfigSchema: slices.Clone(configSchemaJSON),
 	}, nil
 }

@@ -36,6 +36,7 @@ type Config struct {
 	SurnamePrefixMode      string                `json:"surname_prefix_mode"`
 	InitialsFromFirstNames bool                  `json:"initials_from_first_names"`
 	Operation              string                `json:"operation"`
+	Output                 Output                `json:"output"`
 }
 
 // Column maps one source column: either onto one target field, or, with a
@@ -156,6 +157,7 @@ type plan struct {
 	// digestSeed is what source digests depend on besides a row's fields:
 	// see adapter.Configure.
 	digestSeed [][]byte
+	out        *outPlan // how Encode writes this partner's format
 }
 
 // column is one configured source column.
@@ -254,6 +256,9 @@ func newPlan(partner string, c *Config) (*plan, error) {
 		return nil, err
 	}
 	if err := p.checkRequired(); err != nil {
+		return nil, err
+	}
+	if err := p.setOutput(c); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -174,7 +174,7 @@ func TestDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Name != "csv" || d.Version == "" || !slices.Equal(d.Capabilities, []string{"decode", sdk.CapabilityDigest}) {
+	if d.Name != "csv" || d.Version == "" || !slices.Equal(d.Capabilities, []string{"decode", sdk.CapabilityDigest, sdk.CapabilityEncode}) {
 		t.Errorf("Describe = %s %s %q", d.Name, d.Version, d.Capabilities)
 	}
 	var v map[string]any

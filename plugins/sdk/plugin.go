@@ -52,20 +52,24 @@ type GRPCPlugin struct {
 
 var _ plugin.GRPCPlugin = (*GRPCPlugin)(nil)
 
-// GRPCServer registers Impl with the adapter process's gRPC server. It
-// returns an error when Impl is nil.
+// GRPCServer registers Impl with the adapter process's gRPC server, and its
+// Encoder service when Impl implements Encoder. It returns an error when
+// Impl is nil.
 func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 	if p.Impl == nil {
 		return errors.New("serve adapter: no implementation")
 	}
 	adapterpb.RegisterAdapterServer(s, &grpcServer{impl: p.Impl})
+	if e, ok := p.Impl.(Encoder); ok {
+		adapterpb.RegisterEncoderServer(s, &encoderServer{impl: e})
+	}
 	return nil
 }
 
 // GRPCClient returns the hub-side Adapter that calls the adapter process
-// over conn. It never fails.
+// over conn; it implements Encoder too. It never fails.
 func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
-	return &grpcClient{client: adapterpb.NewAdapterClient(conn)}, nil
+	return withEncoder(&grpcClient{client: adapterpb.NewAdapterClient(conn)}, conn), nil
 }
 
 // Serve runs a as an adapter plugin and returns when the hub ends the

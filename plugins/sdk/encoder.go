@@ -1,0 +1,104 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// CapabilityEncode is the capability an adapter that implements Encoder
+// reports in Description.Capabilities.
+const CapabilityEncode = "encode"
+
+// Encoder is the optional outbound capability of an adapter: it writes
+// registrations of the shared schema in its partner's own format, so that
+// the hub can put them in the partner's pickup folder (hub/route). An
+// adapter that implements it reports CapabilityEncode from Describe; Serve
+// then also serves the Encoder gRPC service.
+//
+// On the hub's side every dispensed adapter (Dispense, TestClient)
+// implements Encoder; for an adapter process that does not, Encode returns
+// an error wrapping ErrEncodeUnsupported.
+type Encoder interface {
+	// Encode writes the items of req as one file in the format of the
+	// partner the adapter is configured for (req.Partner must be that
+	// partner) to out, in the order of the items, and says how to name the
+	// file and where each item is in it. An item that cannot be written in
+	// the format is left out and listed in EncodeResult.Rejected with a
+	// code and a Dutch message that names no personal data; every other
+	// item is listed in EncodeResult.Written. Encode must be deterministic:
+	// the same items and configuration give the same bytes, so that a
+	// repeated delivery gives the same file. It returns an error only when
+	// it cannot write the file at all: not configured, another partner,
+	// writing to out fails, or ctx ends; the bytes written so far are then
+	// worthless.
+	Encode(ctx context.Context, req EncodeRequest, out io.Writer) (EncodeResult, error)
+}
+
+// EncodeRequest is one batch of registrations for one receiving partner.
+type EncodeRequest struct {
+	// Partner is the receiving partner, whose format is written.
+	Partner string
+	Items   []EncodeItem
+}
+
+// EncodeItem is one registration to write.
+type EncodeItem struct {
+	// DeliveryID is the hub's stable id of this delivery; a receiver
+	// recognises a repeated delivery by it.
+	DeliveryID string
+	// Operation is what the receiver is to do with the record: OpNew for a
+	// record it has not had from the hub, OpChange, or OpDelete.
+	Operation Operation
+	// JSON is the registration as shared-schema JSON. Fields the receiver
+	// may not see have been removed; the encoder leaves their columns empty.
+	JSON []byte
+}
+
+// EncodeResult describes a written file.
+type EncodeResult struct {
+	// Suffix ends the file name, such as ".csv".
+	Suffix string `json:"suffix"`
+	// MediaType is the file's media type, such as "text/csv; charset=windows-1252".
+	MediaType string `json:"media_type"`
+	// Written lists the items in the file, in file order.
+	Written []EncodedItem `json:"written"`
+	// Rejected lists the items that could not be written.
+	Rejected []EncodeError `json:"rejected"`
+}
+
+// EncodedItem places one written item in the file.
+type EncodedItem struct {
+	DeliveryID string `json:"delivery_id"`
+	// Line is the 1-based line of the file the item starts on.
+	Line int `json:"line"`
+}
+
+// EncodeError says why an item could not be written. Code is stable and
+// Message is Dutch, for the ICT staff of hub and partner; neither holds
+// personal data.
+type EncodeError struct {
+	DeliveryID string `json:"delivery_id"`
+	Field      string `json:"field,omitempty"`
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+}
+
+// Stable codes of EncodeError.
+const (
+	// CodeEncodeInvalid: the item is not a registration (no JSON object,
+	// no record key).
+	CodeEncodeInvalid = "ENCODE_INVALID"
+	// CodeEncodeFormat: a value cannot be written in the partner's format
+	// (it does not fit a split column's pattern, it holds the delimiter
+	// where quoting is off).
+	CodeEncodeFormat = "ENCODE_FORMAT"
+)
+
+// ErrEncodeUnsupported is wrapped by the error of Encode on an adapter that
+// has no Encoder capability.
+var ErrEncodeUnsupported = errors.New("adapter cannot encode")
+
+// MaxEncodeBytes bounds the items of one Encode call as the adapter process
+// receives them: a batch of a few hundred registrations is far below it.
+const MaxEncodeBytes = 64 << 20

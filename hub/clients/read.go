@@ -51,7 +51,7 @@ func (r *Registry) Lookup(ctx context.Context, c sdk.Client) ([]LookupCandidate,
 			b = &best{}
 			per[cd.ClientID] = b
 		}
-		if m.Grade == identity.None && (m.Rule == "twins" || m.Rule == "parent-child" || m.Rule == "bsn-differ") {
+		if m.Distinct() {
 			b.distinct = true
 		}
 		if b.e.With == (identity.Ref{}) || m.Grade > b.e.Match.Grade || (m.Grade == b.e.Match.Grade && m.Score > b.e.Match.Score) {

@@ -59,16 +59,15 @@ const rareSurnameClients = 3
 
 // hardDistinct reports whether m says that two registrations are of
 // different people, whatever else agrees.
-func hardDistinct(m scored) bool {
-	if m.grade != None {
-		return false
-	}
-	switch m.rule {
-	case "twins", "parent-child", "bsn-differ":
-		return true
-	}
-	return false
-}
+func hardDistinct(m scored) bool { return m.grade == None && distinctRules[m.rule] }
+
+// distinctRules are the rules that say two registrations are of different
+// people, whatever else agrees.
+var distinctRules = map[string]bool{"twins": true, "parent-child": true, "bsn-differ": true}
+
+// Distinct reports whether m says that two registrations are of different
+// people by a hard rule (twins, parent/child, another valid BSN).
+func (m Match) Distinct() bool { return m.Grade == None && distinctRules[m.Rule] }
 
 // client gathers the evidence on one chain client.
 type client struct {

@@ -28,7 +28,8 @@ type chunkMessage struct {
 	MaxMissingShare float64
 	Records         []chunkRecord
 	Rejected        []store.QuarantinedRecord
-	// Fills give unchanged registrations without a source digest one.
+	// Fills give unchanged registrations a current source digest (see
+	// refresh).
 	Fills []digestFill
 }
 
@@ -43,7 +44,7 @@ type chunkRecord struct {
 }
 
 // digestFill is the source digest of an unchanged record whose registration
-// has none yet.
+// has none, or one of another tag.
 type digestFill struct {
 	RecordKey    string
 	ContentHash  []byte

@@ -21,8 +21,8 @@ import (
 // Known is what KnownDigests read of a partner's registrations.
 type Known struct {
 	// Digests are the source digests of the active registrations,
-	// sdk.DigestSize bytes each, one after the other; nil when there are
-	// none or more than the limit.
+	// sdk.DigestSize bytes each, one after the other in the order of their
+	// record keys; nil when there are none or more than the limit.
 	Digests []byte
 	// Missing: some active registration has no digest.
 	Missing bool
@@ -32,7 +32,8 @@ type Known struct {
 }
 
 // KnownDigests reads the source digests of the partner's active
-// registrations, up to limit of them.
+// registrations, up to limit of them, in the order of their record keys
+// (the order of most exports, see sdk.DigestSeeker).
 func (s *Store) KnownDigests(ctx context.Context, partner string, limit int) (Known, error) {
 	var k Known
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -43,7 +44,7 @@ func (s *Store) KnownDigests(ctx context.Context, partner string, limit int) (Kn
 		if _, err := tx.Exec(ctx, `SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off`); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT source_digest FROM registrations WHERE partner = $1 AND status = 'active'`, partner)
+		rows, err := tx.Query(ctx, `SELECT source_digest FROM registrations WHERE partner = $1 AND status = 'active' ORDER BY record_key`, partner)
 		if err != nil {
 			return err
 		}

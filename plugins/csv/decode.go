@@ -33,9 +33,11 @@ type decoder struct {
 	js      []byte    // the block the next record's JSON goes into
 	seen    *keyIndex // the record keys so far, to find duplicates
 	// Source digests (see digest.go).
-	known *sdk.DigestSet     // the hub's, from sdk.Document.Known
+	known *sdk.DigestSeeker  // over the hub's, sdk.Document.Known
 	db    *sdk.DigestBuilder // seeded for this plan
 	sums  []byte             // the block the next record's digest goes into
+	// hasKnown: the hub sent digests.
+	hasKnown bool
 }
 
 func newDecoder(p *plan, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) *decoder {
@@ -44,13 +46,14 @@ func newDecoder(p *plan, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) *
 		receivedAt = doc.ReceivedAt
 	}
 	return &decoder{
-		p:     p,
-		r:     dsv.NewReader(src, p.read),
-		b:     sdk.NewBatcher(out, sdk.DefaultChunkRecords),
-		m:     newMapper(p, receivedAt),
-		seen:  newKeyIndex(),
-		known: doc.Known,
-		db:    sdk.NewDigestBuilder(p.digestSeed...),
+		p:        p,
+		r:        dsv.NewReader(src, p.read),
+		b:        sdk.NewBatcher(out, sdk.DefaultChunkRecords),
+		m:        newMapper(p, receivedAt),
+		seen:     newKeyIndex(),
+		known:    doc.Known.Seeker(),
+		hasKnown: doc.Known.Len() > 0,
+		db:       sdk.NewDigestBuilder(p.digestSeed...),
 	}
 }
 
@@ -224,7 +227,7 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 		return d.b.AddError(ctx, sdk.RecordError{Line: rec.Line, Code: sdk.CodeRowRagged, RecordKey: d.keyOf(rec.Fields),
 			Message: fmt.Sprintf("regel heeft %d kolommen, %s %d; controleer scheidingstekens en aanhalingstekens in deze regel", len(rec.Fields), what, d.width)})
 	}
-	if d.known.Len() > 0 {
+	if d.hasKnown {
 		if key, ok := d.unchanged(rec); ok {
 			return d.b.AddUnchanged(ctx, sdk.Unchanged{Line: rec.Line, RecordKey: key})
 		}

@@ -67,8 +67,10 @@ type Document struct {
 	ReceivedAt   string // RFC 3339 time the hub stored the bytes
 	Size         int64
 	// Known are the source digests of the registrations the hub holds,
-	// active; nil for adapters without CapabilityDigest. Decode reports a
-	// record whose digest is known as Unchanged instead of mapping it.
+	// active, in the order of their record keys; nil for adapters without
+	// CapabilityDigest. Decode reports a record whose digest is known as
+	// Unchanged instead of mapping it. Look them up with a DigestSeeker
+	// (Known.Seeker()), which is fastest for a document in key order.
 	Known *DigestSet
 }
 

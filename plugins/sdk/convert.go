@@ -49,6 +49,7 @@ func documentToProto(d Document) *adapterpb.Document {
 		OriginalName: d.OriginalName,
 		ReceivedAt:   d.ReceivedAt,
 		Size:         d.Size,
+		KnownDigests: int64(d.Known.Len()),
 	}
 }
 

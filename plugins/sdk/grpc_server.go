@@ -60,8 +60,12 @@ func (s *grpcServer) Decode(stream adapterpb.Adapter_DecodeServer) (err error) {
 		return status.Error(codes.InvalidArgument, "decode: first message is not a header")
 	}
 	doc := documentFromProto(header)
-	// The known digests come before the first data frame.
+	// The known digests come before the first data frame; the header says
+	// how many (a hint: a buffer of at most 1 GiB is made for them at once).
 	var known []byte
+	if n := header.GetKnownDigests(); n > 0 && n <= 1<<30/DigestSize {
+		known = make([]byte, 0, n*DigestSize)
+	}
 	var firstData []byte
 	eof := false
 	for {
@@ -84,7 +88,7 @@ func (s *grpcServer) Decode(stream adapterpb.Adapter_DecodeServer) (err error) {
 		break
 	}
 	if len(known) > 0 {
-		if doc.Known, err = newIndexedDigestSet(known); err != nil {
+		if doc.Known, err = NewDigestSet(known); err != nil {
 			return status.Error(codes.InvalidArgument, "decode: "+err.Error())
 		}
 	}

@@ -302,7 +302,9 @@ type Document struct {
 	// RFC 3339 time the hub stored the bytes.
 	ReceivedAt string `protobuf:"bytes,4,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
 	// Size in bytes.
-	Size          int64 `protobuf:"varint,5,opt,name=size,proto3" json:"size,omitempty"`
+	Size int64 `protobuf:"varint,5,opt,name=size,proto3" json:"size,omitempty"`
+	// How many known digests follow the header (see DecodeRequest).
+	KnownDigests  int64 `protobuf:"varint,6,opt,name=known_digests,json=knownDigests,proto3" json:"known_digests,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -368,6 +370,13 @@ func (x *Document) GetReceivedAt() string {
 func (x *Document) GetSize() int64 {
 	if x != nil {
 		return x.Size
+	}
+	return 0
+}
+
+func (x *Document) GetKnownDigests() int64 {
+	if x != nil {
+		return x.KnownDigests
 	}
 	return 0
 }
@@ -782,14 +791,15 @@ const file_adapter_proto_rawDesc = "" +
 	"\fconfig_error\x18\x01 \x01(\v2 .ketenhub.adapter.v1.ConfigErrorR\vconfigError\"=\n" +
 	"\vConfigError\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\x8e\x01\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\xb3\x01\n" +
 	"\bDocument\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\apartner\x18\x02 \x01(\tR\apartner\x12#\n" +
 	"\roriginal_name\x18\x03 \x01(\tR\foriginalName\x12\x1f\n" +
 	"\vreceived_at\x18\x04 \x01(\tR\n" +
 	"receivedAt\x12\x12\n" +
-	"\x04size\x18\x05 \x01(\x03R\x04size\"\x8c\x01\n" +
+	"\x04size\x18\x05 \x01(\x03R\x04size\x12#\n" +
+	"\rknown_digests\x18\x06 \x01(\x03R\fknownDigests\"\x8c\x01\n" +
 	"\rDecodeRequest\x127\n" +
 	"\x06header\x18\x01 \x01(\v2\x1d.ketenhub.adapter.v1.DocumentH\x00R\x06header\x12\x14\n" +
 	"\x04data\x18\x02 \x01(\fH\x00R\x04data\x12%\n" +

@@ -45,8 +45,11 @@ type Registry struct {
 	onLinkChange func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
 	// big holds the blocks found to exceed maxBlock: they only grow, so they
 	// are never read again (until a restart finds them once more).
-	bigMu sync.RWMutex
+	bigMu sync.Mutex
 	big   map[int64]bool
+	// index holds the stored identities in memory (nil: candidates are read
+	// from the database for every chunk).
+	index *identityIndex
 }
 
 // Options configure a Registry; zero values take the defaults.
@@ -60,6 +63,11 @@ type Options struct {
 	// link of a new registration is not a change). An error fails the
 	// chunk. The hub appends the audit events here.
 	OnLinkChange func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
+	// NoIndex makes the registry read the match candidates from the
+	// database for every chunk, by scanning all stored identities, instead
+	// of from the in-memory index (see identityIndex). Only for comparing
+	// the two in tests: it is slow beyond a few thousand registrations.
+	NoIndex bool
 }
 
 // New returns a registry on the hub's database.
@@ -73,8 +81,12 @@ func New(pool *pgxpool.Pool, keys *Keys, opts Options) *Registry {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Registry{pool: pool, keys: keys, thresholds: opts.Thresholds, maxBlock: opts.MaxBlock, log: opts.Logger,
+	r := &Registry{pool: pool, keys: keys, thresholds: opts.Thresholds, maxBlock: opts.MaxBlock, log: opts.Logger,
 		onLinkChange: opts.OnLinkChange, big: map[int64]bool{}}
+	if !opts.NoIndex {
+		r.index = newIdentityIndex(opts.MaxBlock)
+	}
+	return r
 }
 
 // Keys returns the registry's keys (for reading BSNs back).
@@ -190,7 +202,9 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 	if len(recs) == 0 {
 		return out, nil
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(linkLockID)); err != nil {
+	var txID string
+	if err := tx.QueryRow(ctx, `SELECT pg_current_xact_id()::text FROM (SELECT pg_advisory_xact_lock($1)) l`,
+		int64(linkLockID)).Scan(&txID); err != nil {
 		return nil, fmt.Errorf("lock client links: %w", err)
 	}
 	preps := make([]prepared, len(recs))
@@ -210,7 +224,7 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 
 	// Which registrations need a decision.
 	var todo []int
-	var staleBlocks, staleRegs []int64
+	var changing []int64
 	for i, p := range preps {
 		out[i].BSNInvalid = p.invalid
 		ex, ok := known[p.in.RecordKey]
@@ -219,27 +233,18 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 			continue
 		}
 		if ok {
-			for _, b := range ex.blocks {
-				staleBlocks = append(staleBlocks, b)
-				staleRegs = append(staleRegs, ex.id)
-			}
+			changing = append(changing, ex.id)
 		}
 		todo = append(todo, i)
 	}
 	if len(todo) == 0 {
 		return out, nil
 	}
-	if len(staleBlocks) > 0 {
-		if _, err := tx.Exec(ctx, `DELETE FROM identity_blocks b USING unnest($1::bigint[], $2::bigint[]) AS d(block, reg)
-			WHERE b.block = d.block AND b.reg_id = d.reg`, staleBlocks, staleRegs); err != nil {
-			return nil, fmt.Errorf("unindex changed identities of %s: %w", partner, err)
-		}
-	}
 	var want []int64
 	for _, i := range todo {
 		want = append(want, preps[i].blocks...)
 	}
-	byBlock, err := r.candidates(ctx, tx, want)
+	byBlock, err := r.linkCandidates(ctx, tx, txID, want, changing)
 	if err != nil {
 		return nil, err
 	}
@@ -465,91 +470,76 @@ func (r *Registry) existingLinks(ctx context.Context, tx pgx.Tx, partner string,
 	return out, rows.Err()
 }
 
-// candidates reads the registrations in the given blocks, at most
-// maxBlock+1 per block (a block with more is skipped by gather anyway).
-func (r *Registry) candidates(ctx context.Context, q querier, blocks []int64) (map[int64][]candidate, error) {
+// linkCandidates returns the stored registrations in the given blocks but
+// those in changing (registrations of the chunk whose identity changes).
+func (r *Registry) linkCandidates(ctx context.Context, q querier, txID string, blocks, changing []int64) (map[int64][]candidate, error) {
+	skip := make(map[int64]bool, len(changing))
+	for _, id := range changing {
+		skip[id] = true
+	}
+	if r.index != nil {
+		return r.index.candidates(ctx, q, txID, blocks, skip)
+	}
+	return r.scanCandidates(ctx, q, blocks, skip)
+}
+
+// scanCandidates is linkCandidates without the index: it scans the stored
+// identities for the given blocks. A block found with more than maxBlock
+// registrations is big from then on, as in the index.
+func (r *Registry) scanCandidates(ctx context.Context, q querier, blocks []int64, skip map[int64]bool) (map[int64][]candidate, error) {
 	blocks = uniqueInt64(blocks)
-	r.bigMu.RLock()
-	kept := blocks[:0]
+	r.bigMu.Lock()
+	defer r.bigMu.Unlock()
+	want := make(map[int64]bool, len(blocks))
 	for _, b := range blocks {
 		if !r.big[b] {
-			kept = append(kept, b)
+			want[b] = true
 		}
 	}
-	r.bigMu.RUnlock()
-	blocks = kept
+	rows, err := q.Query(ctx, `SELECT id, partner, record_key, client_id, features, bsn_hash, bsn_invalid, blocks
+		FROM registration_identity WHERE blocks && $1`, blocks)
+	if err != nil {
+		return nil, fmt.Errorf("read match candidates: %w", err)
+	}
+	defer rows.Close()
 	out := map[int64][]candidate{}
-	if len(blocks) == 0 {
-		return out, nil
-	}
-	// Two set-oriented reads: block = ANY and id = ANY each make one bitmap
-	// index scan, where a join probes the index once per key.
-	rows, err := q.Query(ctx, `SELECT block, reg_id FROM identity_blocks WHERE block = ANY($1)`, blocks)
-	if err != nil {
-		return nil, fmt.Errorf("read match candidates: %w", err)
-	}
-	members := map[int64][]int64{}
-	for rows.Next() {
-		var block, id int64
-		if err := rows.Scan(&block, &id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read match candidates: %w", err)
-		}
-		members[block] = append(members[block], id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read match candidates: %w", err)
-	}
-	var ids []int64
-	for b, list := range members {
-		if len(list) > r.maxBlock {
-			r.bigMu.Lock()
-			r.big[b] = true
-			r.bigMu.Unlock()
-			delete(members, b)
-			continue
-		}
-		ids = append(ids, list...)
-	}
-	ids = uniqueInt64(ids)
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err = q.Query(ctx, `SELECT id, partner, record_key, client_id, features, bsn_hash, bsn_invalid
-		FROM registration_identity WHERE id = ANY($1)`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("read match candidates: %w", err)
-	}
-	byID := make(map[int64]identity.Candidate, len(ids))
 	for rows.Next() {
 		var id int64
 		var c identity.Candidate
 		var features, bsnHash []byte
 		var invalid bool
-		if err := rows.Scan(&id, &c.Ref.Partner, &c.Ref.RecordKey, &c.ClientID, &features, &bsnHash, &invalid); err != nil {
-			rows.Close()
+		var its []int64
+		if err := rows.Scan(&id, &c.Ref.Partner, &c.Ref.RecordKey, &c.ClientID, &features, &bsnHash, &invalid, &its); err != nil {
 			return nil, fmt.Errorf("read match candidates: %w", err)
 		}
 		if c.Norm, err = decodeFeatures(features); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("read match candidate %d: %w", id, err)
 		}
 		if len(bsnHash) > 0 && !invalid {
 			c.Norm.BSN = hex.EncodeToString(bsnHash)
 		}
-		byID[id] = c
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read match candidates: %w", err)
-	}
-	for b, list := range members {
-		for _, id := range list {
-			if c, ok := byID[id]; ok {
+		for _, b := range its {
+			if want[b] {
 				out[b] = append(out[b], candidate{regID: id, c: c})
 			}
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read match candidates: %w", err)
+	}
+	for b, list := range out {
+		if len(list) > r.maxBlock {
+			r.big[b] = true
+			delete(out, b)
+			continue
+		}
+		kept := list[:0]
+		for _, c := range list {
+			if !skip[c.regID] {
+				kept = append(kept, c)
+			}
+		}
+		out[b] = kept
 	}
 	return out, nil
 }

@@ -74,7 +74,6 @@ type linkWriter struct {
 	updHash, updEnc                                         [][]byte
 	updInvalid                                              []bool
 	updScores                                               []float32
-	blockVals, blockRegs                                    []int64
 	reviews                                                 []review
 	relinks                                                 []relink
 	merges                                                  []autoMerge
@@ -135,10 +134,6 @@ func (w *linkWriter) add(p prepared, ex existing, isKnown bool, clientID string,
 		w.updEnc = append(w.updEnc, p.bsnEnc)
 		w.updInvalid = append(w.updInvalid, p.invalid)
 		w.updScores = append(w.updScores, score)
-		for _, b := range p.blocks {
-			w.blockVals = append(w.blockVals, b)
-			w.blockRegs = append(w.blockRegs, ex.id)
-		}
 		return
 	}
 	w.insKeys = append(w.insKeys, p.in.RecordKey)
@@ -179,10 +174,6 @@ func (w *linkWriter) write(ctx context.Context, tx pgx.Tx) error {
 			}
 			rows[i] = []any{id, w.partner, k, w.insClients[i], w.insGrades[i], w.insRules[i], w.insFeatures[i], ev,
 				w.insBlockList[i], nilBytes(w.insHash[i]), nilBytes(w.insEnc[i]), w.insInvalid[i], w.insScores[i]}
-			for _, b := range w.insBlockList[i] {
-				w.blockVals = append(w.blockVals, b)
-				w.blockRegs = append(w.blockRegs, id)
-			}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"registration_identity"},
 			[]string{"id", "partner", "record_key", "client_id", "grade", "rule", "features", "evidence", "blocks", "bsn_hash", "bsn_enc", "bsn_invalid", "score"},
@@ -201,15 +192,6 @@ func (w *linkWriter) write(ctx context.Context, tx pgx.Tx) error {
 			w.updIDs, w.updClients, w.updGrades, w.updRules, w.updFeatures, w.updEvidence, w.updBlocks,
 			w.updHash, w.updEnc, w.updInvalid, w.updScores); err != nil {
 			return fmt.Errorf("update links of %s: %w", w.partner, err)
-		}
-	}
-	if len(w.blockVals) > 0 {
-		rows := make([][]any, len(w.blockVals))
-		for i := range w.blockVals {
-			rows[i] = []any{w.blockVals[i], w.blockRegs[i]}
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"identity_blocks"}, []string{"block", "reg_id"}, pgx.CopyFromRows(rows)); err != nil {
-			return fmt.Errorf("index identities of %s: %w", w.partner, err)
 		}
 	}
 	for _, rv := range w.reviews {

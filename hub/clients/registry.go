@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ketenhub/ketenhub/hub/identity"
+	"github.com/ketenhub/ketenhub/hub/internal/parallel"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -209,12 +210,12 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 	}
 	preps := make([]prepared, len(recs))
 	keys := make([]string, len(recs))
+	errs := make([]error, len(recs))
+	parallel.Each(len(recs), func(i int) { preps[i], errs[i] = r.prepare(recs[i]) })
 	for i, in := range recs {
-		p, err := r.prepare(in)
-		if err != nil {
-			return nil, err
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		preps[i] = p
 		keys[i] = in.RecordKey
 	}
 	known, err := r.existingLinks(ctx, tx, partner, keys)

@@ -194,17 +194,8 @@ func (w *linkWriter) write(ctx context.Context, tx pgx.Tx) error {
 			return fmt.Errorf("update links of %s: %w", w.partner, err)
 		}
 	}
-	for _, rv := range w.reviews {
-		ev, _ := json.Marshal(evidenceJSON(rv.ev))
-		if _, err := tx.Exec(ctx, `INSERT INTO review_items (client_id, other_client_id, partner, record_key, other_partner,
-				other_record_key, grade, rule, score, evidence)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
-			WHERE NOT EXISTS (SELECT 1 FROM kept_apart WHERE client_a = least($1, $2) AND client_b = greatest($1, $2))
-			ON CONFLICT (least(client_id, other_client_id), greatest(client_id, other_client_id)) WHERE status = 'open' DO NOTHING`,
-			rv.clientID, rv.ev.ClientID, w.partner, rv.key, rv.ev.With.Partner, rv.ev.With.RecordKey,
-			rv.ev.Match.Grade.String(), rv.ev.Match.Rule, rv.ev.Match.Score, ev); err != nil {
-			return fmt.Errorf("queue review of %s: %w", w.partner, err)
-		}
+	if err := w.writeReviews(ctx, tx); err != nil {
+		return err
 	}
 	for _, rl := range w.relinks {
 		regs, _ := json.Marshal([]RefJSON{{w.partner, rl.key}})
@@ -213,6 +204,36 @@ func (w *linkWriter) write(ctx context.Context, tx pgx.Tx) error {
 			rl.to, rl.from, regs); err != nil {
 			return fmt.Errorf("record relink of %s: %w", w.partner, err)
 		}
+	}
+	return nil
+}
+
+// writeReviews queues the chunk's review items in one statement: a pair
+// already open, or kept apart by a person, is not queued again.
+func (w *linkWriter) writeReviews(ctx context.Context, tx pgx.Tx) error {
+	if len(w.reviews) == 0 {
+		return nil
+	}
+	n := len(w.reviews)
+	clients, others, keys, otherPartners, otherKeys := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	grades, rules, evidence := make([]string, n), make([]string, n), make([]string, n)
+	scores := make([]float64, n)
+	for i, rv := range w.reviews {
+		ev, _ := json.Marshal(evidenceJSON(rv.ev))
+		clients[i], others[i], keys[i] = rv.clientID, rv.ev.ClientID, rv.key
+		otherPartners[i], otherKeys[i] = rv.ev.With.Partner, rv.ev.With.RecordKey
+		grades[i], rules[i], scores[i], evidence[i] = rv.ev.Match.Grade.String(), rv.ev.Match.Rule, rv.ev.Match.Score, string(ev)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO review_items (client_id, other_client_id, partner, record_key, other_partner,
+			other_record_key, grade, rule, score, evidence)
+		SELECT u.c, u.o, $1, u.k, u.op, u.ok, u.g, u.r, u.s, u.e::jsonb
+		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[])
+			WITH ORDINALITY AS u(c, o, k, op, ok, g, r, s, e, n)
+		WHERE NOT EXISTS (SELECT 1 FROM kept_apart WHERE client_a = least(u.c, u.o) AND client_b = greatest(u.c, u.o))
+		ORDER BY u.n
+		ON CONFLICT (least(client_id, other_client_id), greatest(client_id, other_client_id)) WHERE status = 'open' DO NOTHING`,
+		w.partner, clients, others, keys, otherPartners, otherKeys, grades, rules, scores, evidence); err != nil {
+		return fmt.Errorf("queue reviews of %s: %w", w.partner, err)
 	}
 	return nil
 }

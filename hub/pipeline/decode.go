@@ -4,15 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/internal/parallel"
 	"github.com/ketenhub/ketenhub/hub/store"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
@@ -308,7 +307,7 @@ func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partne
 		}
 	}
 	results := make([]checked, len(c.Records))
-	parallel(len(c.Records), func(i int) { results[i] = p.identify(doc, c.Records[i]) })
+	parallel.Each(len(c.Records), func(i int) { results[i] = p.identify(doc, c.Records[i]) })
 	keepSourceDigests(results, c.Errors)
 
 	// Which records change anything? Deletes are compared by state, the rest
@@ -350,7 +349,7 @@ func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partne
 		}
 		toValidate = append(toValidate, i)
 	}
-	parallel(len(toValidate), func(j int) {
+	parallel.Each(len(toValidate), func(j int) {
 		i := toValidate[j]
 		results[i] = p.validate(doc, c.Records[i], results[i])
 	})
@@ -393,22 +392,6 @@ func keepSourceDigests(results []checked, errs []sdk.RecordError) {
 			results[i].rec.SourceDigest = nil
 		}
 	}
-}
-
-// parallel runs fn(0..n-1) on GOMAXPROCS goroutines.
-func parallel(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < n; i += workers {
-				fn(i)
-			}
-		}(w)
-	}
-	wg.Wait()
 }
 
 // countRecordsInErrors counts the distinct lines of record errors; a

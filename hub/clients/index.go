@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/ketenhub/ketenhub/hub/identity"
+	"github.com/ketenhub/ketenhub/hub/internal/parallel"
 )
 
 // identityIndex is the registry's copy in memory of the stored identities
@@ -92,33 +93,42 @@ func (ix *identityIndex) candidates(ctx context.Context, q querier, txID string,
 	if err := ix.sync(ctx, q, txID); err != nil {
 		return nil, err
 	}
-	out := map[int64][]candidate{}
-	decoded := map[uint32]identity.Candidate{}
+	// The blocks' members, then each member decoded once, on all cores.
+	type member struct {
+		block int64
+		at    int // in slots
+	}
+	var members []member
+	var slots []uint32
+	at := map[uint32]int{}
 	for _, b := range uniqueInt64(blocks) {
 		head, ok := ix.blocks[b]
 		if !ok || head == bigBlock {
 			continue
 		}
-		var list []candidate
 		for n := head; n != 0; n = ix.nodes[n-1].next {
 			s := ix.nodes[n-1].slot
-			id := ix.slots[s].id
-			if skip[id] {
+			if skip[ix.slots[s].id] {
 				continue
 			}
-			c, ok := decoded[s]
+			k, ok := at[s]
 			if !ok {
-				var err error
-				if c, err = ix.candidate(s); err != nil {
-					return nil, err
-				}
-				decoded[s] = c
+				k = len(slots)
+				at[s] = k
+				slots = append(slots, s)
 			}
-			list = append(list, candidate{regID: id, c: c})
+			members = append(members, member{block: b, at: k})
 		}
-		if len(list) > 0 {
-			out[b] = list
-		}
+	}
+	decoded := make([]identity.Candidate, len(slots))
+	errs := make([]error, len(slots))
+	parallel.Each(len(slots), func(k int) { decoded[k], errs[k] = ix.candidate(slots[k]) })
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := map[int64][]candidate{}
+	for _, m := range members {
+		out[m.block] = append(out[m.block], candidate{regID: ix.slots[slots[m.at]].id, c: decoded[m.at]})
 	}
 	return out, nil
 }

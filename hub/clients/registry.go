@@ -250,14 +250,17 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 		return nil, err
 	}
 
+	ahead := r.decideAhead(partner, preps, todo, byBlock)
 	w := newLinkWriter(partner)
 	local := map[int64][]candidate{} // registrations of this chunk, decided before
-	for _, i := range todo {
+	for j, i := range todo {
 		p := preps[i]
 		ex, isKnown := known[p.in.RecordKey]
 		self := identity.Ref{Partner: partner, RecordKey: p.in.RecordKey}
-		cands := gather(p.blocks, byBlock, local, self, r.maxBlock)
-		d := identity.Resolve(p.norm, cands, r.thresholds)
+		d, ok := ahead[j]
+		if !ok {
+			d = identity.Resolve(p.norm, gather(p.blocks, byBlock, local, self, r.maxBlock), r.thresholds)
+		}
 		clientID, grade, rule := "", d.Grade, d.Evidence.Match.Rule
 		switch {
 		case d.Grade == identity.Certain:
@@ -326,6 +329,37 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 		}
 	}
 	return out, nil
+}
+
+// decideAhead resolves, on all cores, the registrations of todo that share
+// no block with an earlier registration of the chunk: their candidates are
+// the stored ones only, so their decisions do not depend on the chunk's
+// earlier ones. It returns them by position in todo; LinkChunk resolves the
+// others in order.
+func (r *Registry) decideAhead(partner string, preps []prepared, todo []int, byBlock map[int64][]candidate) map[int]identity.Decision {
+	seen := map[int64]bool{}
+	var alone []int // positions in todo
+	for j, i := range todo {
+		shares := false
+		for _, b := range preps[i].blocks {
+			shares = shares || seen[b]
+			seen[b] = true
+		}
+		if !shares {
+			alone = append(alone, j)
+		}
+	}
+	decisions := make([]identity.Decision, len(alone))
+	parallel.Each(len(alone), func(k int) {
+		p := preps[todo[alone[k]]]
+		self := identity.Ref{Partner: partner, RecordKey: p.in.RecordKey}
+		decisions[k] = identity.Resolve(p.norm, gather(p.blocks, byBlock, nil, self, r.maxBlock), r.thresholds)
+	})
+	out := make(map[int]identity.Decision, len(alone))
+	for k, j := range alone {
+		out[j] = decisions[k]
+	}
+	return out
 }
 
 // autoMerge is a merge the hub makes itself: a registration that is a

@@ -88,6 +88,7 @@ func TestIndexLinksAsDatabase(t *testing.T) {
 			t.Errorf("%s: index %v/%s, database %v/%s", k, ra.Grade, ra.Rule, rb.Grade, rb.Rule)
 		}
 	}
+	noLinkWithoutClient(t, withIndex)
 	// Both registries stored the same clients: read back what is committed.
 	if got, want := storedPartition(t, withIndex), storedPartition(t, fromDB); got != want {
 		t.Fatalf("stored clients differ:\n%s", firstDiff(got, want))
@@ -175,6 +176,7 @@ func TestIndexSeesOtherNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	noLinkWithoutClient(t, one)
 	res, err := linkIn(ctx, one, "szw", "y", annaNoID, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -212,4 +214,18 @@ func linkIn(ctx context.Context, e *env, partner, key string, c sdk.Client, fail
 		return fail
 	})
 	return res, err
+}
+
+// noLinkWithoutClient checks that every link names a stored client (the
+// foreign key was dropped for speed, migration 00008).
+func noLinkWithoutClient(t *testing.T, e *env) {
+	t.Helper()
+	var n int
+	if err := e.s.Pool().QueryRow(context.Background(), `SELECT count(*) FROM registration_identity ri
+		WHERE NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = ri.client_id)`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n > 0 {
+		t.Fatalf("%d links name a client that does not exist", n)
+	}
 }

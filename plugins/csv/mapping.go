@@ -20,6 +20,7 @@ type cell struct {
 type mapper struct {
 	p          *plan
 	pos        []int                 // per plan column: its 0-based position in the row
+	cpos       []int                 // per consent column: its 0-based position in the row
 	memo       []map[string][]string // per plan column: remembered pattern matches
 	receivedAt string
 	vals       []cell
@@ -38,6 +39,7 @@ func newMapper(p *plan, receivedAt string) *mapper {
 	return &mapper{
 		p:          p,
 		pos:        make([]int, len(p.columns)),
+		cpos:       make([]int, len(p.consentCols)),
 		memo:       make([]map[string][]string, len(p.columns)),
 		receivedAt: receivedAt,
 		vals:       make([]cell, len(p.fields)),
@@ -67,7 +69,8 @@ func (m *mapper) bindHeader(header []string) (missing, doubled []string) {
 		}
 		m.pos[i] = pos
 	}
-	return missing, doubled
+	cm, cd := m.bindConsentHeader(index, count)
+	return append(missing, cm...), append(doubled, cd...)
 }
 
 // bindPositions addresses the columns by position, for a document without
@@ -76,6 +79,10 @@ func (m *mapper) bindPositions() int {
 	highest := 0
 	for i, c := range m.p.columns {
 		m.pos[i] = c.index - 1
+		highest = max(highest, c.index)
+	}
+	for _, c := range m.p.consentCols {
+		m.cpos[c.slot] = c.index - 1
 		highest = max(highest, c.index)
 	}
 	return highest

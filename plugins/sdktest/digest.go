@@ -221,13 +221,13 @@ func (s *suite) digestNextExport(t *testing.T) {
 		}
 	}
 	for k, now := range next {
-		if prev, ok := old[k]; ok && content(prev.JSON) != content(now.JSON) {
+		if prev, ok := old[k]; ok && (content(prev.JSON) != content(now.JSON) || oldConsents[k] != nextConsents[k]) {
 			changed++
 		}
 	}
 	r.done()
 	if changed == 0 {
-		t.Error("Config.NextExport changes no record of the first sample")
+		t.Error("Config.NextExport changes no record (or consent statement) of the first sample")
 	}
 	t.Logf("%d records changed; %d reported unchanged", changed, unchanged)
 }

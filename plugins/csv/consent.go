@@ -163,22 +163,6 @@ func (p *plan) setConsents(c *Config) error {
 	return nil
 }
 
-// bindConsentHeader finds the consent columns in the header, like bindHeader.
-func (m *mapper) bindConsentHeader(index, count map[string]int) (missing, doubled []string) {
-	for _, c := range m.p.consentCols {
-		k := fold(c.key)
-		pos, ok := index[k]
-		switch {
-		case !ok:
-			missing = append(missing, c.key)
-		case count[k] > 1:
-			doubled = append(doubled, c.key)
-		}
-		m.cpos[c.slot] = pos
-	}
-	return missing, doubled
-}
-
 // consentRef names a consent column for a message.
 func (m *mapper) consentRef(c *consentColumn) string {
 	if m.p.header {

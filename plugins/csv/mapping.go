@@ -58,19 +58,24 @@ func (m *mapper) bindHeader(header []string) (missing, doubled []string) {
 		}
 		count[k]++
 	}
-	for i, c := range m.p.columns {
-		k := fold(c.key)
+	find := func(key string) int {
+		k := fold(key)
 		pos, ok := index[k]
 		switch {
 		case !ok:
-			missing = append(missing, c.key)
+			missing = append(missing, key)
 		case count[k] > 1:
-			doubled = append(doubled, c.key)
+			doubled = append(doubled, key)
 		}
-		m.pos[i] = pos
+		return pos
 	}
-	cm, cd := m.bindConsentHeader(index, count)
-	return append(missing, cm...), append(doubled, cd...)
+	for i, c := range m.p.columns {
+		m.pos[i] = find(c.key)
+	}
+	for _, c := range m.p.consentCols {
+		m.cpos[c.slot] = find(c.key)
+	}
+	return missing, doubled
 }
 
 // bindPositions addresses the columns by position, for a document without

@@ -27,21 +27,27 @@ func parseConsentJSON(t *testing.T, s string) *consent {
 	return &c
 }
 
+// consentFromXMLString reads a Consent from XML as Decode does.
+func consentFromXMLString(t *testing.T, xml string) *consent {
+	t.Helper()
+	xr := newXMLReader(newDecoder(mustAdapter(t, `{}`).plan.Load(), testDoc, &chunkRecorder{}), strings.NewReader(xml))
+	root, err := xr.nextStart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := xr.build(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return consentFromXML(n)
+}
+
 // TestConsentSamples checks that the Nictiz consent examples, read from XML,
 // are valid, and keep what the chain needs.
 func TestConsentSamples(t *testing.T) {
 	for _, name := range []string{"nl-core-AdvanceDirective-01.xml", "nl-core-TreatmentDirective2-01-Consent-01.xml", "nl-core-TreatmentDirective2-01.xml"} {
 		t.Run(name, func(t *testing.T) {
-			xr := newXMLReader(newDecoder(mustAdapter(t, `{}`).plan.Load(), testDoc, &chunkRecorder{}), strings.NewReader(string(readSample(t, name))))
-			root, err := xr.nextStart()
-			if err != nil {
-				t.Fatal(err)
-			}
-			n, err := xr.build(root)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := consentFromXML(n)
+			c := consentFromXMLString(t, string(readSample(t, name)))
 			if ps := c.validate(); len(ps) != 0 {
 				t.Errorf("validate = %+v, want no problems", ps)
 			}
@@ -194,16 +200,7 @@ func TestConsentStatements(t *testing.T) {
 func TestActorIdentifierFromXML(t *testing.T) {
 	xml := `<Consent xmlns="http://hl7.org/fhir"><id value="c1"/><provision><actor><reference><identifier>
 		<system value="http://fhir.nl/fhir/NamingSystem/ura"/><value value="12345678"/></identifier></reference></actor></provision></Consent>`
-	xr := newXMLReader(newDecoder(mustAdapter(t, `{}`).plan.Load(), testDoc, &chunkRecorder{}), strings.NewReader(xml))
-	root, err := xr.nextStart()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := xr.build(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := consentFromXML(n)
+	c := consentFromXMLString(t, xml)
 	if id := c.Provision.Actor[0].Reference.Identifier; id == nil || id.Value != "12345678" {
 		t.Errorf("actor %+v", c.Provision.Actor)
 	}

@@ -44,6 +44,8 @@ type Registry struct {
 	log        *slog.Logger
 	// onLinkChange receives the links the hub changes itself (Options.OnLinkChange).
 	onLinkChange func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
+	// onMove receives every change that moves registrations (Options.OnMove).
+	onMove func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
 	// big holds the blocks found to exceed maxBlock: they only grow, so they
 	// are never read again (until a restart finds them once more).
 	bigMu sync.Mutex
@@ -69,6 +71,13 @@ type Options struct {
 	// of from the in-memory index (see identityIndex). Only for comparing
 	// the two in tests: it is slow beyond a few thousand registrations.
 	NoIndex bool
+	// OnMove, when not nil, is called in the transaction of every change
+	// that moves registrations between clients or merges them, whoever
+	// makes it: a review link, a merge, a split, an automatic merge, a
+	// relink. It runs after the move and before the audit hooks; an error
+	// rolls the change back. The hub makes consent follow the client here
+	// (hub/consentflow).
+	OnMove func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
 }
 
 // New returns a registry on the hub's database.
@@ -83,11 +92,33 @@ func New(pool *pgxpool.Pool, keys *Keys, opts Options) *Registry {
 		opts.Logger = slog.Default()
 	}
 	r := &Registry{pool: pool, keys: keys, thresholds: opts.Thresholds, maxBlock: opts.MaxBlock, log: opts.Logger,
-		onLinkChange: opts.OnLinkChange, big: map[int64]bool{}}
+		onLinkChange: opts.OnLinkChange, onMove: opts.OnMove, big: map[int64]bool{}}
 	if !opts.NoIndex {
 		r.index = newIdentityIndex(opts.MaxBlock)
 	}
 	return r
+}
+
+// moved hands changes that moved registrations to Options.OnMove.
+func (r *Registry) moved(ctx context.Context, tx pgx.Tx, changes ...LinkChange) error {
+	if r.onMove == nil || len(changes) == 0 {
+		return nil
+	}
+	if err := r.onMove(ctx, tx, changes); err != nil {
+		return fmt.Errorf("follow moved registrations: %w", err)
+	}
+	return nil
+}
+
+// LockLinks takes the lock that serialises every change of links (linking
+// a chunk, merges, splits) for the rest of tx. Whoever reads which client a
+// registration belongs to and acts on it in tx (such as recording consent
+// for it) takes it first, so that no link changes in between.
+func LockLinks(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(linkLockID)); err != nil {
+		return fmt.Errorf("lock client links: %w", err)
+	}
+	return nil
 }
 
 // Keys returns the registry's keys (for reading BSNs back).
@@ -322,6 +353,9 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 				out[i].ClientID = to
 			}
 		}
+	}
+	if err := r.moved(ctx, tx, changes...); err != nil {
+		return nil, fmt.Errorf("link chunk of %s: %w", partner, err)
 	}
 	if len(changes) > 0 && r.onLinkChange != nil {
 		if err := r.onLinkChange(ctx, tx, changes); err != nil {

@@ -263,6 +263,7 @@ func (w *chunkWriter) publish(ctx context.Context, group []*preparing) error {
 				msg.Records = append(slices.Clip(msg.Records), pr.msg.Records...)
 				msg.Rejected = append(slices.Clip(msg.Rejected), pr.msg.Rejected...)
 				msg.Fills = append(slices.Clip(msg.Fills), pr.msg.Fills...)
+				msg.Consents = append(slices.Clip(msg.Consents), pr.msg.Consents...)
 			}
 		}
 		if msg == nil {
@@ -292,6 +293,9 @@ type checked struct {
 // stage for its source digest.
 func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partner, c sdk.Chunk, fill refresh) (chunkMessage, store.DecodedChunk, error) {
 	out := chunkMessage{DocumentID: doc.ID, Partner: doc.Partner, Seq: c.Seq}
+	for _, st := range c.Consents {
+		out.Consents = append(out.Consents, chunkConsent{Line: st.Line, RecordKey: st.RecordKey, JSON: st.JSON})
+	}
 	dc := store.DecodedChunk{DocumentID: doc.ID, Seq: c.Seq, Records: int64(len(c.Records) + len(c.Unchanged) + countRecordsInErrors(c.Errors)),
 		Unchanged: int64(len(c.Unchanged))}
 	if pt.EndMissing {

@@ -37,6 +37,7 @@ type Config struct {
 	InitialsFromFirstNames bool                  `json:"initials_from_first_names"`
 	Operation              string                `json:"operation"`
 	Output                 Output                `json:"output"`
+	Consent                []ConsentSpec         `json:"consent"`
 }
 
 // Column maps one source column: either onto one target field, or, with a
@@ -158,6 +159,10 @@ type plan struct {
 	// see adapter.Configure.
 	digestSeed [][]byte
 	out        *outPlan // how Encode writes this partner's format
+	// consents are the statements a row may carry, and consentCols the
+	// columns they read (see consent.go).
+	consents    []*consentPlan
+	consentCols []*consentColumn
 }
 
 // column is one configured source column.
@@ -253,6 +258,9 @@ func newPlan(partner string, c *Config) (*plan, error) {
 		return nil, err
 	}
 	if err := p.setValues(c); err != nil {
+		return nil, err
+	}
+	if err := p.setConsents(c); err != nil {
 		return nil, err
 	}
 	if err := p.checkRequired(); err != nil {

@@ -20,6 +20,7 @@ type cell struct {
 type mapper struct {
 	p          *plan
 	pos        []int                 // per plan column: its 0-based position in the row
+	cpos       []int                 // per consent column: its 0-based position in the row
 	memo       []map[string][]string // per plan column: remembered pattern matches
 	receivedAt string
 	vals       []cell
@@ -38,6 +39,7 @@ func newMapper(p *plan, receivedAt string) *mapper {
 	return &mapper{
 		p:          p,
 		pos:        make([]int, len(p.columns)),
+		cpos:       make([]int, len(p.consentCols)),
 		memo:       make([]map[string][]string, len(p.columns)),
 		receivedAt: receivedAt,
 		vals:       make([]cell, len(p.fields)),
@@ -56,16 +58,22 @@ func (m *mapper) bindHeader(header []string) (missing, doubled []string) {
 		}
 		count[k]++
 	}
-	for i, c := range m.p.columns {
-		k := fold(c.key)
+	find := func(key string) int {
+		k := fold(key)
 		pos, ok := index[k]
 		switch {
 		case !ok:
-			missing = append(missing, c.key)
+			missing = append(missing, key)
 		case count[k] > 1:
-			doubled = append(doubled, c.key)
+			doubled = append(doubled, key)
 		}
-		m.pos[i] = pos
+		return pos
+	}
+	for i, c := range m.p.columns {
+		m.pos[i] = find(c.key)
+	}
+	for _, c := range m.p.consentCols {
+		m.cpos[c.slot] = find(c.key)
 	}
 	return missing, doubled
 }
@@ -76,6 +84,10 @@ func (m *mapper) bindPositions() int {
 	highest := 0
 	for i, c := range m.p.columns {
 		m.pos[i] = c.index - 1
+		highest = max(highest, c.index)
+	}
+	for _, c := range m.p.consentCols {
+		m.cpos[c.slot] = c.index - 1
 		highest = max(highest, c.index)
 	}
 	return highest

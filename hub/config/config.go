@@ -73,6 +73,8 @@ type Config struct {
 	Adapters map[string]AdapterSpec
 	Ingest   Ingest
 	Pipeline Pipeline
+	// TLS configures HTTPS for the API; nil means plain HTTP.
+	TLS *TLS
 	// Partners holds every partner file, sorted by id.
 	Partners []Partner
 	// File is the absolute path of the hub file.
@@ -188,6 +190,7 @@ type hubFile struct {
 		RetryMax             *int   `json:"retry_max"`
 		RetryInitialInterval string `json:"retry_initial_interval"`
 	} `json:"pipeline"`
+	TLS *tlsFile `json:"tls"`
 }
 
 // partnerFile mirrors a partner file for decoding after schema validation.
@@ -330,6 +333,9 @@ func loadHub(col *collector, shown, abs string) (h hubState, ok bool) {
 		} else {
 			col.add(e)
 		}
+	}
+	if hf.TLS != nil && !bad["tls"] {
+		cfg.TLS = loadTLS(col, doc, dir, hf.TLS, bad)
 	}
 	return h, true
 }

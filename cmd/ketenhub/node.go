@@ -11,12 +11,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,6 +33,7 @@ import (
 	"github.com/ketenhub/ketenhub/hub/schema"
 	"github.com/ketenhub/ketenhub/hub/store"
 	"github.com/ketenhub/ketenhub/hub/store/pgmanaged"
+	"github.com/ketenhub/ketenhub/hub/tlsserver"
 	"github.com/ketenhub/ketenhub/schemas"
 )
 
@@ -67,6 +65,8 @@ type node struct {
 	engine   *policy.Engine
 	consents *consent.Registry
 	auth     *auth.Authenticator
+	authRead authFile          // the auth.yaml in force at start
+	tls      *tlsserver.Server // nil when the API speaks plain HTTP
 	routing  *routing // nil when nothing is routed
 	token    string
 }
@@ -151,18 +151,16 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 // the hub: it never serves without its rules.
 func (n *node) openPrivacy(ctx context.Context) error {
 	cfg := n.cfg
-	var ids []string
-	for _, p := range cfg.Partners {
-		ids = append(ids, p.ID)
-	}
+	ids := n.partnerIDs()
 	p, err := policy.Load(cfg.RolesFile, policy.LoadOptions{Partners: ids})
 	if err != nil {
 		n.auditLoad(ctx, cfg.RolesFile, "", err)
 		return fmt.Errorf("roles: %w", err)
 	}
 	n.consents = consent.NewRegistry(n.store.Pool(), func() consent.Rules { return n.engine.ConsentRules() }, consent.Options{})
-	n.engine = policy.NewEngine(p, n.consents, policy.EngineOptions{Logger: n.log, Partners: ids})
-	n.auth, err = openAuth(cfg, ids, n.knownRole, true, n.log)
+	n.engine = policy.NewEngine(p, n.consents, policy.EngineOptions{Logger: n.log, PartnerIDs: n.partnerIDs})
+	n.authRead = readAuthFile(cfg.AuthFile, ids)
+	n.auth, err = openAuth(cfg, n.authRead, n.knownPartner, n.knownRole, true, n.log)
 	if err != nil {
 		n.auditLoad(ctx, cfg.AuthFile, "", err)
 		return err
@@ -207,17 +205,15 @@ func (n *node) knownRole(role string) bool {
 	return ok
 }
 
-// openAuth loads auth.yaml and prepares the authentication: only credentials
-// of configured partners, and users of those partners in a role of
-// roles.yaml. create lets the HMAC secret of KETENHUB_JWT_SECRET be
+// openAuth prepares the authentication of auth.yaml as read (readAuthFile):
+// only credentials of known partners, and users of those partners in a
+// role of roles.yaml. create lets the HMAC secret of KETENHUB_JWT_SECRET be
 // generated into the data folder when the variable is unset.
-func openAuth(cfg *config.Config, partners []string, knownRole func(string) bool, create bool, log *slog.Logger) (*auth.Authenticator, error) {
-	ac, err := auth.LoadConfig(cfg.AuthFile)
-	if err != nil {
-		return nil, err
+func openAuth(cfg *config.Config, f authFile, known, knownRole func(string) bool, create bool, log *slog.Logger) (*auth.Authenticator, error) {
+	if f.err != nil {
+		return nil, f.err
 	}
-	known := func(id string) bool { return slices.Contains(partners, id) }
-	return auth.New(*ac, auth.Options{Getenv: secretEnv(cfg.DataDir, create, log), KnownPartner: known, KnownOrganisation: known,
+	return auth.New(*f.cfg, auth.Options{Getenv: secretEnv(cfg.DataDir, create, log), KnownPartner: known, KnownOrganisation: known,
 		KnownRole: knownRole, Logger: log})
 }
 
@@ -286,6 +282,8 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 	errs := make(chan error, 3)
 	var wg sync.WaitGroup
 	wg.Go(func() { n.reload(ctx) })
+	wg.Go(func() { n.watchAuth(ctx, n.authRead) })
+	wg.Go(func() { n.watchTLS(ctx) })
 	wg.Add(4)
 	go func() { defer wg.Done(); n.watchRoles(ctx) }()
 	go func() { defer wg.Done(); errs <- n.pipe.Run(ctx) }()
@@ -325,39 +323,9 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 // at every few seconds and at SIGHUP. Every attempt is logged in the audit
 // trail (config_change reload), a refused file with its number of problems.
 func (n *node) watchRoles(ctx context.Context) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	trigger := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-hup:
-				select {
-				case trigger <- struct{}{}:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	n.engine.Watch(ctx, n.cfg.RolesFile, policy.WatchOptions{Interval: rolesWatchInterval, Trigger: trigger,
+	n.engine.Watch(ctx, n.cfg.RolesFile, policy.WatchOptions{Interval: rolesWatchInterval, Trigger: hupTrigger(ctx),
 		OnReload: func(ctx context.Context, r policy.ReloadResult) {
-			d := map[string]any{"file": filepath.Base(r.File), "revision": r.Revision, "previous": r.Previous}
-			ev := audit.Event{Type: audit.TypeConfigChange, Action: "reload", User: "hub", Source: "roles watcher", Outcome: audit.OutcomeSuccess}
-			if r.Err != nil {
-				ev.Outcome = audit.OutcomeFailure
-				var problems config.Errors
-				if errors.As(r.Err, &problems) {
-					d["problems"] = len(problems)
-				}
-			}
-			ev.Detail, _ = json.Marshal(d)
-			if err := n.audit.Record(ctx, ev); err != nil {
-				n.log.Error("audit of a roles reload failed", "error", err)
-			}
+			n.auditReload(ctx, "roles watcher", r.File, r.Revision, r.Previous, r.Err)
 		}})
 }
 

@@ -153,13 +153,20 @@ func certOf(der []byte, key *ecdsa.PrivateKey) (*Cert, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse certificate: %w", err)
 	}
-	pk, err := x509.MarshalPKCS8PrivateKey(key)
+	keyPEM, err := KeyPEM(key)
+	if err != nil {
+		return nil, err
+	}
+	return &Cert{Cert: cert, Key: key, CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), KeyPEM: keyPEM}, nil
+}
+
+// KeyPEM encodes a private key as PEM "PRIVATE KEY" (PKCS #8), unencrypted.
+func KeyPEM(key crypto.Signer) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return nil, fmt.Errorf("encode key: %w", err)
 	}
-	return &Cert{Cert: cert, Key: key,
-		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})}, nil
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
 
 func template(o Options) (*x509.Certificate, error) {

@@ -67,7 +67,7 @@ type node struct {
 	auth     *auth.Authenticator
 	authRead authFile          // the auth.yaml in force at start
 	tls      *tlsserver.Server // nil when the API speaks plain HTTP
-	routing  *routing // nil when nothing is routed
+	routing  *routing          // nil when nothing is routed
 	token    string
 }
 

@@ -68,6 +68,9 @@ type region struct {
 	dbURL  string
 	// keys are the example partners' API keys ("Bearer khp_...").
 	keys map[string]string
+	// client, when set, is the HTTP client of the hubs started from the
+	// region (a TLS client); nil means http.DefaultClient.
+	client *http.Client
 }
 
 // e2eJWTSecret is the HMAC secret of users' tokens in the tests' regions.
@@ -200,6 +203,15 @@ type hubProc struct {
 	reader string
 	logs   *lockedBuffer
 	done   chan struct{}
+	client *http.Client
+}
+
+// httpClient is the client that reaches the hub.
+func (h *hubProc) httpClient() *http.Client {
+	if h.client != nil {
+		return h.client
+	}
+	return http.DefaultClient
 }
 
 type lockedBuffer struct {
@@ -219,7 +231,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-var listenLine = regexp.MustCompile(`luistert op (http://[0-9.:]+)`)
+var listenLine = regexp.MustCompile(`luistert op (https?://[0-9.:]+)`)
 
 func (r *region) start(t *testing.T) *hubProc {
 	t.Helper()
@@ -231,7 +243,7 @@ func (r *region) start(t *testing.T) *hubProc {
 		t.Fatal(err)
 	}
 	h := &hubProc{cmd: cmd, token: "e2e-test-token-0123456789abcdef", reader: r.token(t, "u-e2e", "gemeente-szw", "e2e-lezer"),
-		logs: &lockedBuffer{}, done: make(chan struct{})}
+		logs: &lockedBuffer{}, done: make(chan struct{}), client: r.client}
 	cmd.Stderr = h.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -262,7 +274,7 @@ func (h *hubProc) waitReady(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(h.base + "/readyz")
+		resp, err := h.httpClient().Get(h.base + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -309,7 +321,7 @@ func (h *hubProc) getJSONAs(t *testing.T, authz, path string, v any) int {
 	t.Helper()
 	req, _ := http.NewRequest("GET", h.base+path, nil)
 	req.Header.Set("Authorization", authz)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := h.httpClient().Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
@@ -334,7 +346,7 @@ func (h *hubProc) postJSON(t *testing.T, authz, path string, body, v any) int {
 	req, _ := http.NewRequest("POST", h.base+path, bytes.NewReader(b))
 	req.Header.Set("Authorization", authz)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := h.httpClient().Do(req)
 	if err != nil {
 		t.Fatalf("POST %s: %v", path, err)
 	}

@@ -13,12 +13,12 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/ketenhub/ketenhub/hub/audit"
 	"github.com/ketenhub/ketenhub/hub/auth"
 	"github.com/ketenhub/ketenhub/hub/config"
 	"github.com/ketenhub/ketenhub/hub/policy"
+	"github.com/ketenhub/ketenhub/hub/reload"
 )
 
 // authWatchInterval is how often the hub looks at auth.yaml.
@@ -110,20 +110,11 @@ func (s *partnerSet) has(id string) bool {
 // good one is put in force at once for every later request. Every attempt
 // is logged in the audit trail (config_change reload).
 func (n *node) watchAuth(ctx context.Context, tried authFile) {
-	trigger := hupTrigger(ctx)
-	t := time.NewTicker(authWatchInterval)
-	defer t.Stop()
 	inForce := tried.revision
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-trigger:
-		}
+	reload.Every(ctx, authWatchInterval, policy.DefaultWatchInterval, hupTrigger(ctx), func() {
 		f := readAuthFile(n.cfg.AuthFile, n.partnerIDs())
 		if f.key == tried.key {
-			continue
+			return
 		}
 		tried = f
 		err := f.err
@@ -140,7 +131,7 @@ func (n *node) watchAuth(ctx context.Context, tried authFile) {
 		if err == nil {
 			inForce = f.revision
 		}
-	}
+	})
 }
 
 // auditReload logs in the audit trail one attempt to put a changed
@@ -148,8 +139,21 @@ func (n *node) watchAuth(ctx context.Context, tried authFile) {
 // config_change reload with the file's name, the revision tried and the one
 // in force before; a refused file with its number of problems.
 func (n *node) auditReload(ctx context.Context, source, file, revision, previous string, problems error) {
-	d := map[string]any{"file": filepath.Base(file), "revision": revision, "previous": previous}
-	ev := audit.Event{Type: audit.TypeConfigChange, Action: "reload", User: "hub", Source: source, Outcome: audit.OutcomeSuccess}
+	_ = n.auditConfig(ctx, "reload", source, file, revision, previous, problems)
+}
+
+// auditConfig logs a configuration_change event (action load or reload) for
+// file; revision and previous are left out when empty. Its error is logged
+// and returned.
+func (n *node) auditConfig(ctx context.Context, action, source, file, revision, previous string, problems error) error {
+	d := map[string]any{"file": filepath.Base(file)}
+	if revision != "" {
+		d["revision"] = revision
+	}
+	if previous != "" {
+		d["previous"] = previous
+	}
+	ev := audit.Event{Type: audit.TypeConfigChange, Action: action, User: "hub", Source: source, Outcome: audit.OutcomeSuccess}
 	if problems != nil {
 		ev.Outcome = audit.OutcomeFailure
 		var ce config.Errors
@@ -158,9 +162,11 @@ func (n *node) auditReload(ctx context.Context, source, file, revision, previous
 		}
 	}
 	ev.Detail, _ = json.Marshal(d)
-	if err := n.audit.Record(ctx, ev); err != nil {
-		n.log.Error("audit of a configuration reload failed", "file", file, "error", err)
+	err := n.audit.Record(ctx, ev)
+	if err != nil {
+		n.log.Error("audit of a configuration "+action+" failed", "file", file, "error", err)
 	}
+	return err
 }
 
 // hupTrigger returns a channel that receives once for every SIGHUP until

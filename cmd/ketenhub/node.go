@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -175,24 +174,7 @@ func (n *node) openPrivacy(ctx context.Context) error {
 // auditLoad logs in the audit trail that a configuration file governing
 // access was put in force at start (revision), or refused (problems).
 func (n *node) auditLoad(ctx context.Context, file, revision string, problems error) error {
-	d := map[string]any{"file": filepath.Base(file)}
-	ev := audit.Event{Type: audit.TypeConfigChange, Action: "load", User: "hub", Source: "ketenhub serve", Outcome: audit.OutcomeSuccess}
-	if revision != "" {
-		d["revision"] = revision
-	}
-	if problems != nil {
-		ev.Outcome = audit.OutcomeFailure
-		var ce config.Errors
-		if errors.As(problems, &ce) {
-			d["problems"] = len(ce)
-		}
-	}
-	ev.Detail, _ = json.Marshal(d)
-	err := n.audit.Record(ctx, ev)
-	if err != nil {
-		n.log.Error("audit of a configuration load failed", "file", file, "error", err)
-	}
-	return err
+	return n.auditConfig(ctx, "load", "ketenhub serve", file, revision, "", problems)
 }
 
 // knownRole reports whether the roles in force define role.

@@ -66,26 +66,14 @@ func (o *Options) setDefaults() {
 // NewCA makes a self-signed CA with an ECDSA P-256 key. It returns an error
 // when the system's random source fails.
 func NewCA(o Options) (*CA, error) {
-	o.setDefaults()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generate CA key: %w", err)
-	}
-	tmpl, err := template(o)
+	c, err := create(o, nil, func(tmpl *x509.Certificate) {
+		tmpl.IsCA, tmpl.BasicConstraintsValid, tmpl.MaxPathLenZero = true, true, true
+		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
+	})
 	if err != nil {
 		return nil, err
 	}
-	tmpl.IsCA, tmpl.BasicConstraintsValid, tmpl.MaxPathLenZero = true, true, true
-	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return nil, fmt.Errorf("create CA certificate: %w", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("parse CA certificate: %w", err)
-	}
-	return &CA{Cert: cert, Key: key}, nil
+	return &CA{Cert: c.Cert, Key: c.Key}, nil
 }
 
 // CertPEM returns the CA's certificate as PEM.
@@ -96,41 +84,36 @@ func (ca *CA) CertPEM() []byte {
 // Server makes a certificate for a TLS server (extended key usage server
 // authentication) signed by the CA.
 func (ca *CA) Server(o Options) (*Cert, error) {
-	return ca.issue(o, x509.ExtKeyUsageServerAuth)
+	return create(o, ca, leaf(x509.ExtKeyUsageServerAuth))
 }
 
 // Client makes a certificate for a TLS client (extended key usage client
 // authentication) signed by the CA.
 func (ca *CA) Client(o Options) (*Cert, error) {
-	return ca.issue(o, x509.ExtKeyUsageClientAuth)
-}
-
-func (ca *CA) issue(o Options, usage x509.ExtKeyUsage) (*Cert, error) {
-	o.setDefaults()
-	if o.CommonName == "" {
-		return nil, errors.New("issue certificate: a common name is required")
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generate key: %w", err)
-	}
-	tmpl, err := template(o)
-	if err != nil {
-		return nil, err
-	}
-	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{usage}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
-	if err != nil {
-		return nil, fmt.Errorf("create certificate %s: %w", o.CommonName, err)
-	}
-	return certOf(der, key)
+	return create(o, ca, leaf(x509.ExtKeyUsageClientAuth))
 }
 
 // SelfSigned makes a self-signed client certificate (no CA), as a partner
 // might bring for pinning by fingerprint.
 func SelfSigned(o Options) (*Cert, error) {
+	return create(o, nil, leaf(x509.ExtKeyUsageClientAuth))
+}
+
+// leaf sets the key usages of an end-entity certificate.
+func leaf(usage x509.ExtKeyUsage) func(*x509.Certificate) {
+	return func(tmpl *x509.Certificate) {
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{usage}
+	}
+}
+
+// create makes a new ECDSA P-256 key and a certificate for it, described by
+// o and adjusted by configure, signed by ca (self-signed when ca is nil).
+func create(o Options, ca *CA, configure func(*x509.Certificate)) (*Cert, error) {
 	o.setDefaults()
+	if o.CommonName == "" {
+		return nil, errors.New("create certificate: a common name is required")
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate key: %w", err)
@@ -139,16 +122,15 @@ func SelfSigned(o Options) (*Cert, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	configure(tmpl)
+	parent, signer := tmpl, crypto.Signer(key)
+	if ca != nil {
+		parent, signer = ca.Cert, ca.Key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)
 	if err != nil {
 		return nil, fmt.Errorf("create certificate %s: %w", o.CommonName, err)
 	}
-	return certOf(der, key)
-}
-
-func certOf(der []byte, key *ecdsa.PrivateKey) (*Cert, error) {
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		return nil, fmt.Errorf("parse certificate: %w", err)

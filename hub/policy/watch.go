@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ketenhub/ketenhub/hub/reload"
 )
 
 // DefaultWatchInterval is how often Watch looks at roles.yaml when
@@ -53,25 +55,13 @@ type ReloadResult struct {
 // the content is tried again against them. A file that cannot be read
 // keeps the rules in force too. Watch returns when ctx ends.
 func (e *Engine) Watch(ctx context.Context, path string, opts WatchOptions) {
-	interval := opts.Interval
-	if interval <= 0 {
-		interval = DefaultWatchInterval
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
 	tried := ""
 	if p := e.cur.Load(); p != nil {
 		tried = watchKey(p.Revision, e.partners())
 	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-opts.Trigger:
-		}
+	reload.Every(ctx, opts.Interval, DefaultWatchInterval, opts.Trigger, func() {
 		tried = e.look(ctx, path, tried, opts.OnReload)
-	}
+	})
 }
 
 // look reads the file once and tries a content it has not tried before

@@ -73,9 +73,14 @@ func New(cfg config.TLS, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.put(m)
+	return s, nil
+}
+
+// put puts m in force.
+func (s *Server) put(m *material) {
 	s.cur.Store(m)
 	s.warnExpiry(m)
-	return s, nil
 }
 
 // Config returns the server configuration for tls.NewListener (or
@@ -113,8 +118,7 @@ func (s *Server) Reload() (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	s.cur.Store(m)
-	s.warnExpiry(m)
+	s.put(m)
 	return true, nil
 }
 

@@ -3,6 +3,8 @@ package tlsserver
 import (
 	"context"
 	"time"
+
+	"github.com/ketenhub/ketenhub/hub/reload"
 )
 
 // DefaultWatchInterval is how often Watch looks at the files when
@@ -25,25 +27,13 @@ type WatchOptions struct {
 
 // Watch reloads the files at every interval and trigger until ctx ends.
 func (s *Server) Watch(ctx context.Context, opts WatchOptions) {
-	interval := opts.Interval
-	if interval <= 0 {
-		interval = DefaultWatchInterval
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
 	lastErr := ""
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-opts.Trigger:
-		}
+	reload.Every(ctx, opts.Interval, DefaultWatchInterval, opts.Trigger, func() {
 		changed, err := s.Reload()
 		switch {
 		case err != nil:
 			if err.Error() == lastErr {
-				continue
+				return
 			}
 			lastErr = err.Error()
 			s.log.Error("TLS files not reloaded; the certificate in force stays", "error", err)
@@ -51,10 +41,10 @@ func (s *Server) Watch(ctx context.Context, opts WatchOptions) {
 			lastErr = ""
 			s.log.Info("TLS files reloaded", "revision", s.Revision(), "certificate", s.Fingerprint())
 		default:
-			continue
+			return
 		}
 		if opts.OnReload != nil {
 			opts.OnReload(ctx, s.Revision(), err)
 		}
-	}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ketenhub/ketenhub/plugins/csv/internal/dsv"
+	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -235,9 +236,9 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 	reg, key, errs := d.m.mapRow(rec.Line, rec.Fields)
 	if key != "" {
 		if first, ok := d.seen.first(key); ok {
-			f := d.p.fields[fRecordKey]
-			errs = append(errs, sdk.RecordError{Line: rec.Line, Column: d.m.vals[fRecordKey].col, Field: f.spec.path, RecordKey: key, Code: sdk.CodeDuplicateKey,
-				Message: fmt.Sprintf("%s (veld %s, %s) kwam al eerder voor in dit document, op regel %d; deze regel is niet verwerkt", f.spec.label, f.spec.path, d.m.colRef(f.col), first)})
+			e := d.m.m.Problem(mapping.RecordKey, sdk.CodeDuplicateKey, "kwam al eerder voor in dit document, op regel %d; deze regel is niet verwerkt", first)
+			e.RecordKey = key
+			errs = append(errs, e)
 			reg = nil
 		} else {
 			d.seen.add(key, rec.Line)
@@ -289,13 +290,13 @@ func (d *decoder) guessDelimiter(rec dsv.Record) (rune, bool) {
 // keyOf returns the record key of a row that cannot be mapped, when the row
 // has a clean one.
 func (d *decoder) keyOf(fields []string) string {
-	f := d.p.fields[fRecordKey]
+	f := d.p.Fields[mapping.RecordKey]
 	for i, c := range d.p.columns {
-		if c != f.col || c.re != nil || d.m.pos[i] >= len(fields) {
+		if c.in != f.Input || c.in.Re != nil || d.m.pos[i] >= len(fields) {
 			continue
 		}
 		k := strings.TrimSpace(fields[d.m.pos[i]])
-		if utf8.RuneCountInString(k) <= f.spec.maxLen && utf8.ValidString(k) && !strings.ContainsFunc(k, isControlRune) {
+		if utf8.RuneCountInString(k) <= f.MaxLen() && utf8.ValidString(k) && !strings.ContainsFunc(k, isControlRune) {
 			return k
 		}
 	}
@@ -356,8 +357,8 @@ func (d *decoder) columnName(n int) string {
 // "" when the column is not mapped to a single field.
 func (d *decoder) fieldAt(n int) string {
 	for i, c := range d.p.columns {
-		if d.bound && d.m.pos[i] == n-1 && c.re == nil {
-			return d.p.fields[c.target].spec.path
+		if d.bound && d.m.pos[i] == n-1 && c.in.Re == nil {
+			return d.p.Fields[c.in.Target].Path()
 		}
 	}
 	return ""

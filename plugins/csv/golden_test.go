@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 	"github.com/ketenhub/ketenhub/schemas"
 )
@@ -158,10 +159,10 @@ func TestEveryColumnMapped(t *testing.T) {
 			fields := bytes.Split(bytes.TrimSpace(header), []byte(string(p.read.Delimiter)))
 			mapped := map[string]bool{}
 			for _, c := range p.columns {
-				mapped[fold(c.key)] = true
+				mapped[mapping.Fold(c.key)] = true
 			}
 			for _, f := range fields {
-				if !mapped[fold(string(f))] {
+				if !mapped[mapping.Fold(string(f))] {
 					t.Errorf("column %q is not mapped", f)
 				}
 			}

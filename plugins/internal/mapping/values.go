@@ -1,4 +1,4 @@
-package main
+package mapping
 
 import (
 	"sort"
@@ -24,16 +24,16 @@ type valueTable struct {
 	def     string            // the value for unknownDefault
 }
 
-// fold is the form in which codes are compared: lower case, single blanks,
+// Fold is the form in which codes are compared: lower case, single blanks,
 // that is strings.ToLower(strings.Join(strings.Fields(s), " ")).
-func fold(s string) string {
+func Fold(s string) string {
 	if isFolded(s) {
 		return s
 	}
 	return string(appendFold(make([]byte, 0, len(s)), s))
 }
 
-// appendFold appends fold(s) to dst.
+// appendFold appends Fold(s) to dst.
 func appendFold(dst []byte, s string) []byte {
 	start, blank := len(dst), false
 	for _, r := range s {
@@ -58,7 +58,7 @@ func appendFold(dst []byte, s string) []byte {
 	return dst
 }
 
-// lookupFold returns m[fold(s)] without allocating for a short s.
+// lookupFold returns m[Fold(s)] without allocating for a short s.
 func lookupFold[V any](m map[string]V, s string) (V, bool) {
 	if isFolded(s) {
 		v, ok := m[s]
@@ -104,7 +104,7 @@ func newValueTable(m map[string]string, unknown, def string) *valueTable {
 		t.unknown = unknownError
 	}
 	for code, v := range m {
-		t.m[fold(code)] = v
+		t.m[Fold(code)] = v
 		t.codes = append(t.codes, code)
 	}
 	sort.Strings(t.codes)

@@ -1,4 +1,4 @@
-package main
+package mapping
 
 import (
 	"errors"
@@ -13,8 +13,8 @@ var errDate = errors.New("no date layout matches")
 // placeholders of systems that had no empty date (0000, 0001).
 const minYear = 1800
 
-// dateLayout is a Go time layout for dates, prepared for partly unknown dates.
-type dateLayout struct {
+// DateLayout is a Go time layout for dates, prepared for partly unknown dates.
+type DateLayout struct {
 	layout string
 	// For a fixed-width numeric layout (2006, 01 and 02 with separators,
 	// such as "02-01-2006" or "20060102") the offsets of year, month and
@@ -26,19 +26,19 @@ type dateLayout struct {
 	plain bool
 }
 
-// newDateLayout checks that layout is a Go layout with a four-digit year, a
+// NewDateLayout checks that layout is a Go layout with a four-digit year, a
 // month and a day, and prepares it.
-func newDateLayout(layout string) (dateLayout, error) {
+func NewDateLayout(layout string) (DateLayout, error) {
 	ref := time.Date(1987, time.November, 23, 0, 0, 0, 0, time.UTC)
 	got, err := time.Parse(layout, ref.Format(layout))
 	readsBack := err == nil && got.Year() == ref.Year() && got.Month() == ref.Month() && got.Day() == ref.Day()
 	switch {
 	case readsBack && !strings.Contains(layout, "2006"):
-		return dateLayout{}, errors.New("een jaartal van twee cijfers (06) is niet eenduidig; gebruik 2006")
+		return DateLayout{}, errors.New("een jaartal van twee cijfers (06) is niet eenduidig; gebruik 2006")
 	case !readsBack:
-		return dateLayout{}, errors.New("geen Go-notatie met jaar (2006), maand (01) en dag (02); schrijf bijvoorbeeld 02-01-2006 voor dd-mm-jjjj")
+		return DateLayout{}, errors.New("geen Go-notatie met jaar (2006), maand (01) en dag (02); schrijf bijvoorbeeld 02-01-2006 voor dd-mm-jjjj")
 	}
-	d := dateLayout{layout: layout, year: -1, month: -1, day: -1}
+	d := DateLayout{layout: layout, year: -1, month: -1, day: -1}
 	y, m, dd := -1, -1, -1
 	for i := 0; i < len(layout); {
 		switch {
@@ -68,7 +68,7 @@ func newDateLayout(layout string) (dateLayout, error) {
 
 // inNumber reports whether offset i of a fixed-width layout falls in its
 // year, month or day.
-func (l dateLayout) inNumber(i int) bool {
+func (l DateLayout) inNumber(i int) bool {
 	return i >= l.year && i < l.year+4 || i >= l.month && i < l.month+2 || i >= l.day && i < l.day+2
 }
 
@@ -95,7 +95,7 @@ func humanLayouts(layouts []string) string {
 // YYYY-MM-DD; a year before 1800 is taken as a placeholder and refused. When partial is set, a day or month of 00 in a fixed-width
 // layout means "unknown": 00-03-1970 gives 1970-03, 00-00-1970 and 19700000
 // give 1970. A date of only zeros (00-00-0000) is no date at all and gives "".
-func parseDate(layouts []dateLayout, v string, partial bool) (string, error) {
+func parseDate(layouts []DateLayout, v string, partial bool) (string, error) {
 	for _, l := range layouts {
 		y, m, d, ok := l.plainDate(v)
 		if !ok {
@@ -121,7 +121,7 @@ func parseDate(layouts []dateLayout, v string, partial bool) (string, error) {
 // plainDate reads a full date in a plain layout as time.Parse reads it, only
 // faster. It reports false for a layout that is not plain, a v of another
 // shape and a day that does not exist, and leaves those to time.Parse.
-func (l dateLayout) plainDate(v string) (y, m, d int, ok bool) {
+func (l DateLayout) plainDate(v string) (y, m, d int, ok bool) {
 	if !l.plain {
 		return 0, 0, 0, false
 	}
@@ -134,7 +134,7 @@ func (l dateLayout) plainDate(v string) (y, m, d int, ok bool) {
 
 // numbers reads year, month and day from v when v has the shape of the
 // fixed-width layout: digits for the numbers and the layout's own separators.
-func (l dateLayout) numbers(v string) (y, m, d int, ok bool) {
+func (l DateLayout) numbers(v string) (y, m, d int, ok bool) {
 	if l.year < 0 || len(v) != len(l.layout) {
 		return 0, 0, 0, false
 	}
@@ -186,7 +186,7 @@ func formatDate(y, m, d int) string {
 
 // partialDate reads a date with zeros for unknown parts in a fixed-width
 // layout. Without partial only the all-zero date is accepted.
-func (l dateLayout) partialDate(v string, partial bool) (string, bool) {
+func (l DateLayout) partialDate(v string, partial bool) (string, bool) {
 	y, m, d, ok := l.numbers(v)
 	switch {
 	case !ok:
@@ -212,8 +212,8 @@ func parseDateTime(layouts []string, loc *time.Location, v string) (string, erro
 	return "", errDate
 }
 
-// checkDateTimeLayout checks that layout reads back a date and a time.
-func checkDateTimeLayout(layout string) error {
+// CheckDateTimeLayout checks that layout reads back a date and a time.
+func CheckDateTimeLayout(layout string) error {
 	ref := time.Date(1987, time.November, 23, 14, 35, 0, 0, time.UTC)
 	got, err := time.Parse(layout, ref.Format(layout))
 	if err != nil || !strings.Contains(layout, "2006") || got.Year() != ref.Year() || got.Month() != ref.Month() || got.Day() != ref.Day() {

@@ -1,4 +1,4 @@
-package main
+package mapping
 
 import (
 	"fmt"
@@ -187,7 +187,7 @@ func parseBoolRef(v string) (bool, bool) {
 	return false, false
 }
 
-func parseDateRef(layouts []dateLayout, v string, partial bool) (string, error) {
+func parseDateRef(layouts []DateLayout, v string, partial bool) (string, error) {
 	for _, l := range layouts {
 		if t, err := time.Parse(l.layout, v); err == nil {
 			if t.Year() < minYear {
@@ -204,7 +204,7 @@ func parseDateRef(layouts []dateLayout, v string, partial bool) (string, error) 
 	return "", errDate
 }
 
-func partialDateRef(l dateLayout, v string, partial bool) (string, bool) {
+func partialDateRef(l DateLayout, v string, partial bool) (string, bool) {
 	if l.year < 0 || len(v) != len(l.layout) {
 		return "", false
 	}
@@ -252,8 +252,8 @@ func FuzzNormalise(f *testing.F) {
 		f.Add(s, "van")
 	}
 	f.Fuzz(func(t *testing.T, s, p string) {
-		if got, want := fold(s), foldRef(s); got != want {
-			t.Errorf("fold(%q) = %q, want %q", s, got, want)
+		if got, want := Fold(s), foldRef(s); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", s, got, want)
 		}
 		var buf [8]byte
 		if got, want := string(appendFold(buf[:0], s)), foldRef(s); got != want {
@@ -303,10 +303,10 @@ func FuzzNormalise(f *testing.F) {
 		if gb != wb || gok != wok {
 			t.Errorf("normaliseBSN(%q) = %q, %v; want %q, %v", s, gb, gok, wb, wok)
 		}
-		b, bok := parseBool(s)
+		b, bok := ParseBool(s)
 		wb2, wbok := parseBoolRef(s)
 		if b != wb2 || bok != wbok {
-			t.Errorf("parseBool(%q) = %v, %v; want %v, %v", s, b, bok, wb2, wbok)
+			t.Errorf("ParseBool(%q) = %v, %v; want %v, %v", s, b, bok, wb2, wbok)
 		}
 		for _, list := range refLayouts {
 			layouts := mustLayouts(t, list...)

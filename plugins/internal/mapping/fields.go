@@ -1,4 +1,4 @@
-package main
+package mapping
 
 import (
 	"regexp"
@@ -6,34 +6,34 @@ import (
 	"strings"
 )
 
-// fieldID identifies a target field of the shared schema. The fixed fields
+// FieldID identifies a target field of the shared schema. The fixed fields
 // come first; life domain fields follow, two per configured domain.
-type fieldID int
+type FieldID int
 
-// The fixed target fields, in the order a row is mapped.
+// The fixed target fields, in the order a record is mapped.
 const (
-	fRecordKey fieldID = iota
-	fBSN
-	fSurname
-	fSurnamePrefix
-	fInitials
-	fFirstNames
-	fPartnerSurname
-	fPartnerSurnamePrefix
-	fBirthDate
-	fGender
-	fWorkerName
-	fWorkerOrganisation
-	fWorkerRole
-	fProcessStep
-	fTargetGroup
-	fMunicipality
-	fNeighbourhood
-	fRegisteredAt
-	fOperation
-	fDiagnosisPresent
-	fDiagnosisClassification
-	numFixedFields
+	RecordKey FieldID = iota
+	BSN
+	Surname
+	SurnamePrefix
+	Initials
+	FirstNames
+	PartnerSurname
+	PartnerSurnamePrefix
+	BirthDate
+	Gender
+	WorkerName
+	WorkerOrganisation
+	WorkerRole
+	ProcessStep
+	TargetGroup
+	Municipality
+	Neighbourhood
+	RegisteredAt
+	Operation
+	DiagnosisPresent
+	DiagnosisClassification
+	NumFixedFields
 )
 
 // fieldKind says how a value of a target field is checked and normalised.
@@ -71,29 +71,29 @@ var (
 	statuses     = []string{"stabiel", "instabiel", "onbekend"}
 )
 
-// fixedFields describes the fixed target fields, indexed by fieldID.
-var fixedFields = [numFixedFields]fieldSpec{
-	fRecordKey:               {path: "source.record_key", label: "recordsleutel", kind: kindKey, maxLen: 200},
-	fBSN:                     {path: "client.bsn", label: "BSN", kind: kindBSN},
-	fSurname:                 {path: "client.surname", label: "achternaam", kind: kindText, maxLen: 200},
-	fSurnamePrefix:           {path: "client.surname_prefix", label: "voorvoegsel", kind: kindPrefix, maxLen: 20},
-	fInitials:                {path: "client.initials", label: "voorletters", kind: kindInitials, maxLen: 40},
-	fFirstNames:              {path: "client.first_names", label: "voornamen", kind: kindText, maxLen: 200},
-	fPartnerSurname:          {path: "client.partner_surname", label: "achternaam partner", kind: kindText, maxLen: 200},
-	fPartnerSurnamePrefix:    {path: "client.partner_surname_prefix", label: "voorvoegsel partner", kind: kindPrefix, maxLen: 20},
-	fBirthDate:               {path: "client.birth_date", label: "geboortedatum", kind: kindDate, partial: true},
-	fGender:                  {path: "client.gender", label: "geslacht", kind: kindEnum, enum: genders},
-	fWorkerName:              {path: "responsible_worker.name", label: "naam regievoerder", kind: kindText, maxLen: 200},
-	fWorkerOrganisation:      {path: "responsible_worker.organisation", label: "organisatie regievoerder", kind: kindText, maxLen: 200},
-	fWorkerRole:              {path: "responsible_worker.role", label: "rol regievoerder", kind: kindEnum, enum: workerRoles},
-	fProcessStep:             {path: "process_step", label: "processtap", kind: kindEnum, enum: processSteps},
-	fTargetGroup:             {path: "target_group", label: "doelgroep", kind: kindEnum, enum: targetGroups},
-	fMunicipality:            {path: "municipality", label: "gemeente", kind: kindText, maxLen: 100},
-	fNeighbourhood:           {path: "neighbourhood", label: "wijk", kind: kindText, maxLen: 100},
-	fRegisteredAt:            {path: "registered_at", label: "registratiemoment", kind: kindDateTime},
-	fOperation:               {path: "operation", label: "mutatiesoort", kind: kindEnum, enum: operations},
-	fDiagnosisPresent:        {path: "sensitive.diagnosis_present", label: "diagnose aanwezig", kind: kindBool},
-	fDiagnosisClassification: {path: "sensitive.diagnosis_classification", label: "diagnoseclassificatie", kind: kindText, maxLen: 200},
+// fixedFields describes the fixed target fields, indexed by FieldID.
+var fixedFields = [NumFixedFields]fieldSpec{
+	RecordKey:               {path: "source.record_key", label: "recordsleutel", kind: kindKey, maxLen: 200},
+	BSN:                     {path: "client.bsn", label: "BSN", kind: kindBSN},
+	Surname:                 {path: "client.surname", label: "achternaam", kind: kindText, maxLen: 200},
+	SurnamePrefix:           {path: "client.surname_prefix", label: "voorvoegsel", kind: kindPrefix, maxLen: 20},
+	Initials:                {path: "client.initials", label: "voorletters", kind: kindInitials, maxLen: 40},
+	FirstNames:              {path: "client.first_names", label: "voornamen", kind: kindText, maxLen: 200},
+	PartnerSurname:          {path: "client.partner_surname", label: "achternaam partner", kind: kindText, maxLen: 200},
+	PartnerSurnamePrefix:    {path: "client.partner_surname_prefix", label: "voorvoegsel partner", kind: kindPrefix, maxLen: 20},
+	BirthDate:               {path: "client.birth_date", label: "geboortedatum", kind: kindDate, partial: true},
+	Gender:                  {path: "client.gender", label: "geslacht", kind: kindEnum, enum: genders},
+	WorkerName:              {path: "responsible_worker.name", label: "naam regievoerder", kind: kindText, maxLen: 200},
+	WorkerOrganisation:      {path: "responsible_worker.organisation", label: "organisatie regievoerder", kind: kindText, maxLen: 200},
+	WorkerRole:              {path: "responsible_worker.role", label: "rol regievoerder", kind: kindEnum, enum: workerRoles},
+	ProcessStep:             {path: "process_step", label: "processtap", kind: kindEnum, enum: processSteps},
+	TargetGroup:             {path: "target_group", label: "doelgroep", kind: kindEnum, enum: targetGroups},
+	Municipality:            {path: "municipality", label: "gemeente", kind: kindText, maxLen: 100},
+	Neighbourhood:           {path: "neighbourhood", label: "wijk", kind: kindText, maxLen: 100},
+	RegisteredAt:            {path: "registered_at", label: "registratiemoment", kind: kindDateTime},
+	Operation:               {path: "operation", label: "mutatiesoort", kind: kindEnum, enum: operations},
+	DiagnosisPresent:        {path: "sensitive.diagnosis_present", label: "diagnose aanwezig", kind: kindBool},
+	DiagnosisClassification: {path: "sensitive.diagnosis_classification", label: "diagnoseclassificatie", kind: kindText, maxLen: 200},
 }
 
 // domainName is the pattern of a life domain name in the shared schema.
@@ -101,7 +101,7 @@ var domainName = regexp.MustCompile(`^[a-z][a-z_]{1,39}$`)
 
 // targetRef is a parsed target field path.
 type targetRef struct {
-	id     fieldID // for a fixed field
+	id     FieldID // for a fixed field
 	domain string  // for a life domain field: the domain name
 	date   bool    // for a life domain field: the date, not the status
 }
@@ -111,7 +111,7 @@ type targetRef struct {
 func parseTarget(path string) (targetRef, bool) {
 	for id, f := range fixedFields {
 		if f.path == path {
-			return targetRef{id: fieldID(id)}, true
+			return targetRef{id: FieldID(id)}, true
 		}
 	}
 	rest, ok := strings.CutPrefix(path, "life_domains.")

@@ -1,15 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
+	_ "embed"
 	"sort"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/ketenhub/ketenhub/plugins/csv/internal/dsv"
 	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
-	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
 // Config is the adapter configuration of one partner: the adapter.config part
@@ -29,21 +27,20 @@ type Config struct {
 	mapping.Settings
 }
 
+// configSchemaJSON is the JSON Schema of Config, reported by Describe.
+//
+//go:embed config.schema.json
+var configSchemaJSON []byte
+
+// configSchema checks configurations against configSchemaJSON.
+var configSchema = mapping.NewSchema("https://ketenhub.nl/schemas/adapter-csv.config.schema.json", configSchemaJSON)
+
 // parseConfig checks raw against config.schema.json and decodes it. It
 // returns a *sdk.ConfigError when raw is no valid configuration.
 func parseConfig(raw []byte) (*Config, error) {
-	var doc any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
-		return nil, &sdk.ConfigError{Field: "", Message: "de configuratie is geen geldige JSON"}
-	}
-	if err := validateSchema(doc); err != nil {
-		return nil, err
-	}
 	var c Config
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return nil, &sdk.ConfigError{Field: "", Message: "de configuratie past niet in het schema van de adapter"}
+	if err := configSchema.Decode(raw, &c); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

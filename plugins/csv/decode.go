@@ -26,13 +26,13 @@ type decoder struct {
 	r       *dsv.Reader
 	b       *sdk.Batcher
 	m       *mapper
-	header  []string  // the header names, for messages
-	width   int       // the number of columns of every row; 0 while unknown
-	highest int       // without header: the highest configured position
-	rows    int       // records seen, good or bad
-	bound   bool      // the columns have their positions
-	js      []byte    // the block the next record's JSON goes into
-	seen    *keyIndex // the record keys so far, to find duplicates
+	header  []string           // the header names, for messages
+	width   int                // the number of columns of every row; 0 while unknown
+	highest int                // without header: the highest configured position
+	rows    int                // records seen, good or bad
+	bound   bool               // the columns have their positions
+	js      mapping.JSONBlocks // where the records' JSON goes
+	seen    *mapping.KeyIndex  // the record keys so far, to find duplicates
 	// Source digests (see digest.go).
 	known *sdk.DigestSeeker  // over the hub's, sdk.Document.Known
 	db    *sdk.DigestBuilder // seeded for this plan
@@ -51,7 +51,7 @@ func newDecoder(p *plan, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) *
 		r:        dsv.NewReader(src, p.read),
 		b:        sdk.NewBatcher(out, sdk.DefaultChunkRecords),
 		m:        newMapper(p, receivedAt),
-		seen:     newKeyIndex(),
+		seen:     mapping.NewKeyIndex(),
 		known:    doc.Known.Seeker(),
 		hasKnown: doc.Known.Len() > 0,
 		db:       sdk.NewDigestBuilder(p.digestSeed...),
@@ -235,13 +235,13 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 	}
 	reg, key, errs := d.m.mapRow(rec.Line, rec.Fields)
 	if key != "" {
-		if first, ok := d.seen.first(key); ok {
+		if first, ok := d.seen.First(key); ok {
 			e := d.m.m.Problem(mapping.RecordKey, sdk.CodeDuplicateKey, "kwam al eerder voor in dit document, op regel %d; deze regel is niet verwerkt", first)
 			e.RecordKey = key
 			errs = append(errs, e)
 			reg = nil
 		} else {
-			d.seen.add(key, rec.Line)
+			d.seen.Add(key, rec.Line)
 		}
 	}
 	for _, e := range errs {
@@ -252,28 +252,7 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 	if reg == nil {
 		return nil
 	}
-	return d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: d.marshal(reg), SourceDigest: d.digest(rec.Fields)})
-}
-
-// jsonBlock is the size of the blocks that records' JSON is written into,
-// and minJSONRoom the room a block must have left to take another record.
-const (
-	jsonBlock   = 64 << 10
-	minJSONRoom = 2 << 10
-)
-
-// marshal returns the JSON of reg. The records of a document share blocks of
-// memory: each record gets the next stretch of the current block, capped so
-// that appending to it cannot reach the next record, and a stretch once
-// handed out is never written again. A block lives as long as a record in it
-// does.
-func (d *decoder) marshal(reg *sdk.Registration) []byte {
-	if cap(d.js)-len(d.js) < minJSONRoom {
-		d.js = make([]byte, 0, jsonBlock)
-	}
-	start := len(d.js)
-	d.js = reg.AppendJSON(d.js)
-	return d.js[start:len(d.js):len(d.js)]
+	return d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: d.js.Marshal(reg), SourceDigest: d.digest(rec.Fields)})
 }
 
 // guessDelimiter finds another delimiter that gives a headerless row enough

@@ -21,4 +21,5 @@ const (
 	CodeBSNInvalid       = "BSN_INVALID"      // the BSN fails the elfproef (a warning: the record is kept)
 	CodeAdapterFailed    = "ADAPTER_FAILED"   // the adapter could not finish the document
 	CodeDocumentRejected = "DOC_REJECTED"     // the hub refused the document as a whole
+	CodeSyntax           = "DOC_SYNTAX"       // the document (or a record of it) is not well-formed JSON
 )

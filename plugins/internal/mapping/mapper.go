@@ -12,7 +12,8 @@ import (
 // cell is the value one target field got from a record.
 type cell struct {
 	v   string
-	col int // the column of the source in the document; 0 when unknown or unset
+	col int  // the column of the source in the document; 0 when unknown or unset
+	bad bool // the adapter rejected the value (Reject): no more problems about it
 }
 
 // Mapper maps the records of one document onto registrations: the adapter
@@ -97,6 +98,20 @@ func (m *Mapper) Set(i int, v string, col int) {
 	for _, g := range in.Groups {
 		m.vals[g.Target] = cell{v: strings.TrimSpace(sub[g.Sub]), col: col}
 	}
+}
+
+// Reject reports a problem with the value of source i that the adapter
+// found itself (the value is of a kind the source cannot hold), on the
+// field the source feeds (the first group's field for a split source); the
+// source stays empty.
+func (m *Mapper) Reject(i int, code, format string, args ...any) {
+	in := m.p.Inputs[i]
+	id := in.Target
+	if in.Re != nil {
+		id = in.Groups[0].Target
+	}
+	m.vals[id] = cell{bad: true}
+	m.fail(m.p.Fields[id], code, format, args...)
 }
 
 // Map builds the registration from the values set since Begin. It returns
@@ -201,7 +216,7 @@ func (m *Mapper) build() *sdk.Registration {
 	c := &reg.Client
 	c.BSN = m.get(BSN)
 	c.SurnamePrefix, c.Surname = m.surname(Surname, SurnamePrefix)
-	identityErr := len(m.errs) > nErrs
+	identityErr := len(m.errs) > nErrs || m.vals[BSN].bad || m.vals[Surname].bad
 	c.FirstNames = m.get(FirstNames)
 	c.Initials = m.get(Initials)
 	if c.Initials == "" && p.initials && c.FirstNames != "" {
@@ -361,7 +376,7 @@ func (m *Mapper) surname(surnameID, prefixID FieldID) (prefix, surname string) {
 // when the field is empty, unmapped or wrong (the problem is recorded).
 func (m *Mapper) get(id FieldID) string {
 	f := m.p.Fields[id]
-	if f == nil {
+	if f == nil || m.vals[id].bad {
 		return ""
 	}
 	v, ok := m.translate(f.spec, f.table, m.vals[id].v, func(code, format string, args ...any) { m.fail(f, code, format, args...) })

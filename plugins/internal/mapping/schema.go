@@ -150,6 +150,9 @@ func schemaMessage(e *jsonschema.ValidationError) string {
 		if strings.HasSuffix(e.AbsoluteKeywordLocation, "/definitions/target/pattern") {
 			return "onbekend doelveld; bekende doelvelden: " + knownTargets()
 		}
+		if strings.HasSuffix(e.AbsoluteKeywordLocation, "/definitions/pointer/pattern") {
+			return "geen JSON-pointer (RFC 6901): die begint met /, en ~ staat alleen in ~0 en ~1"
+		}
 		return "waarde heeft niet de juiste vorm"
 	case "minLength", "minItems", "minProperties":
 		return "mag niet leeg zijn"

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ketenhub/ketenhub/plugins/sdk"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// testPartner is the example partner of testdata/schuldhulp.yaml.
+const testPartner = "schuldhulp"
+
+// testDoc is the document description used by the tests.
+var testDoc = sdk.Document{ID: "doc-1", Partner: testPartner, OriginalName: "registraties.json", ReceivedAt: "2025-03-01T09:30:00+01:00"}
+
+// chunkRecorder is a ChunkWriter that keeps every chunk.
+type chunkRecorder struct {
+	mu     sync.Mutex
+	chunks []sdk.Chunk
+}
+
+func (w *chunkRecorder) WriteChunk(_ context.Context, c sdk.Chunk) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.chunks = append(w.chunks, c)
+	return nil
+}
+
+func (w *chunkRecorder) records() []sdk.Record {
+	var out []sdk.Record
+	for _, c := range w.chunks {
+		out = append(out, c.Records...)
+	}
+	return out
+}
+
+func (w *chunkRecorder) errors() []sdk.RecordError {
+	var out []sdk.RecordError
+	for _, c := range w.chunks {
+		out = append(out, c.Errors...)
+	}
+	return out
+}
+
+// exampleConfig returns the adapter.config of testdata/schuldhulp.yaml as
+// JSON.
+func exampleConfig(t testing.TB) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", testPartner+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Adapter struct {
+			Name   string         `yaml:"name"`
+			Config map[string]any `yaml:"config"`
+		} `yaml:"adapter"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("parse %s.yaml: %v", testPartner, err)
+	}
+	if doc.Adapter.Name != adapterName {
+		t.Fatalf("%s.yaml uses adapter %q", testPartner, doc.Adapter.Name)
+	}
+	js, err := json.Marshal(doc.Adapter.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+// withConfig returns the example configuration with the top-level settings
+// in set replaced (a nil value removes one).
+func withConfig(t testing.TB, set map[string]any) []byte {
+	t.Helper()
+	var c map[string]any
+	if err := json.Unmarshal(exampleConfig(t), &c); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range set {
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+	}
+	js, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+// mustAdapter returns an adapter configured with config.
+func mustAdapter(t testing.TB, config []byte) *adapter {
+	t.Helper()
+	a := newAdapter()
+	if err := a.Configure(context.Background(), testPartner, config); err != nil {
+		t.Fatalf("configure: %v", err)
+	}
+	return a
+}
+
+// decode decodes data with a as a document named name.
+func decode(t testing.TB, a *adapter, name string, data []byte) *chunkRecorder {
+	t.Helper()
+	doc := testDoc
+	doc.OriginalName = name
+	rec := &chunkRecorder{}
+	if err := a.Decode(context.Background(), doc, bytes.NewReader(data), rec); err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	return rec
+}
+
+func readSample(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

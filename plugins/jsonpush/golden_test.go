@@ -35,8 +35,8 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		sample           string
-		records, errors  int
+		sample          string
+		records, errors int
 	}{
 		{"schuldhulp.json", 40, 0},
 		{"schuldhulp.ndjson", 40, 0},

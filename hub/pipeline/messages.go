@@ -31,6 +31,11 @@ type chunkMessage struct {
 	// Fills give unchanged registrations a current source digest (see
 	// refresh).
 	Fills []digestFill
+	// Results is set for a pushed document, whose outcome is kept per
+	// record (see results.go); Unchanged are then its records that the
+	// decode stage found unchanged.
+	Results   bool
+	Unchanged []store.RecordRef
 }
 
 type chunkRecord struct {

@@ -133,30 +133,9 @@ var pushMediaTypes = map[string]string{
 // content pushed again is answered with the earlier result.
 func (s *server) pushRegistrations(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	partner, err := partnerID(r)
-	if err != nil {
-		s.fail(w, r, err)
+	c, partner, purpose, ok := s.pushCaller(w, r)
+	if !ok {
 		return
-	}
-	c, err := s.callerOf(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := auth.RequirePartner(c.Subject, partner); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if s.intake == nil {
-		s.fail(w, r, hub.Errorf(hub.EUNAVAILABLE, "Aanleveren via de API is op deze hub niet beschikbaar."))
-		return
-	}
-	purpose := r.URL.Query().Get("purpose")
-	if purpose != "" {
-		if _, err := s.allowOperation(r, c, purpose, policy.ReadFeed); err != nil {
-			s.fail(w, r, err)
-			return
-		}
 	}
 	if err := s.intake.Accepts(ctx, partner); err != nil {
 		s.fail(w, r, err)
@@ -200,30 +179,9 @@ func (s *server) pushRegistrations(w http.ResponseWriter, r *http.Request) {
 // once it is processed, 202 while it is. Only for the partner's own system;
 // another partner's document is not found.
 func (s *server) pushResult(w http.ResponseWriter, r *http.Request) {
-	partner, err := partnerID(r)
-	if err != nil {
-		s.fail(w, r, err)
+	c, partner, purpose, ok := s.pushCaller(w, r)
+	if !ok {
 		return
-	}
-	c, err := s.callerOf(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := auth.RequirePartner(c.Subject, partner); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if s.intake == nil {
-		s.fail(w, r, hub.Errorf(hub.EUNAVAILABLE, "Aanleveren via de API is op deze hub niet beschikbaar."))
-		return
-	}
-	purpose := r.URL.Query().Get("purpose")
-	if purpose != "" {
-		if _, err := s.allowOperation(r, c, purpose, policy.ReadFeed); err != nil {
-			s.fail(w, r, err)
-			return
-		}
 	}
 	doc, err := s.lookupDocument(r)
 	if err == nil && doc.Partner != partner {
@@ -234,6 +192,35 @@ func (s *server) pushResult(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answerPush(w, r, c, purpose, partner, doc.ID, false, 0)
+}
+
+// pushCaller checks the caller of a push path: only the partner's own
+// system, on a hub that takes pushes, and for the purpose it names (if it
+// names one) allowed to read its own registrations. It returns the caller,
+// the partner and the purpose, or answers the request itself and returns
+// false.
+func (s *server) pushCaller(w http.ResponseWriter, r *http.Request) (caller, string, string, bool) {
+	partner, err := partnerID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return caller{}, "", "", false
+	}
+	c, err := s.callerOf(r)
+	if err == nil {
+		err = auth.RequirePartner(c.Subject, partner)
+	}
+	if err == nil && s.intake == nil {
+		err = hub.Errorf(hub.EUNAVAILABLE, "Aanleveren via de API is op deze hub niet beschikbaar.")
+	}
+	purpose := r.URL.Query().Get("purpose")
+	if err == nil && purpose != "" {
+		_, err = s.allowOperation(r, c, purpose, policy.ReadFeed)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return caller{}, "", "", false
+	}
+	return c, partner, purpose, true
 }
 
 // resultPath is where the result of a pushed document is read.

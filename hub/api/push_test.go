@@ -158,7 +158,9 @@ func TestPushRegistrations(t *testing.T) {
 		wantProblem(t, push(t, h, path, "", "application/json", body), http.StatusUnauthorized, hub.EUNAUTHORIZED)
 	})
 	t.Run("ErrPartnerDoesNotPush", func(t *testing.T) {
-		in.AcceptsFn = func(context.Context, string) error { return hub.Errorf(hub.ECONFLICT, "Partner ggz levert niet via de API aan.") }
+		in.AcceptsFn = func(context.Context, string) error {
+			return hub.Errorf(hub.ECONFLICT, "Partner ggz levert niet via de API aan.")
+		}
 		defer func() { in.AcceptsFn = nil }()
 		wantProblem(t, push(t, h, path, ggz, "application/json", body), http.StatusConflict, hub.ECONFLICT)
 	})

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // minimal is a configuration for the decode tests: a list of records, or a
@@ -74,13 +75,13 @@ func TestDecode(t *testing.T) {
 			a := mustAdapter(t, minimal(tt.records, cmpOr(tt.format, formatAuto)))
 			rec := decode(t, a, cmpOr(tt.docName, "registraties.json"), []byte(tt.doc))
 			var keys []string
-			for _, r := range rec.records() {
+			for _, r := range rec.Records() {
 				keys = append(keys, r.RecordKey)
 			}
 			if strings.Join(keys, ",") != strings.Join(tt.keys, ",") {
 				t.Errorf("records %q, want %q", keys, tt.keys)
 			}
-			errs := rec.errors()
+			errs := rec.Errors()
 			if len(errs) != len(tt.problems) {
 				t.Errorf("%d problems, want %d: %v", len(errs), len(tt.problems), errs)
 			}
@@ -123,17 +124,17 @@ func TestDecodeNumbersRecords(t *testing.T) {
 	}
 	b.WriteString("]")
 	rec := decode(t, mustAdapter(t, minimal("", formatAuto)), "lijst.json", []byte(b.String()))
-	if len(rec.chunks) != 3 {
-		t.Errorf("%d chunks, want 3", len(rec.chunks))
+	if len(rec.Chunks()) != 3 {
+		t.Errorf("%d chunks, want 3", len(rec.Chunks()))
 	}
 	seen := 0
-	for _, r := range rec.records() {
+	for _, r := range rec.Records() {
 		if want := fmt.Sprintf("k%d", r.Line-1); r.RecordKey != want {
 			t.Fatalf("record %d has key %s, want %s", r.Line, r.RecordKey, want)
 		}
 		seen++
 	}
-	for _, e := range rec.errors() {
+	for _, e := range rec.Errors() {
 		if want := fmt.Sprintf("k%d", e.Line-1); e.RecordKey != want || e.Code != sdk.CodeRequired {
 			t.Fatalf("error on record %d: %+v", e.Line, e)
 		}
@@ -145,7 +146,7 @@ func TestDecodeNumbersRecords(t *testing.T) {
 }
 
 func TestDecodeNotConfigured(t *testing.T) {
-	err := newAdapter().Decode(context.Background(), testDoc, strings.NewReader("[]"), &chunkRecorder{})
+	err := newAdapter().Decode(context.Background(), testDoc, strings.NewReader("[]"), &sdktest.Recorder{})
 	if !errors.Is(err, errNotConfigured) {
 		t.Errorf("Decode = %v, want errNotConfigured", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ketenhub/ketenhub/hub/schema"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 	"github.com/ketenhub/ketenhub/schemas"
 )
 
@@ -40,14 +41,14 @@ func FuzzDecode(f *testing.F) {
 	adapters := []*adapter{mustAdapter(f, exampleConfig(f)), mustAdapter(f, minimal("", formatAuto))}
 	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
 		a := adapters[int(mode)%len(adapters)]
-		first, second := &chunkRecorder{}, &chunkRecorder{}
-		for _, w := range []*chunkRecorder{first, second} {
+		first, second := &sdktest.Recorder{}, &sdktest.Recorder{}
+		for _, w := range []*sdktest.Recorder{first, second} {
 			if err := a.Decode(context.Background(), testDoc, bytes.NewReader(data), w); err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
 		}
 		last := 0
-		for _, r := range first.records() {
+		for _, r := range first.Records() {
 			if _, problems, err := v.ValidateJSON(r.JSON); err != nil || len(problems) > 0 {
 				t.Errorf("record %d does not satisfy the shared schema: %v %v", r.Line, err, problems)
 			}
@@ -56,14 +57,14 @@ func FuzzDecode(f *testing.F) {
 			}
 			last = r.Line
 		}
-		for _, e := range first.errors() {
-			if !decodeCodes[e.Code] || e.Message == "" || !utf8.ValidString(e.Message) || e.Line < 0 || e.Line > last+len(first.errors()) ||
+		for _, e := range first.Errors() {
+			if !decodeCodes[e.Code] || e.Message == "" || !utf8.ValidString(e.Message) || e.Line < 0 || e.Line > last+len(first.Errors()) ||
 				e.Field != "" && !strings.HasPrefix(e.Field, "/") {
 				t.Errorf("bad record error %+v", e)
 			}
 		}
-		js1, _ := json.Marshal(first.chunks)
-		js2, _ := json.Marshal(second.chunks)
+		js1, _ := json.Marshal(first.Chunks())
+		js2, _ := json.Marshal(second.Chunks())
 		if !bytes.Equal(js1, js2) {
 			t.Error("two decodes of the same document differ")
 		}

@@ -47,13 +47,13 @@ func TestGolden(t *testing.T) {
 		t.Run(tt.sample, func(t *testing.T) {
 			rec := decode(t, a, tt.sample, readSample(t, tt.sample))
 			var got golden
-			for _, r := range rec.records() {
+			for _, r := range rec.Records() {
 				if _, problems, err := v.ValidateJSON(r.JSON); err != nil || len(problems) > 0 {
 					t.Errorf("record %d (%s) does not satisfy the shared schema: %v %v", r.Line, r.RecordKey, err, problems)
 				}
 				got.Records = append(got.Records, goldenRecord{Line: r.Line, RecordKey: r.RecordKey, Registration: r.JSON})
 			}
-			got.Errors = rec.errors()
+			got.Errors = rec.Errors()
 			if len(got.Records) != tt.records || len(got.Errors) != tt.errors {
 				t.Errorf("%d records and %d errors, want %d and %d", len(got.Records), len(got.Errors), tt.records, tt.errors)
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // TestThroughGRPC runs the adapter behind the real gRPC transport, as the hub
@@ -32,12 +33,12 @@ func TestThroughGRPC(t *testing.T) {
 			data := readSample(t, name)
 			doc := testDoc
 			doc.OriginalName = name
-			viaHub := &chunkRecorder{}
+			viaHub := &sdktest.Recorder{}
 			if err := hub.Decode(ctx, doc, bytes.NewReader(data), viaHub); err != nil {
 				t.Fatal(err)
 			}
-			want, _ := json.Marshal(decode(t, direct, name, data).chunks)
-			got, _ := json.Marshal(viaHub.chunks)
+			want, _ := json.Marshal(decode(t, direct, name, data).Chunks())
+			got, _ := json.Marshal(viaHub.Chunks())
 			if !bytes.Equal(got, want) {
 				t.Error("chunks over gRPC differ from a direct Decode")
 			}

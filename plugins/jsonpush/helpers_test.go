@@ -7,12 +7,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -22,35 +22,6 @@ const testPartner = "schuldhulp"
 
 // testDoc is the document description used by the tests.
 var testDoc = sdk.Document{ID: "doc-1", Partner: testPartner, OriginalName: "registraties.json", ReceivedAt: "2025-03-01T09:30:00+01:00"}
-
-// chunkRecorder is a ChunkWriter that keeps every chunk.
-type chunkRecorder struct {
-	mu     sync.Mutex
-	chunks []sdk.Chunk
-}
-
-func (w *chunkRecorder) WriteChunk(_ context.Context, c sdk.Chunk) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.chunks = append(w.chunks, c)
-	return nil
-}
-
-func (w *chunkRecorder) records() []sdk.Record {
-	var out []sdk.Record
-	for _, c := range w.chunks {
-		out = append(out, c.Records...)
-	}
-	return out
-}
-
-func (w *chunkRecorder) errors() []sdk.RecordError {
-	var out []sdk.RecordError
-	for _, c := range w.chunks {
-		out = append(out, c.Errors...)
-	}
-	return out
-}
 
 // exampleConfig returns the adapter.config of testdata/schuldhulp.yaml as
 // JSON.
@@ -112,11 +83,11 @@ func mustAdapter(t testing.TB, config []byte) *adapter {
 }
 
 // decode decodes data with a as a document named name.
-func decode(t testing.TB, a *adapter, name string, data []byte) *chunkRecorder {
+func decode(t testing.TB, a *adapter, name string, data []byte) *sdktest.Recorder {
 	t.Helper()
 	doc := testDoc
 	doc.OriginalName = name
-	rec := &chunkRecorder{}
+	rec := &sdktest.Recorder{}
 	if err := a.Decode(context.Background(), doc, bytes.NewReader(data), rec); err != nil {
 		t.Fatalf("Decode: %v", err)
 	}

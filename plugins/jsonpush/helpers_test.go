@@ -5,11 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 	"github.com/ketenhub/ketenhub/plugins/sdktest"
@@ -27,27 +24,7 @@ var testDoc = sdk.Document{ID: "doc-1", Partner: testPartner, OriginalName: "reg
 // JSON.
 func exampleConfig(t testing.TB) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", testPartner+".yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Adapter struct {
-			Name   string         `yaml:"name"`
-			Config map[string]any `yaml:"config"`
-		} `yaml:"adapter"`
-	}
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		t.Fatalf("parse %s.yaml: %v", testPartner, err)
-	}
-	if doc.Adapter.Name != adapterName {
-		t.Fatalf("%s.yaml uses adapter %q", testPartner, doc.Adapter.Name)
-	}
-	js, err := json.Marshal(doc.Adapter.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return sdktest.AdapterConfig(t, filepath.Join("testdata", testPartner+".yaml"), adapterName)
 }
 
 // withConfig returns the example configuration with the top-level settings
@@ -94,11 +71,4 @@ func decode(t testing.TB, a *adapter, name string, data []byte) *sdktest.Recorde
 	return rec
 }
 
-func readSample(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func readSample(t testing.TB, name string) []byte { return sdktest.Testdata(t, name) }

@@ -2,10 +2,15 @@ package sdktest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
@@ -68,4 +73,42 @@ func WantConfigError(t testing.TB, err error, field, msg string) {
 	if ce.Field != field || !strings.Contains(ce.Message, msg) {
 		t.Errorf("ConfigError = {%q, %q}, want field %q and a message with %q", ce.Field, ce.Message, field, msg)
 	}
+}
+
+// Testdata returns the file testdata/<name> of the package under test.
+func Testdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// AdapterConfig reads the partner file at path and returns its
+// adapter.config as JSON, the way the hub hands it to Configure. The file
+// must use the adapter named adapter.
+func AdapterConfig(t testing.TB, path, adapter string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read partner file: %v", err)
+	}
+	var doc struct {
+		Adapter struct {
+			Name   string         `yaml:"name"`
+			Config map[string]any `yaml:"config"`
+		} `yaml:"adapter"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("parse partner file %s: %v", path, err)
+	}
+	if doc.Adapter.Name != adapter {
+		t.Fatalf("partner file %s uses adapter %q, not %q", path, doc.Adapter.Name, adapter)
+	}
+	js, err := json.Marshal(doc.Adapter.Config)
+	if err != nil {
+		t.Fatalf("partner file %s: adapter.config as JSON: %v", path, err)
+	}
+	return js
 }

@@ -2,7 +2,8 @@ package main
 
 import (
 	_ "embed"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -96,11 +97,7 @@ func newPlan(partner string, c *Config) (*plan, error) {
 	if err := p.setReadOptions(c); err != nil {
 		return nil, err
 	}
-	keys := make([]string, 0, len(c.Columns))
-	for k := range c.Columns {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(c.Columns))
 	specs := make([]mapping.InputSpec, 0, len(keys))
 	seen := map[string]bool{}
 	for _, k := range keys {

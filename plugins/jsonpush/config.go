@@ -2,7 +2,8 @@ package main
 
 import (
 	_ "embed"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 )
@@ -87,11 +88,7 @@ func newPlan(partner string, raw []byte) (*plan, error) {
 			return nil, mapping.ConfigErr("/records", "geen geldige JSON-pointer: %v", err)
 		}
 	}
-	keys := make([]string, 0, len(c.Fields))
-	for k := range c.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(c.Fields))
 	specs := make([]mapping.InputSpec, 0, len(keys))
 	for _, k := range keys {
 		ptr := mapping.Pointer("fields", k)
@@ -131,12 +128,7 @@ func newDomainPlan(ld *LifeDomains) (*domainPlan, error) {
 		}
 		*f.dst = ptr
 	}
-	names := make([]string, 0, len(ld.Names))
-	for name := range ld.Names {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(ld.Names)) {
 		k, domain := mapping.Fold(name), ld.Names[name]
 		if prev, ok := d.names[k]; ok && prev != domain {
 			return nil, mapping.ConfigErr(mapping.Pointer("life_domains", "names", name), "de naam staat al in de tabel met een ander leefgebied (hoofdletters tellen niet)")

@@ -13,6 +13,7 @@ package mapping
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -298,7 +299,7 @@ func (p *Plan) setInputs(specs []InputSpec) error {
 				in.Groups = append(in.Groups, Group{Sub: sub})
 				uses = append(uses, use{ref: ref, in: in, ptr: ptr})
 			}
-			for _, name := range sortedKeys(src.Groups) {
+			for _, name := range slices.Sorted(maps.Keys(src.Groups)) {
 				if !named[name] {
 					return ConfigErr(spec.Pointer+Pointer("groups", name), "het patroon heeft geen benoemde groep met deze naam (schrijf (?P<%s>...))", name)
 				}
@@ -369,18 +370,9 @@ func (p *Plan) resolve(ref targetRef) (FieldID, fieldSpec) {
 	return DomainField(i, ref.date), domainSpec(ref.domain, ref.date)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // setValues checks the value tables and hangs them on their fields.
 func (p *Plan) setValues(s *Settings) error {
-	for _, path := range sortedKeys(s.Values) {
+	for _, path := range slices.Sorted(maps.Keys(s.Values)) {
 		vt := s.Values[path]
 		ptr := Pointer("values", path)
 		var targets []*Field
@@ -438,7 +430,7 @@ func newCheckedTable(spec fieldSpec, vt ValueTable, ptr string) (*valueTable, er
 		return nil, ConfigErr(ptr+"/unknown", "keep kan niet bij een veld met vaste waarden (%s)", allowed(spec))
 	}
 	folded := map[string]string{}
-	for _, code := range sortedKeys(vt.Map) {
+	for _, code := range slices.Sorted(maps.Keys(vt.Map)) {
 		out := vt.Map[code]
 		if prev, ok := folded[Fold(code)]; ok && prev != out {
 			return nil, ConfigErr(ptr+Pointer("map", code), "de code staat al in de tabel met een andere waarde (hoofdletters tellen niet)")

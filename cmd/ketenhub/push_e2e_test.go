@@ -248,6 +248,11 @@ func TestJSONPushEndToEnd(t *testing.T) {
 			doc.Receipt == nil || len(doc.Receipt.Errors) != 1 || doc.Receipt.Errors[0].Code != "DOC_SYNTAX" {
 			t.Errorf("the stored document: status %d, %+v", code, doc)
 		}
+		var res pushResult
+		if code := h.getJSONAs(t, key, "/v1/partners/schuldhulp/documents/"+p.DocumentID, &res); code != 200 || res.Status != "failed" ||
+			len(res.Errors) != 1 || res.Errors[0].Code != "DOC_SYNTAX" || len(res.Records) != 0 {
+			t.Errorf("the result of the refused push: status %d, %+v", code, res)
+		}
 	})
 	t.Run("Refused", func(t *testing.T) {
 		h.problem(t, r.keys["ggz-oost"], path, "application/json", sample, 403)
@@ -268,6 +273,14 @@ func TestJSONPushEndToEnd(t *testing.T) {
 		}
 		if code := h.getJSONAs(t, r.keys["ggz-oost"], first.Location, nil); code != 403 {
 			t.Errorf("another partner reads the result: status %d", code)
+		}
+	})
+	t.Run("LogsHoldNoPersonalData", func(t *testing.T) {
+		logs := h.logs.String()
+		for _, v := range []string{"999990469", "Jansons", "Hélen", "04-01-1948", "1948-01-04", "Kouwenhoven", "999993653"} {
+			if strings.Contains(logs, v) {
+				t.Errorf("the hub's log holds %q from a push", v)
+			}
 		}
 	})
 	t.Run("OtherPartnerUnaffected", func(t *testing.T) {

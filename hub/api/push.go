@@ -343,6 +343,14 @@ func (s *server) answerPush(w http.ResponseWriter, r *http.Request, c caller, pu
 		return
 	}
 	res.Records = pushRecords(results, issues, &res)
+	if rc := doc.Receipt; doc.Status == hub.DocFailed && rc != nil {
+		// The receipt of a failed document says why (DOC_FAILED, DOC_SYNTAX).
+		for _, e := range rc.Errors {
+			if e.Line == 0 {
+				res.Errors = append(res.Errors, PushIssue{Field: e.Field, Code: e.Code, Message: e.Message})
+			}
+		}
+	}
 	if err := s.showClients(ctx, c, purpose, partner, res.Records); err != nil {
 		s.fail(w, r, err)
 		return

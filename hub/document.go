@@ -67,6 +67,12 @@ type ReceiptCounts struct {
 	Deleted   int64 `json:"deleted"`   // delete operations applied
 	Ended     int64 `json:"ended"`     // records missing from a full export, ended
 	Rejected  int64 `json:"rejected"`  // records refused; see Errors
+	// Consent statements the adapter delivered (sdk.Chunk.Consents):
+	// recorded in the consent registry, the same as the partner's last
+	// statement (not recorded again), or refused (see Errors, CONSENT_*).
+	ConsentsRecorded  int64 `json:"consents_recorded,omitempty"`
+	ConsentsUnchanged int64 `json:"consents_unchanged,omitempty"`
+	ConsentsRejected  int64 `json:"consents_rejected,omitempty"`
 }
 
 // ReceiptIssue is one rejected record (or a warning) in a receipt: the same

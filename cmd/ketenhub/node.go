@@ -28,6 +28,7 @@ import (
 	"github.com/ketenhub/ketenhub/hub/clients"
 	"github.com/ketenhub/ketenhub/hub/config"
 	"github.com/ketenhub/ketenhub/hub/consent"
+	"github.com/ketenhub/ketenhub/hub/consentflow"
 	"github.com/ketenhub/ketenhub/hub/ingest"
 	"github.com/ketenhub/ketenhub/hub/metrics"
 	"github.com/ketenhub/ketenhub/hub/pipeline"
@@ -108,7 +109,11 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	if err := n.openPrivacy(ctx); err != nil {
 		return nil, err
 	}
-	n.clients = clients.New(n.store.Pool(), keys, clients.Options{Logger: log,
+	flow, err := consentflow.New(consentflow.Config{Registry: n.consents, Policy: n.engine, Audit: n.audit, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	n.clients = clients.New(n.store.Pool(), keys, clients.Options{Logger: log, OnMove: flow.Follow,
 		OnLinkChange: func(ctx context.Context, tx pgx.Tx, changes []clients.LinkChange) error {
 			return n.audit.Append(ctx, tx, api.LinkChangeEvents(audit.Event{User: "hub", Source: "pipeline"}, changes)...)
 		}})
@@ -121,7 +126,7 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	}
 	n.pipe, err = pipeline.New(ctx, pipeline.Config{Store: n.store, Adapters: &n.adapters, Validator: validator,
 		Logger: log, RetryMax: cfg.Pipeline.RetryMax, RetryInitialInterval: cfg.Pipeline.RetryInitialInterval, Metrics: n.metrics,
-		Linker: n.clients})
+		Linker: n.clients, Consents: flow})
 	if err != nil {
 		return nil, err
 	}

@@ -33,13 +33,16 @@ func (s *Store) FinishDocument(ctx context.Context, tx pgx.Tx, documentID string
 	}
 	r.DocumentID = documentID
 	r.SHA256 = hex.EncodeToString(sum)
-	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(inserted), 0), coalesce(sum(updated), 0), coalesce(sum(deleted), 0), coalesce(sum(rejected), 0)
-		FROM document_chunks WHERE document_id = $1`, documentID).Scan(&r.Counts.Inserted, &r.Counts.Updated, &r.Counts.Deleted, &r.Counts.Rejected); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(inserted), 0), coalesce(sum(updated), 0), coalesce(sum(deleted), 0), coalesce(sum(rejected), 0),
+			coalesce(sum(consents_recorded), 0), coalesce(sum(consents_unchanged), 0), coalesce(sum(consents_rejected), 0)
+		FROM document_chunks WHERE document_id = $1`, documentID).Scan(&r.Counts.Inserted, &r.Counts.Updated, &r.Counts.Deleted, &r.Counts.Rejected,
+		&r.Counts.ConsentsRecorded, &r.Counts.ConsentsUnchanged, &r.Counts.ConsentsRejected); err != nil {
 		return r, fmt.Errorf("count document %s: %w", documentID, err)
 	}
 	if endMissing {
 		var unsafe int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM record_errors WHERE document_id = $1 AND severity = 'error' AND (record_key = '' OR line = 0)`,
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM record_errors WHERE document_id = $1 AND severity = 'error' AND (record_key = '' OR line = 0)
+			AND code NOT LIKE 'CONSENT\_%'`,
 			documentID).Scan(&unsafe); err != nil {
 			return r, fmt.Errorf("check export completeness of %s: %w", documentID, err)
 		}

@@ -25,6 +25,7 @@ type Config struct {
 	MaxRecordBytes  int                       `json:"max_record_bytes"`
 	Columns         map[string]mapping.Source `json:"columns"`
 	Output          Output                    `json:"output"`
+	Consent         []ConsentSpec             `json:"consent"`
 	mapping.Settings
 }
 
@@ -81,6 +82,10 @@ type plan struct {
 	// see adapter.Configure.
 	digestSeed [][]byte
 	out        *outPlan // how Encode writes this partner's format
+	// consents are the statements a row may carry, and consentCols the
+	// columns they read (see consent.go).
+	consents    []*consentPlan
+	consentCols []*consentColumn
 }
 
 // column is one configured source column.
@@ -133,6 +138,9 @@ func newPlan(partner string, c *Config) (*plan, error) {
 	p.Plan = mp
 	for i, col := range p.columns {
 		col.in = mp.Inputs[i]
+	}
+	if err := p.setConsents(c); err != nil {
+		return nil, err
 	}
 	if err := p.setOutput(c); err != nil {
 		return nil, err

@@ -244,6 +244,13 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 			d.seen.Add(key, rec.Line)
 		}
 	}
+	var stmts []sdk.Consent
+	if len(d.p.consents) > 0 && key != "" && (reg != nil || len(errs) > 0) {
+		var cerrs []sdk.RecordError
+		if stmts, cerrs = d.m.mapConsents(rec.Line, rec.Fields, key); len(cerrs) > 0 {
+			errs, reg = append(errs, cerrs...), nil
+		}
+	}
 	for _, e := range errs {
 		if err := d.b.AddError(ctx, e); err != nil {
 			return err
@@ -252,7 +259,15 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 	if reg == nil {
 		return nil
 	}
-	return d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: d.js.Marshal(reg), SourceDigest: d.digest(rec.Fields)})
+	if err := d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: d.js.Marshal(reg), SourceDigest: d.digest(rec.Fields)}); err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		if err := d.b.AddConsent(ctx, st); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // guessDelimiter finds another delimiter that gives a headerless row enough

@@ -7,7 +7,8 @@ import (
 
 // The source digest of a row (the "digest" capability, see package sdk) is
 // taken over the raw fields of the configured columns, in the order of the
-// configuration, under a seed of the adapter's build, the partner and the
+// configuration, and of the consent columns (a changed consent cell must
+// reach the hub even when the registration is the same), under a seed of the adapter's build, the partner and the
 // configuration: the mapping of a row depends on nothing else (the
 // document's reception time only gives registered_at, which does not count
 // as content). Columns that are not configured, and where the configured
@@ -39,6 +40,9 @@ func (d *decoder) sum(dst []byte, fields []string) []byte {
 	d.db.Reset()
 	for i := range d.p.columns {
 		d.db.Field(fields[d.m.pos[i]])
+	}
+	for _, pos := range d.m.cpos {
+		d.db.Field(fields[pos])
 	}
 	return d.db.Sum(dst)
 }

@@ -29,8 +29,15 @@ type goldenRecord struct {
 }
 
 type goldenOutput struct {
-	Records []goldenRecord    `json:"records"`
-	Errors  []sdk.RecordError `json:"errors"`
+	Records  []goldenRecord    `json:"records"`
+	Errors   []sdk.RecordError `json:"errors"`
+	Consents []goldenConsent   `json:"consents,omitempty"`
+}
+
+type goldenConsent struct {
+	Line      int             `json:"line"`
+	RecordKey string          `json:"record_key"`
+	Statement json.RawMessage `json:"statement"`
 }
 
 // goldenCases are the documents with golden output: the example exports and
@@ -45,39 +52,50 @@ var goldenCases = []struct{ name, partner string }{
 func TestGoldenPartnerExports(t *testing.T) {
 	for _, gc := range goldenCases {
 		t.Run(gc.name, func(t *testing.T) {
-			a := mustAdapter(t, gc.partner, string(partnerConfig(t, gc.partner)))
-			data, err := os.ReadFile(filepath.Join("testdata", gc.name+".csv"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := decodeString(t, a, string(data))
-			checkRecords(t, w.records())
-			out := goldenOutput{Records: []goldenRecord{}, Errors: w.errors()}
-			for _, r := range w.records() {
-				out.Records = append(out.Records, goldenRecord{Line: r.Line, RecordKey: r.RecordKey, Registration: r.JSON})
-			}
-			if out.Errors == nil {
-				out.Errors = []sdk.RecordError{}
-			}
-			got, err := json.MarshalIndent(out, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("testdata", "golden", gc.name+".json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden file (run with -update to create it): %v", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s; run go test ./plugins/csv/... -update and review the diff", path)
-			}
+			checkGolden(t, mustAdapter(t, gc.partner, string(partnerConfig(t, gc.partner))), gc.name)
 		})
+	}
+}
+
+// checkGolden decodes testdata/<name>.csv with a and compares the records,
+// errors and consent statements with testdata/golden/<name>.json.
+func checkGolden(t *testing.T, a sdk.Adapter, name string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name+".csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := decodeString(t, a, string(data))
+	checkRecords(t, w.records())
+	out := goldenOutput{Records: []goldenRecord{}, Errors: w.errors()}
+	for _, r := range w.records() {
+		out.Records = append(out.Records, goldenRecord{Line: r.Line, RecordKey: r.RecordKey, Registration: r.JSON})
+	}
+	for _, c := range w.chunks {
+		for _, st := range c.Consents {
+			out.Consents = append(out.Consents, goldenConsent{Line: st.Line, RecordKey: st.RecordKey, Statement: st.JSON})
+		}
+	}
+	if out.Errors == nil {
+		out.Errors = []sdk.RecordError{}
+	}
+	got, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run with -update to create it): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s; run go test ./plugins/csv/... -update and review the diff", path)
 	}
 }
 

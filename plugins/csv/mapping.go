@@ -9,17 +9,19 @@ import (
 // configured columns in a row and hands their values to a mapping.Mapper.
 // It is not safe for concurrent use.
 type mapper struct {
-	p   *plan
-	m   *mapping.Mapper
-	pos []int // per plan column: its 0-based position in the row
+	p    *plan
+	m    *mapping.Mapper
+	pos  []int // per plan column: its 0-based position in the row
+	cpos []int // per consent column: its 0-based position in the row
 }
 
 func newMapper(p *plan, receivedAt string) *mapper {
-	return &mapper{p: p, m: mapping.NewMapper(p.Plan, receivedAt), pos: make([]int, len(p.columns))}
+	return &mapper{p: p, m: mapping.NewMapper(p.Plan, receivedAt), pos: make([]int, len(p.columns)), cpos: make([]int, len(p.consentCols))}
 }
 
-// bindHeader finds the configured columns in the header. It returns the
-// configured names that are missing and those that occur more than once.
+// bindHeader finds the configured columns, and the consent columns, in the
+// header. It returns the configured names that are missing and those that
+// occur more than once.
 func (m *mapper) bindHeader(header []string) (missing, doubled []string) {
 	index := make(map[string]int, len(header))
 	count := make(map[string]int, len(header))
@@ -30,16 +32,22 @@ func (m *mapper) bindHeader(header []string) (missing, doubled []string) {
 		}
 		count[k]++
 	}
-	for i, c := range m.p.columns {
-		k := mapping.Fold(c.key)
+	find := func(key string) int {
+		k := mapping.Fold(key)
 		pos, ok := index[k]
 		switch {
 		case !ok:
-			missing = append(missing, c.key)
+			missing = append(missing, key)
 		case count[k] > 1:
-			doubled = append(doubled, c.key)
+			doubled = append(doubled, key)
 		}
-		m.pos[i] = pos
+		return pos
+	}
+	for i, c := range m.p.columns {
+		m.pos[i] = find(c.key)
+	}
+	for _, c := range m.p.consentCols {
+		m.cpos[c.slot] = find(c.key)
 	}
 	return missing, doubled
 }
@@ -50,6 +58,10 @@ func (m *mapper) bindPositions() int {
 	highest := 0
 	for i, c := range m.p.columns {
 		m.pos[i] = c.index - 1
+		highest = max(highest, c.index)
+	}
+	for _, c := range m.p.consentCols {
+		m.cpos[c.slot] = c.index - 1
 		highest = max(highest, c.index)
 	}
 	return highest

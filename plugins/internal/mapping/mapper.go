@@ -80,7 +80,7 @@ func (m *Mapper) AddDomain(d DomainInput) {
 // problem of its first group's field.
 func (m *Mapper) Set(i int, v string, col int) {
 	in := m.p.Inputs[i]
-	v = m.clean(v)
+	v = m.Clean(v)
 	if in.Re == nil {
 		m.vals[in.Target] = cell{v: v, col: col}
 		return
@@ -191,11 +191,11 @@ func (m *Mapper) split(i int, v string) []string {
 // splitMemo bounds the remembered results of a split source.
 const splitMemo = 1024
 
-// clean trims a value and empties the configured null values.
-func (m *Mapper) clean(v string) string {
+// Clean trims a value and empties the configured null values, as Set does.
+func (m *Mapper) Clean(v string) string {
 	v = strings.TrimSpace(v)
 	if len(m.p.nulls) > 0 {
-		if null, _ := lookupFold(m.p.nulls, v); null {
+		if null, _ := LookupFold(m.p.nulls, v); null {
 			return ""
 		}
 	}
@@ -280,7 +280,7 @@ func (m *Mapper) setDomain(name string, d sdk.LifeDomain) {
 
 // dynamicDomain checks and adds a life domain found in the record.
 func (m *Mapper) dynamicDomain(d DomainInput) {
-	name, status, date := m.clean(d.Name), m.clean(d.Status), m.clean(d.Date)
+	name, status, date := m.Clean(d.Name), m.Clean(d.Status), m.Clean(d.Date)
 	nameSpec := fieldSpec{path: "life_domains", label: "naam leefgebied"}
 	switch {
 	case name == "" && status == "" && date == "":
@@ -312,19 +312,13 @@ func (m *Mapper) dynamicDomain(d DomainInput) {
 		fail(statusSpec, d.StatusAt)(sdk.CodeRequired, "is leeg; elk leefgebied heeft een status (%s)", allowed(statusSpec))
 	}
 	if date != "" {
-		if date, ok = m.domainDate(date); !ok {
+		if date, ok = m.p.ParseDate(date); !ok {
 			fail(dateSpec, d.DateAt)(sdk.CodeDate, "is geen geldige datum (verwacht %s)", m.p.datesText)
 		}
 	}
 	if !bad {
 		m.setDomain(name, sdk.LifeDomain{Status: status, Date: date})
 	}
-}
-
-// domainDate reads the date of a life domain, which must be complete.
-func (m *Mapper) domainDate(v string) (string, bool) {
-	d, err := parseDate(m.p.Dates, v, false)
-	return d, err == nil && d != ""
 }
 
 // domainKey brings a life domain name into the form of the shared schema:

@@ -508,3 +508,15 @@ func ParseBool(v string) (bool, bool) {
 
 // KnownTargets lists the target paths, for messages.
 func KnownTargets() string { return knownTargets() }
+
+// ParseDate reads a complete date with the date layouts, as a YYYY-MM-DD
+// date ("" for a date of only zeros, the "no date" of some systems); it
+// reports false for a value no layout reads.
+func (p *Plan) ParseDate(v string) (string, bool) {
+	d, err := parseDate(p.Dates, v, false)
+	return d, err == nil
+}
+
+// DateLayoutsText lists the date layouts in Dutch notation (dd-mm-jjjj),
+// for messages.
+func (p *Plan) DateLayoutsText() string { return p.datesText }

@@ -266,8 +266,8 @@ func FuzzNormalise(f *testing.F) {
 			t.Errorf("countFields(%q) = %d, want %d", s, got, want)
 		}
 		m := map[string]int{foldRef(p): 1}
-		if got, _ := lookupFold(m, s); got != m[foldRef(s)] {
-			t.Errorf("lookupFold(%q) with key %q = %d", s, foldRef(p), got)
+		if got, _ := LookupFold(m, s); got != m[foldRef(s)] {
+			t.Errorf("LookupFold(%q) with key %q = %d", s, foldRef(p), got)
 		}
 		own := strings.NewReplacer(" ", "_", "-", "_").Replace(foldRef(p)) // p as an enum value
 		for _, enum := range [][]string{targetGroups, processSteps, statuses, {own}} {

@@ -58,8 +58,8 @@ func appendFold(dst []byte, s string) []byte {
 	return dst
 }
 
-// lookupFold returns m[Fold(s)] without allocating for a short s.
-func lookupFold[V any](m map[string]V, s string) (V, bool) {
+// LookupFold returns m[Fold(s)] without allocating for a short s.
+func LookupFold[V any](m map[string]V, s string) (V, bool) {
 	if isFolded(s) {
 		v, ok := m[s]
 		return v, ok
@@ -113,7 +113,7 @@ func newValueTable(m map[string]string, unknown, def string) *valueTable {
 
 // lookup returns the table's value for v and whether v is in the table.
 func (t *valueTable) lookup(v string) (string, bool) {
-	return lookupFold(t.m, v)
+	return LookupFold(t.m, v)
 }
 
 // codeList lists the table's codes for a message, at most ten of them.

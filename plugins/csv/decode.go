@@ -26,13 +26,13 @@ type decoder struct {
 	r       *dsv.Reader
 	b       *sdk.Batcher
 	m       *mapper
-	header  []string           // the header names, for messages
-	width   int                // the number of columns of every row; 0 while unknown
-	highest int                // without header: the highest configured position
-	rows    int                // records seen, good or bad
-	bound   bool               // the columns have their positions
-	js      mapping.JSONBlocks // where the records' JSON goes
-	seen    *mapping.KeyIndex  // the record keys so far, to find duplicates
+	header  []string          // the header names, for messages
+	width   int               // the number of columns of every row; 0 while unknown
+	highest int               // without header: the highest configured position
+	rows    int               // records seen, good or bad
+	bound   bool              // the columns have their positions
+	js      sdk.JSONBlocks    // where the records' JSON goes
+	seen    *mapping.KeyIndex // the record keys so far, to find duplicates
 	// Source digests (see digest.go).
 	known *sdk.DigestSeeker  // over the hub's, sdk.Document.Known
 	db    *sdk.DigestBuilder // seeded for this plan

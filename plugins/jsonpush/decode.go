@@ -34,10 +34,10 @@ type decoder struct {
 	name string
 	b    *sdk.Batcher
 	m    *mapping.Mapper
-	n    int                // records so far
-	seen *mapping.KeyIndex  // the record keys so far, with the record each was first seen in
-	js   mapping.JSONBlocks // where the records' JSON goes
-	errs []sdk.RecordError  // problems the decoder found in the current record itself
+	n    int               // records so far
+	seen *mapping.KeyIndex // the record keys so far, with the record each was first seen in
+	js   sdk.JSONBlocks    // where the records' JSON goes
+	errs []sdk.RecordError // problems the decoder found in the current record itself
 }
 
 func newDecoder(p *plan, doc sdk.Document, out sdk.ChunkWriter) *decoder {

@@ -59,10 +59,12 @@ type plan struct {
 	domains   *domainPlan
 }
 
-// domainPlan is the checked life_domains setting.
+// domainPlan is the checked life_domains setting: the pointers, and the
+// same as text for messages.
 type domainPlan struct {
-	array, name, status, date pointer
-	names                     map[string]string // folded partner name -> domain name
+	array, name, status, date         pointer
+	arrayAt, nameAt, statusAt, dateAt string
+	names                             map[string]string // folded partner name -> domain name
 }
 
 // newPlan checks the configuration raw for partner and prepares it. It
@@ -128,6 +130,7 @@ func newDomainPlan(ld *LifeDomains) (*domainPlan, error) {
 		}
 		*f.dst = ptr
 	}
+	d.arrayAt, d.nameAt, d.statusAt, d.dateAt = d.array.String(), d.name.String(), d.status.String(), d.date.String()
 	for _, name := range slices.Sorted(maps.Keys(ld.Names)) {
 		k, domain := mapping.Fold(name), ld.Names[name]
 		if prev, ok := d.names[k]; ok && prev != domain {

@@ -496,18 +496,18 @@ func (d *decoder) lifeDomains(obj map[string]any) {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		d.fail(dp.array.String(), "leefgebieden (veld life_domains, %s) is %s; verwacht een lijst", dp.array, kindOf(v))
+		d.fail(dp.arrayAt, "leefgebieden (veld life_domains, %s) is %s; verwacht een lijst", dp.arrayAt, kindOf(v))
 		return
 	}
 	for j, el := range list {
-		at := dp.array.with(strconv.Itoa(j))
+		at := dp.arrayAt + "/" + strconv.Itoa(j)
 		if _, ok := el.(map[string]any); !ok {
-			d.fail(at.String(), "leefgebied (veld life_domains, %s) is %s; verwacht een object", at, kindOf(el))
+			d.fail(at, "leefgebied (veld life_domains, %s) is %s; verwacht een object", at, kindOf(el))
 			continue
 		}
-		in := mapping.DomainInput{NameAt: at.with(dp.name...).String(), StatusAt: at.with(dp.status...).String()}
+		in := mapping.DomainInput{NameAt: at + dp.nameAt, StatusAt: at + dp.statusAt}
 		if dp.date != nil {
-			in.DateAt = at.with(dp.date...).String()
+			in.DateAt = at + dp.dateAt
 		}
 		var bad bool
 		for _, f := range []struct {

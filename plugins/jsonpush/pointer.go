@@ -80,9 +80,3 @@ func arrayIndex(t string) (int, bool) {
 
 // String writes the pointer back in its escaped form.
 func (p pointer) String() string { return mapping.Pointer(p...) }
-
-// with returns p followed by more tokens.
-func (p pointer) with(tokens ...string) pointer {
-	out := make(pointer, 0, len(p)+len(tokens))
-	return append(append(out, p...), tokens...)
-}

@@ -174,13 +174,15 @@ type Plan struct {
 	operation string
 }
 
+// escape escapes a reference token of a JSON pointer.
+var escape = strings.NewReplacer("~", "~0", "/", "~1")
+
 // Pointer builds a JSON pointer from its reference tokens.
 func Pointer(tokens ...string) string {
 	var b strings.Builder
-	esc := strings.NewReplacer("~", "~0", "/", "~1")
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(esc.Replace(t))
+		b.WriteString(escape.Replace(t))
 	}
 	return b.String()
 }

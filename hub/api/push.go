@@ -166,7 +166,8 @@ func (s *server) pushRegistrations(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", resultPath(partner, pushed.Document.ID))
 		s.writeJSON(w, r, http.StatusBadRequest, "application/problem+json", PushProblem{
 			Problem: Problem{Type: ProblemTypeBase + hub.EINVALID, Title: codeTable[hub.EINVALID].title, Status: http.StatusBadRequest,
-				Detail:   "De inhoud is geen goed gevormde JSON (of NDJSON): fout op " + fmt.Sprintf("regel %d, kolom %d (byte %d)", se.Line, se.Column, se.Offset) + ". De inhoud is bewaard als document " + pushed.Document.ID + " en niet verwerkt.",
+				Detail: fmt.Sprintf("De inhoud is geen goed gevormde JSON (of NDJSON): fout op regel %d, kolom %d (byte %d). De inhoud is bewaard als document %s en niet verwerkt.",
+					se.Line, se.Column, se.Offset, pushed.Document.ID),
 				Instance: r.URL.EscapedPath(), Code: hub.EINVALID},
 			DocumentID: pushed.Document.ID, Offset: se.Offset, Line: se.Line, Column: se.Column})
 		return

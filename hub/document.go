@@ -14,6 +14,13 @@ const (
 	DocFailed   = "failed"   // the document could not be processed; see Failure
 )
 
+// Document sources (Document.Source): how a document reached the hub.
+const (
+	SourceDrop   = "drop"   // a file in the partner's drop folder
+	SourceAPI    = "api"    // pushed by the partner's system (POST /v1/partners/{partner}/registrations)
+	SourceReplay = "replay" // the bytes of an earlier document, landed again by ICT staff
+)
+
 // Document is a raw document as landed in the hub: a dropped file, a pushed
 // payload or a polled answer. Its bytes are stored before processing.
 type Document struct {

@@ -53,6 +53,43 @@ func binaries(t *testing.T) (hubBin, csvBin string) {
 	return filepath.Join(binDir, "ketenhub"), filepath.Join(binDir, "plugins", "ketenhub-csv")
 }
 
+var (
+	pluginsMu    sync.Mutex
+	pluginBuilds = map[string]*pluginBuild{}
+)
+
+// pluginBuild is one adapter binary built for the test run.
+type pluginBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// pluginBinary builds the adapter plugins/<name> once per test run, next to
+// the binaries of binaries(), and returns its path.
+func pluginBinary(t *testing.T, name string) string {
+	t.Helper()
+	binaries(t)
+	pluginsMu.Lock()
+	b, ok := pluginBuilds[name]
+	if !ok {
+		b = &pluginBuild{path: filepath.Join(binDir, "plugins", "ketenhub-"+name)}
+		pluginBuilds[name] = b
+	}
+	pluginsMu.Unlock()
+	b.once.Do(func() {
+		cmd := exec.Command("go", "build", "-o", b.path, "./plugins/"+name)
+		cmd.Dir = repoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build ./plugins/%s: %v\n%s", name, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
+
 func repoRoot() string {
 	wd, _ := os.Getwd()
 	return filepath.Join(wd, "..", "..")
@@ -146,6 +183,46 @@ pipeline:
 	}
 	mustWrite(t, filepath.Join(dir, "auth.yaml"), []byte(authYAML))
 	return r
+}
+
+// addAdapter puts an adapter into the region's catalog. Call it before
+// start.
+func (r *region) addAdapter(t *testing.T, name, binary string) {
+	t.Helper()
+	r.edit(t, "ketenhub.yaml", "adapters:\n", fmt.Sprintf("adapters:\n  %s:\n    binary: %q\n", name, binary))
+}
+
+// setIngest sets an ingest setting of the hub file. Call it before start.
+func (r *region) setIngest(t *testing.T, key, value string) {
+	t.Helper()
+	r.edit(t, "ketenhub.yaml", "ingest:\n", "ingest:\n  "+key+": "+value+"\n")
+}
+
+// addPartnerSystem gives a partner added with newRegion's extraPartners an
+// API key (in keys) and its role in roles.yaml. Call it before start.
+func (r *region) addPartnerSystem(t *testing.T, partner, role string) {
+	t.Helper()
+	k, err := auth.NewAPIKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.keys[partner] = "Bearer " + k.String()
+	r.edit(t, "auth.yaml", "\npartners:\n", fmt.Sprintf("\npartners:\n  %s:\n    api_keys:\n      - id: %s\n        sha256: %s\n", partner, k.ID, k.Hash()))
+	r.edit(t, "roles.yaml", "\npartners:\n", fmt.Sprintf("\npartners:\n  %s: %s\n", partner, role))
+}
+
+// edit replaces the first old in the region's file name by new.
+func (r *region) edit(t *testing.T, name, old, new string) {
+	t.Helper()
+	path := filepath.Join(r.dir, name)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("%s has no %q", name, old)
+	}
+	mustWrite(t, path, []byte(strings.Replace(string(b), old, new, 1)))
 }
 
 // env is the environment of the region's commands.

@@ -255,7 +255,7 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	handler, err := api.New(api.Config{Store: n.store, Auth: n.auth, Policy: n.engine, Audit: n.audit, OperatorToken: n.token,
 		Logger: n.log, Ready: n.ready, Replay: n.replay, Metrics: n.metrics.Handler(), Clients: n.clients, Consents: n.consents,
-		Partners: n.partners})
+		Partners: n.partners, Intake: n.intake(), PushMaxBytes: n.cfg.Ingest.PushMaxBytes, PushWait: n.cfg.Ingest.PushWait})
 	if err != nil {
 		return err
 	}

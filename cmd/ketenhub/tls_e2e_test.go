@@ -108,13 +108,6 @@ func appendFile(t *testing.T, path, text string) {
 	mustWrite(t, path, append(b, text...))
 }
 
-// problemBody is the part of a problem+json answer the tests look at.
-type problemBody struct {
-	Status int    `json:"status"`
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
-}
-
 // call GETs path on the hub with client and the Authorization header authz
 // (none when ""), and returns the status and, for an error, the problem. err
 // is the transport's error (a refused TLS handshake).

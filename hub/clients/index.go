@@ -28,9 +28,11 @@ import (
 // nothing behind in it.
 //
 // It holds no Go pointers per registration (a record per registration in
-// large byte pages, slots and list nodes in flat slices, maps of integers),
-// so that the garbage collector does not scan it: about 300 bytes per
-// registration (docs/performance.md).
+// large byte pages, slots and list nodes in flat arrays, maps of integers),
+// and keeps the pages, slots and nodes outside the Go heap (offheap), so
+// that the garbage collector neither scans them nor lets the heap grow by
+// their size before it collects: about 340 bytes per registration
+// (docs/clients.md).
 type identityIndex struct {
 	mu       sync.Mutex
 	maxBlock int
@@ -38,10 +40,11 @@ type identityIndex struct {
 	seq      int64  // the highest link_seq applied
 	lastTx   string // the transaction that read it last (see sync)
 
-	slots  []indexSlot       // one per stored registration
+	mem    offheap           // slots, nodes and pages live here
+	slots  vec[indexSlot]    // one per stored registration
 	byID   map[int64]uint32  // registration_identity id → slot
 	blocks map[int64]uint32  // block → first member node + 1, or bigBlock
-	nodes  []memberNode      // the members of the blocks, as lists
+	nodes  vec[memberNode]   // the members of the blocks, as lists
 	free   uint32            // first free node + 1
 	pages  [][]byte          // the registrations' records (see putRecord)
 	names  []string          // partner ids, by number
@@ -106,9 +109,9 @@ func (ix *identityIndex) candidates(ctx context.Context, q querier, txID string,
 		if !ok || head == bigBlock {
 			continue
 		}
-		for n := head; n != 0; n = ix.nodes[n-1].next {
-			s := ix.nodes[n-1].slot
-			if skip[ix.slots[s].id] {
+		for n := head; n != 0; n = ix.nodes.at(n - 1).next {
+			s := ix.nodes.at(n - 1).slot
+			if skip[ix.slots.at(s).id] {
 				continue
 			}
 			k, ok := at[s]
@@ -128,14 +131,14 @@ func (ix *identityIndex) candidates(ctx context.Context, q querier, txID string,
 	}
 	out := map[int64][]candidate{}
 	for _, m := range members {
-		out[m.block] = append(out[m.block], candidate{regID: ix.slots[slots[m.at]].id, c: decoded[m.at]})
+		out[m.block] = append(out[m.block], candidate{regID: ix.slots.at(slots[m.at]).id, c: decoded[m.at]})
 	}
 	return out, nil
 }
 
 // candidate decodes the registration in slot s.
 func (ix *identityIndex) candidate(s uint32) (identity.Candidate, error) {
-	sl := ix.slots[s]
+	sl := *ix.slots.at(s)
 	rec := ix.record(sl.record, false)
 	n, err := decodeFeatures(rec.features)
 	if err != nil {
@@ -192,7 +195,8 @@ func (ix *identityIndex) sync(ctx context.Context, q querier, txID string) error
 // reset empties the index (the caller holds mu).
 func (ix *identityIndex) reset() {
 	ix.loaded, ix.seq, ix.lastTx, ix.garbage, ix.free = false, 0, "", 0, 0
-	ix.slots, ix.nodes, ix.pages, ix.names = nil, nil, nil, nil
+	ix.mem.free()
+	ix.slots, ix.nodes, ix.pages, ix.names = vec[indexSlot]{}, vec[memberNode]{}, nil, nil
 	ix.byID, ix.blocks, ix.nameOf = map[int64]uint32{}, map[int64]uint32{}, map[string]uint16{}
 }
 
@@ -214,18 +218,17 @@ func (ix *identityIndex) partnerNumber(p string) uint16 {
 func (ix *identityIndex) put(id int64, partner uint16, rec indexRecord) {
 	s, ok := ix.byID[id]
 	if ok {
-		old := ix.record(ix.slots[s].record, true)
+		old := ix.record(ix.slots.at(s).record, true)
 		for _, b := range old.blocks {
 			ix.removeMember(b, s)
 		}
 		ix.garbage += old.size()
 	} else {
-		s = uint32(len(ix.slots))
-		ix.slots = append(ix.slots, indexSlot{id: id})
+		s = ix.slots.push(&ix.mem, indexSlot{id: id})
 		ix.byID[id] = s
 	}
-	ix.slots[s].partner = partner
-	ix.slots[s].record = ix.putRecord(rec)
+	sl := ix.slots.at(s)
+	sl.partner, sl.record = partner, ix.putRecord(rec)
 	for _, b := range rec.blocks {
 		ix.addMember(b, s)
 	}
@@ -239,12 +242,12 @@ func (ix *identityIndex) addMember(b int64, s uint32) {
 		return
 	}
 	count := 0
-	for n := head; n != 0; n = ix.nodes[n-1].next {
+	for n := head; n != 0; n = ix.nodes.at(n - 1).next {
 		count++
 	}
 	if count+1 > ix.maxBlock {
 		for n := head; n != 0; {
-			next := ix.nodes[n-1].next
+			next := ix.nodes.at(n - 1).next
 			ix.freeNode(n)
 			n = next
 		}
@@ -260,15 +263,15 @@ func (ix *identityIndex) removeMember(b int64, s uint32) {
 		return
 	}
 	prev := uint32(0)
-	for n := head; n != 0; n = ix.nodes[n-1].next {
-		if ix.nodes[n-1].slot != s {
+	for n := head; n != 0; n = ix.nodes.at(n - 1).next {
+		if ix.nodes.at(n-1).slot != s {
 			prev = n
 			continue
 		}
-		next := ix.nodes[n-1].next
+		next := ix.nodes.at(n - 1).next
 		switch {
 		case prev != 0:
-			ix.nodes[prev-1].next = next
+			ix.nodes.at(prev - 1).next = next
 		case next == 0:
 			delete(ix.blocks, b)
 		default:
@@ -283,16 +286,15 @@ func (ix *identityIndex) removeMember(b int64, s uint32) {
 func (ix *identityIndex) newNode(m memberNode) uint32 {
 	if ix.free != 0 {
 		n := ix.free
-		ix.free = ix.nodes[n-1].next
-		ix.nodes[n-1] = m
+		ix.free = ix.nodes.at(n - 1).next
+		*ix.nodes.at(n - 1) = m
 		return n
 	}
-	ix.nodes = append(ix.nodes, m)
-	return uint32(len(ix.nodes))
+	return ix.nodes.push(&ix.mem, m) + 1
 }
 
 func (ix *identityIndex) freeNode(n uint32) {
-	ix.nodes[n-1] = memberNode{next: ix.free}
+	*ix.nodes.at(n - 1) = memberNode{next: ix.free}
 	ix.free = n
 }
 
@@ -302,7 +304,7 @@ func (ix *identityIndex) putRecord(rec indexRecord) uint64 {
 	size := rec.size()
 	last := len(ix.pages) - 1
 	if last < 0 || cap(ix.pages[last])-len(ix.pages[last]) < size {
-		ix.pages = append(ix.pages, make([]byte, 0, max(indexPageSize, size)))
+		ix.pages = append(ix.pages, ix.mem.bytes(max(indexPageSize, size))[:0])
 		last++
 	}
 	p := ix.pages[last]

@@ -13,8 +13,8 @@ func (ix *identityIndex) members(b int64) []uint32 {
 		return nil
 	}
 	var out []uint32
-	for n := head; n != 0; n = ix.nodes[n-1].next {
-		out = append(out, ix.nodes[n-1].slot)
+	for n := head; n != 0; n = ix.nodes.at(n - 1).next {
+		out = append(out, ix.nodes.at(n-1).slot)
 	}
 	slices.Sort(out)
 	return out
@@ -40,7 +40,7 @@ func TestIndexBlocks(t *testing.T) {
 	if got := ix.members(3); !reflect.DeepEqual(got, []uint32{1, 2}) {
 		t.Fatalf("block 3 after change: %v", got)
 	}
-	if got := ix.record(ix.slots[1].record, true); got.recordKey != "b" || got.clientID != "kc-b" || !reflect.DeepEqual(got.blocks, []int64{3}) {
+	if got := ix.record(ix.slots.at(1).record, true); got.recordKey != "b" || got.clientID != "kc-b" || !reflect.DeepEqual(got.blocks, []int64{3}) {
 		t.Fatalf("record after change: %+v", got)
 	}
 	// The fourth member makes block 1 big for good, and frees its nodes.
@@ -49,10 +49,10 @@ func TestIndexBlocks(t *testing.T) {
 	if ix.blocks[1] != bigBlock {
 		t.Fatalf("block 1 with 4 members is not big: %v", ix.members(1))
 	}
-	nodes := len(ix.nodes)
+	nodes := ix.nodes.len()
 	ix.put(15, 0, rec("f", 4, 5))
-	if len(ix.nodes) != nodes {
-		t.Fatalf("freed nodes were not reused: %d nodes, was %d", len(ix.nodes), nodes)
+	if ix.nodes.len() != nodes {
+		t.Fatalf("freed nodes were not reused: %d nodes, was %d", ix.nodes.len(), nodes)
 	}
 	ix.put(15, 0, rec("f"))
 	if _, ok := ix.blocks[4]; ok {

@@ -8,7 +8,8 @@ import (
 )
 
 // BenchmarkIndexMemory fills an index with 1,000,000 registrations of five
-// blocks each (the bench export's shape) and reports the heap it holds.
+// blocks each (the bench export's shape) and reports the memory it holds on
+// the Go heap and outside it.
 func BenchmarkIndexMemory(b *testing.B) {
 	for range b.N {
 		r := rand.New(rand.NewPCG(1, 2))
@@ -26,7 +27,13 @@ func BenchmarkIndexMemory(b *testing.B) {
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MiB")
+		off := 0
+		for _, r := range ix.mem.regions {
+			off += len(r)
+		}
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "heap-MiB")
+		b.ReportMetric(float64(off)/(1<<20), "offheap-MiB")
+		ix.mem.free()
 		b.ReportMetric(float64(len(ix.blocks)), "blocks")
 		runtime.KeepAlive(ix)
 	}

@@ -264,6 +264,7 @@ func (w *chunkWriter) publish(ctx context.Context, group []*preparing) error {
 				msg.Rejected = append(slices.Clip(msg.Rejected), pr.msg.Rejected...)
 				msg.Fills = append(slices.Clip(msg.Fills), pr.msg.Fills...)
 				msg.Consents = append(slices.Clip(msg.Consents), pr.msg.Consents...)
+				msg.Unchanged = append(slices.Clip(msg.Unchanged), pr.msg.Unchanged...)
 			}
 		}
 		if msg == nil {
@@ -292,7 +293,8 @@ type checked struct {
 // A record left out for its content hash that fill wants goes to the store
 // stage for its source digest.
 func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partner, c sdk.Chunk, fill refresh) (chunkMessage, store.DecodedChunk, error) {
-	out := chunkMessage{DocumentID: doc.ID, Partner: doc.Partner, Seq: c.Seq}
+	out := chunkMessage{DocumentID: doc.ID, Partner: doc.Partner, Seq: c.Seq, Results: keepsResults(doc)}
+	out.keepUnchanged(c.Unchanged)
 	for _, st := range c.Consents {
 		out.Consents = append(out.Consents, chunkConsent{Line: st.Line, RecordKey: st.RecordKey, JSON: st.JSON})
 	}
@@ -370,6 +372,7 @@ func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partne
 		}
 		if !r.validated {
 			dc.Unchanged++
+			out.keepUnchangedRecord(r.rec)
 			if fill.wants(r.rec.SourceDigest) {
 				out.Fills = append(out.Fills, digestFill{RecordKey: r.rec.RecordKey, ContentHash: r.rec.ContentHash, SourceDigest: r.rec.SourceDigest})
 			}

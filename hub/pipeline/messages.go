@@ -34,6 +34,11 @@ type chunkMessage struct {
 	// Consents are the adapter's consent statements, taken after the
 	// chunk's records are stored and linked.
 	Consents []chunkConsent
+	// Results is set for a pushed document, whose outcome is kept per
+	// record (see results.go); Unchanged are then its records that the
+	// decode stage found unchanged.
+	Results   bool
+	Unchanged []store.RecordRef
 }
 
 // chunkConsent is one consent statement of a chunk (sdk.Consent).

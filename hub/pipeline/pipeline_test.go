@@ -126,8 +126,15 @@ func runWith(t *testing.T, adapters pipeline.Adapters, set func(*pipeline.Config
 
 func landAndWait(t *testing.T, st *store.Store, p *pipeline.Pipeline, name, data string) hub.Document {
 	t.Helper()
+	return landFromAndWait(t, st, p, hub.SourceDrop, name, data)
+}
+
+// landFromAndWait lands a document that came from source and waits until
+// the pipeline finished it.
+func landFromAndWait(t *testing.T, st *store.Store, p *pipeline.Pipeline, source, name, data string) hub.Document {
+	t.Helper()
 	ctx := context.Background()
-	doc, _, err := st.Land(ctx, store.Landing{Partner: "p", OriginalName: name,
+	doc, _, err := st.Land(ctx, store.Landing{Partner: "p", OriginalName: name, Source: source,
 		OnLanded: func(ctx context.Context, tx pgx.Tx, id string) error { return p.Submit(ctx, tx, "p", id) }}, strings.NewReader(data))
 	if err != nil {
 		t.Fatal(err)

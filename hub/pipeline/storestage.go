@@ -40,6 +40,9 @@ func (p *Pipeline) handleChunk(msg *message.Message) error {
 		if !res.Applied {
 			return nil // stored before a crash; the message is a redelivery
 		}
+		if err := p.recordOutcomes(ctx, tx, m, recs, rejected); err != nil {
+			return err
+		}
 		if err := p.fillSourceDigests(ctx, tx, m); err != nil {
 			return err
 		}

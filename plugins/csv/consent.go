@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -78,7 +79,7 @@ func (p *plan) setConsents(c *Config) error {
 		if key == "" {
 			return nil, nil
 		}
-		k := fold(key)
+		k := mapping.Fold(key)
 		if cc, ok := cols[k]; ok {
 			return cc, nil
 		}
@@ -86,7 +87,7 @@ func (p *plan) setConsents(c *Config) error {
 		if !p.header {
 			n, err := strconv.Atoi(key)
 			if err != nil || n < 1 || n > 10000 {
-				return nil, configErr(ptr, "zonder kopregel (header: false) heten kolommen naar hun positie: \"1\" is de eerste")
+				return nil, mapping.ConfigErr(ptr, "zonder kopregel (header: false) heten kolommen naar hun positie: \"1\" is de eerste")
 			}
 			cc.index = n
 		}
@@ -95,7 +96,7 @@ func (p *plan) setConsents(c *Config) error {
 		return cc, nil
 	}
 	for i, spec := range c.Consent {
-		ptr := func(name string) string { return pointer("consent", strconv.Itoa(i), name) }
+		ptr := func(name string) string { return mapping.Pointer("consent", strconv.Itoa(i), name) }
 		cp := &consentPlan{basis: spec.LegalBasis, legalRef: spec.LegalReference, values: defaultConsentValues}
 		if cp.basis == "" {
 			cp.basis = sdk.BasisToestemming
@@ -104,7 +105,7 @@ func (p *plan) setConsents(c *Config) error {
 		case spec.Values != nil:
 			cp.values = make(map[string]string, len(spec.Values))
 			for code, st := range spec.Values {
-				cp.values[fold(code)] = st
+				cp.values[mapping.Fold(code)] = st
 			}
 		case cp.basis != sdk.BasisToestemming:
 			// A grant cannot be refused: "nee" ends it.
@@ -118,11 +119,11 @@ func (p *plan) setConsents(c *Config) error {
 		}
 		for _, st := range cp.values {
 			if st == sdk.ConsentRefused && cp.basis != sdk.BasisToestemming {
-				return configErr(ptr("values"), "alleen toestemming kan worden geweigerd (refused); beëindig een besluit met withdrawn")
+				return mapping.ConfigErr(ptr("values"), "alleen toestemming kan worden geweigerd (refused); beëindig een besluit met withdrawn")
 			}
 		}
 		if cp.basis == sdk.BasisWettelijkeGrondslag && cp.legalRef == "" {
-			return configErr(ptr("legal_reference"), "een wettelijke grondslag vraagt een verwijzing naar het artikel of besluit")
+			return mapping.ConfigErr(ptr("legal_reference"), "een wettelijke grondslag vraagt een verwijzing naar het artikel of besluit")
 		}
 		gives := false
 		for _, st := range cp.values {
@@ -130,9 +131,9 @@ func (p *plan) setConsents(c *Config) error {
 		}
 		switch {
 		case gives && cp.basis == sdk.BasisToestemming && spec.Evidence == "" && spec.EvidenceColumn == "":
-			return configErr(ptr("evidence"), "gegeven toestemming vraagt een verwijzing naar het bewijs: geef evidence of evidence_column")
+			return mapping.ConfigErr(ptr("evidence"), "gegeven toestemming vraagt een verwijzing naar het bewijs: geef evidence of evidence_column")
 		case gives && cp.basis == sdk.BasisBemoeizorg && (spec.JustificationColumn == "" || spec.ValidUntilColumn == ""):
-			return configErr(ptr("justification_column"), "bemoeizorg vraagt een onderbouwing en een einddatum: geef justification_column en valid_until_column")
+			return mapping.ConfigErr(ptr("justification_column"), "bemoeizorg vraagt een onderbouwing en een einddatum: geef justification_column en valid_until_column")
 		}
 		var err error
 		if cp.state, err = column(ptr("column"), spec.Column); err != nil {
@@ -190,7 +191,7 @@ func (m *mapper) mapConsents(line int, row []string, key string) ([]sdk.Consent,
 		if f.col == nil {
 			return f.fixed
 		}
-		v := m.clean(row[m.cpos[f.col.slot]])
+		v := m.m.Clean(row[m.cpos[f.col.slot]])
 		switch {
 		case v == "":
 		case f.id && !consentID.MatchString(v):
@@ -207,16 +208,16 @@ func (m *mapper) mapConsents(line int, row []string, key string) ([]sdk.Consent,
 		if v == "" {
 			return ""
 		}
-		d, err := parseDate(m.p.dates, v, false)
-		if err != nil {
-			fail(f.col, f.path, f.label, sdk.CodeDate, "is geen geldige datum (verwacht %s)", m.p.datesText)
+		d, ok := m.p.ParseDate(v)
+		if !ok {
+			fail(f.col, f.path, f.label, sdk.CodeDate, "is geen geldige datum (verwacht %s)", m.p.DateLayoutsText())
 			return ""
 		}
 		return d
 	}
 	for _, cp := range m.p.consents {
 		n := len(errs)
-		state, ok := lookupFold(cp.values, m.clean(row[m.cpos[cp.state.slot]]))
+		state, ok := mapping.LookupFold(cp.values, m.m.Clean(row[m.cpos[cp.state.slot]]))
 		if !ok {
 			fail(cp.state, "consent.state", "status", sdk.CodeValueUnknown, "heeft een waarde die niet in de waardentabel staat")
 			continue
@@ -224,7 +225,7 @@ func (m *mapper) mapConsents(line int, row []string, key string) ([]sdk.Consent,
 		if state == stateNone {
 			continue
 		}
-		st := sdk.ConsentStatement{Source: sdk.ConsentSource{Partner: m.p.partner}, Client: sdk.ConsentClient{RecordKey: key},
+		st := sdk.ConsentStatement{Source: sdk.ConsentSource{Partner: m.p.Partner}, Client: sdk.ConsentClient{RecordKey: key},
 			State: state, LegalBasis: cp.basis, LegalRef: cp.legalRef,
 			Recipient: get(cp.recipient), Purpose: get(cp.purpose), EvidenceRef: get(cp.evidence),
 			ValidFrom: date(cp.from), ValidUntil: date(cp.until), Justification: get(cp.justification)}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ketenhub/ketenhub/plugins/csv/internal/dsv"
+	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -25,13 +26,13 @@ type decoder struct {
 	r       *dsv.Reader
 	b       *sdk.Batcher
 	m       *mapper
-	header  []string  // the header names, for messages
-	width   int       // the number of columns of every row; 0 while unknown
-	highest int       // without header: the highest configured position
-	rows    int       // records seen, good or bad
-	bound   bool      // the columns have their positions
-	js      []byte    // the block the next record's JSON goes into
-	seen    *keyIndex // the record keys so far, to find duplicates
+	header  []string          // the header names, for messages
+	width   int               // the number of columns of every row; 0 while unknown
+	highest int               // without header: the highest configured position
+	rows    int               // records seen, good or bad
+	bound   bool              // the columns have their positions
+	js      sdk.JSONBlocks    // where the records' JSON goes
+	seen    *mapping.KeyIndex // the record keys so far, to find duplicates
 	// Source digests (see digest.go).
 	known *sdk.DigestSeeker  // over the hub's, sdk.Document.Known
 	db    *sdk.DigestBuilder // seeded for this plan
@@ -50,7 +51,7 @@ func newDecoder(p *plan, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) *
 		r:        dsv.NewReader(src, p.read),
 		b:        sdk.NewBatcher(out, sdk.DefaultChunkRecords),
 		m:        newMapper(p, receivedAt),
-		seen:     newKeyIndex(),
+		seen:     mapping.NewKeyIndex(),
 		known:    doc.Known.Seeker(),
 		hasKnown: doc.Known.Len() > 0,
 		db:       sdk.NewDigestBuilder(p.digestSeed...),
@@ -234,13 +235,13 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 	}
 	reg, key, errs := d.m.mapRow(rec.Line, rec.Fields)
 	if key != "" {
-		if first, ok := d.seen.first(key); ok {
-			f := d.p.fields[fRecordKey]
-			errs = append(errs, sdk.RecordError{Line: rec.Line, Column: d.m.vals[fRecordKey].col, Field: f.spec.path, RecordKey: key, Code: sdk.CodeDuplicateKey,
-				Message: fmt.Sprintf("%s (veld %s, %s) kwam al eerder voor in dit document, op regel %d; deze regel is niet verwerkt", f.spec.label, f.spec.path, d.m.colRef(f.col), first)})
+		if first, ok := d.seen.First(key); ok {
+			e := d.m.m.Problem(mapping.RecordKey, sdk.CodeDuplicateKey, "kwam al eerder voor in dit document, op regel %d; deze regel is niet verwerkt", first)
+			e.RecordKey = key
+			errs = append(errs, e)
 			reg = nil
 		} else {
-			d.seen.add(key, rec.Line)
+			d.seen.Add(key, rec.Line)
 		}
 	}
 	var stmts []sdk.Consent
@@ -258,7 +259,7 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 	if reg == nil {
 		return nil
 	}
-	if err := d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: d.marshal(reg), SourceDigest: d.digest(rec.Fields)}); err != nil {
+	if err := d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: d.js.Marshal(reg), SourceDigest: d.digest(rec.Fields)}); err != nil {
 		return err
 	}
 	for _, st := range stmts {
@@ -267,27 +268,6 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 		}
 	}
 	return nil
-}
-
-// jsonBlock is the size of the blocks that records' JSON is written into,
-// and minJSONRoom the room a block must have left to take another record.
-const (
-	jsonBlock   = 64 << 10
-	minJSONRoom = 2 << 10
-)
-
-// marshal returns the JSON of reg. The records of a document share blocks of
-// memory: each record gets the next stretch of the current block, capped so
-// that appending to it cannot reach the next record, and a stretch once
-// handed out is never written again. A block lives as long as a record in it
-// does.
-func (d *decoder) marshal(reg *sdk.Registration) []byte {
-	if cap(d.js)-len(d.js) < minJSONRoom {
-		d.js = make([]byte, 0, jsonBlock)
-	}
-	start := len(d.js)
-	d.js = reg.AppendJSON(d.js)
-	return d.js[start:len(d.js):len(d.js)]
 }
 
 // guessDelimiter finds another delimiter that gives a headerless row enough
@@ -304,13 +284,13 @@ func (d *decoder) guessDelimiter(rec dsv.Record) (rune, bool) {
 // keyOf returns the record key of a row that cannot be mapped, when the row
 // has a clean one.
 func (d *decoder) keyOf(fields []string) string {
-	f := d.p.fields[fRecordKey]
+	f := d.p.Fields[mapping.RecordKey]
 	for i, c := range d.p.columns {
-		if c != f.col || c.re != nil || d.m.pos[i] >= len(fields) {
+		if c.in != f.Input || c.in.Re != nil || d.m.pos[i] >= len(fields) {
 			continue
 		}
 		k := strings.TrimSpace(fields[d.m.pos[i]])
-		if utf8.RuneCountInString(k) <= f.spec.maxLen && utf8.ValidString(k) && !strings.ContainsFunc(k, isControlRune) {
+		if utf8.RuneCountInString(k) <= f.MaxLen() && utf8.ValidString(k) && !strings.ContainsFunc(k, isControlRune) {
 			return k
 		}
 	}
@@ -371,8 +351,8 @@ func (d *decoder) columnName(n int) string {
 // "" when the column is not mapped to a single field.
 func (d *decoder) fieldAt(n int) string {
 	for i, c := range d.p.columns {
-		if d.bound && d.m.pos[i] == n-1 && c.re == nil {
-			return d.p.fields[c.target].spec.path
+		if d.bound && d.m.pos[i] == n-1 && c.in.Re == nil {
+			return d.p.Fields[c.in.Target].Path()
 		}
 	}
 	return ""

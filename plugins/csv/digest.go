@@ -56,13 +56,13 @@ func (d *decoder) unchanged(rec dsv.Record) (string, bool) {
 	if key == "" {
 		return "", false
 	}
-	if _, seen := d.seen.first(key); seen {
+	if _, seen := d.seen.First(key); seen {
 		return "", false
 	}
 	var buf [sdk.DigestSize]byte
 	if !d.known.Has(d.sum(buf[:0], rec.Fields)) {
 		return "", false
 	}
-	d.seen.add(key, rec.Line)
+	d.seen.Add(key, rec.Line)
 	return key, true
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 	"github.com/ketenhub/ketenhub/schemas"
 )
@@ -105,15 +106,8 @@ func TestPartnerConfigs(t *testing.T) {
 	for _, id := range partners {
 		t.Run(id, func(t *testing.T) {
 			cfg := partnerConfig(t, id)
-			var v any
-			if err := json.Unmarshal(cfg, &v); err != nil {
-				t.Fatal(err)
-			}
-			s, err := configSchema()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Validate(v); err != nil {
+			var c Config
+			if err := configSchema.Decode(cfg, &c); err != nil {
 				t.Errorf("adapter.config does not satisfy config.schema.json: %v", err)
 			}
 			if partnerSchema == nil {
@@ -176,10 +170,10 @@ func TestEveryColumnMapped(t *testing.T) {
 			fields := bytes.Split(bytes.TrimSpace(header), []byte(string(p.read.Delimiter)))
 			mapped := map[string]bool{}
 			for _, c := range p.columns {
-				mapped[fold(c.key)] = true
+				mapped[mapping.Fold(c.key)] = true
 			}
 			for _, f := range fields {
-				if !mapped[fold(string(f))] {
+				if !mapped[mapping.Fold(string(f))] {
 					t.Errorf("column %q is not mapped", f)
 				}
 			}
@@ -202,7 +196,7 @@ func TestDescribe(t *testing.T) {
 	if v["$schema"] != "http://json-schema.org/draft-07/schema#" {
 		t.Errorf("config schema is not draft-07: %v", v["$schema"])
 	}
-	if _, err := configSchema(); err != nil {
+	if err := configSchema.Compile(); err != nil {
 		t.Errorf("config schema does not compile: %v", err)
 	}
 }

@@ -42,8 +42,8 @@ type decoder struct {
 	b       *sdk.Batcher
 	m       *mapper
 	items   int
-	history bool // the Bundle is a history: older versions of a resource follow the newest
-	js      []byte
+	history bool           // the Bundle is a history: older versions of a resource follow the newest
+	js      sdk.JSONBlocks // where the records' JSON goes
 	// seen maps the FNV-1a hash of every record key to the line it was
 	// first seen on, to find duplicate keys (as plugins/csv does).
 	seen map[uint64]uint32
@@ -228,7 +228,7 @@ func (d *decoder) onPatient(ctx context.Context, it *item, method string) error 
 	if reg == nil {
 		return nil
 	}
-	return d.b.Add(ctx, sdk.Record{Line: it.line, RecordKey: key, JSON: d.marshal(reg)})
+	return d.b.Add(ctx, sdk.Record{Line: it.line, RecordKey: key, JSON: d.js.Marshal(reg)})
 }
 
 // onConsent validates a Consent; an invalid one gives its problems. With
@@ -340,24 +340,6 @@ func (it *item) refKey() string {
 }
 
 func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
-
-// jsonBlock is the size of the blocks that records' JSON is written into,
-// and minJSONRoom the room a block must have left to take another record.
-const (
-	jsonBlock   = 64 << 10
-	minJSONRoom = 2 << 10
-)
-
-// marshal returns the JSON of reg in a stretch of a shared block that is
-// never written again (as plugins/csv does).
-func (d *decoder) marshal(reg *sdk.Registration) []byte {
-	if cap(d.js)-len(d.js) < minJSONRoom {
-		d.js = make([]byte, 0, jsonBlock)
-	}
-	start := len(d.js)
-	d.js = reg.AppendJSON(d.js)
-	return d.js[start:len(d.js):len(d.js)]
-}
 
 // keyHash is the 64-bit FNV-1a hash of a record key.
 func keyHash(s string) uint64 {

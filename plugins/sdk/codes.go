@@ -21,6 +21,7 @@ const (
 	CodeBSNInvalid       = "BSN_INVALID"      // the BSN fails the elfproef (a warning: the record is kept)
 	CodeAdapterFailed    = "ADAPTER_FAILED"   // the adapter could not finish the document
 	CodeDocumentRejected = "DOC_REJECTED"     // the hub refused the document as a whole
+	CodeSyntax           = "DOC_SYNTAX"       // the document (or a record of it) is not well-formed JSON
 
 	// Codes of consent statements (Chunk.Consents), given by the hub.
 	CodeConsentInvalid     = "CONSENT_INVALID"         // the statement breaks consent.v1 or a rule of the consent registry

@@ -32,6 +32,7 @@ var codes = map[string]bool{
 	sdk.CodeBSNInvalid:         true,
 	sdk.CodeAdapterFailed:      true,
 	sdk.CodeDocumentRejected:   true,
+	sdk.CodeSyntax:             true,
 	sdk.CodeConsentInvalid:     true,
 	sdk.CodeConsentSubject:     true,
 	sdk.CodeConsentForbidden:   true,

@@ -367,7 +367,9 @@ func (s *encodeSuite) robustEncode(t *testing.T) {
 	}
 	var items []sdk.EncodeItem
 	for i, b := range bad {
-		items = append(items, good[i%len(good)], sdk.EncodeItem{DeliveryID: fmt.Sprintf("sdktest-bad-%d", i), Operation: sdk.OpNew, JSON: b})
+		g := good[i%len(good)]
+		g.DeliveryID = fmt.Sprintf("%s-%d", g.DeliveryID, i) // delivery ids are unique in a batch
+		items = append(items, g, sdk.EncodeItem{DeliveryID: fmt.Sprintf("sdktest-bad-%d", i), Operation: sdk.OpNew, JSON: b})
 	}
 	_, rejected := s.encodeAll(t, items)
 	for i := range bad {

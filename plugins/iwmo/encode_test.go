@@ -22,7 +22,7 @@ import (
 // date, a voorvoegsel with an apostrophe, a deletion.
 var encodeRegistrations = []sdk.Registration{
 	{Source: sdk.Source{Partner: "ggz-oost", RecordKey: "ggz-9000001"}, Operation: sdk.OpNew, RegisteredAt: "2025-03-01T09:30:00+01:00",
-		Client: sdk.Client{BSN: "111222333", Surname: "Berg", SurnamePrefix: "van den", Initials: "A.H.", FirstNames: "Anna", BirthDate: "1970-03-05", Gender: "vrouw"},
+		Client:            sdk.Client{BSN: "111222333", Surname: "Berg", SurnamePrefix: "van den", Initials: "A.H.", FirstNames: "Anna", BirthDate: "1970-03-05", Gender: "vrouw"},
 		ResponsibleWorker: &sdk.ResponsibleWorker{Name: "K. Jansen", Organisation: "IMW", Role: "regievoerder"},
 		ProcessStep:       "triage", TargetGroup: "feitelijk_dakloos", Municipality: "Eindhoven",
 		LifeDomains: map[string]sdk.LifeDomain{"wonen": {Status: "instabiel"}, "zorg": {Status: "stabiel"}}},

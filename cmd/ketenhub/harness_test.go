@@ -53,6 +53,36 @@ func binaries(t *testing.T) (hubBin, csvBin string) {
 	return filepath.Join(binDir, "ketenhub"), filepath.Join(binDir, "plugins", "ketenhub-csv")
 }
 
+// pluginBuilds are the adapter binaries other than csv, built once each.
+var pluginBuilds sync.Map // adapter name -> *pluginBuild
+
+type pluginBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// pluginBinary builds the adapter plugins/<name> once per test run, next to
+// the binaries of binaries, and returns its path.
+func pluginBinary(t *testing.T, name string) string {
+	t.Helper()
+	binaries(t)
+	v, _ := pluginBuilds.LoadOrStore(name, &pluginBuild{})
+	b := v.(*pluginBuild)
+	b.once.Do(func() {
+		b.path = filepath.Join(binDir, "plugins", "ketenhub-"+name)
+		cmd := exec.Command("go", "build", "-o", b.path, "./plugins/"+name)
+		cmd.Dir = repoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build ./plugins/%s: %v\n%s", name, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
+
 func repoRoot() string {
 	wd, _ := os.Getwd()
 	return filepath.Join(wd, "..", "..")

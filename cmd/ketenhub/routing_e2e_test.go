@@ -246,13 +246,20 @@ func waitRouted(t *testing.T, ctx context.Context, db *pgx.Conn, h *hubProc, doc
 
 func recordConsent(t *testing.T, ctx context.Context, db *pgx.Conn, client string, state consent.State) {
 	t.Helper()
+	recordConsentFor(t, ctx, db, client, "opvang-zuid", state)
+}
+
+// recordConsentFor records the client's consent to share with recipient
+// for zorgcoordinatie, as GGZ Oost delivers it.
+func recordConsentFor(t *testing.T, ctx context.Context, db *pgx.Conn, client, recipient string, state consent.State) {
+	t.Helper()
 	pol, err := policy.Load(filepath.Join(repoRoot(), "config", "roles.yaml"), policy.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	reg := consent.NewRegistry(db, pol.ConsentRules, consent.Options{})
 	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-		_, err := reg.Record(ctx, tx, consent.Change{ClientID: client, Recipient: "opvang-zuid", Purpose: "zorgcoordinatie",
+		_, err := reg.Record(ctx, tx, consent.Change{ClientID: client, Recipient: recipient, Purpose: "zorgcoordinatie",
 			State: state, Basis: consent.Toestemming, EvidenceRef: "toestemmingsformulier-e2e",
 			RecordedBy: consent.Recorder{Kind: "partner", ID: "ggz-oost", Organisation: "ggz-oost"}, Source: "partner:ggz-oost"})
 		return err

@@ -53,7 +53,9 @@ type jsonlLine struct {
 
 // writePickup writes the items as files in the recipient's pickup folder:
 // one file per source partner (so that record keys of two partners never
-// meet in one file), each with its sidecar. Every file is written under a
+// meet in one file), or more when the partner's format holds fewer items
+// per file (an adapter that leaves items, sdk.EncodeResult.Left), each with
+// its sidecar. Every file is written under a
 // hidden temporary name and renamed, the sidecar before the file it
 // describes, so that a partner never sees half a file. The names derive
 // from the deliveries, so a retry after a crash writes the same files
@@ -66,9 +68,16 @@ func (d *Deliverer) writePickup(ctx context.Context, r Recipient, items []item) 
 		return o
 	}
 	for _, group := range bySource(items) {
-		if err := d.writeGroup(ctx, r, group, &o); err != nil {
-			o.retry = err.Error()
-			return o
+		for len(group) > 0 {
+			left, err := d.writeGroup(ctx, r, group, &o)
+			if err == nil && len(left) == len(group) {
+				err = fmt.Errorf("DELIVERY_ENCODE: de adapter schreef geen van de %d registraties en weigerde er ook geen", len(group))
+			}
+			if err != nil {
+				o.retry = err.Error()
+				return o
+			}
+			group = left
 		}
 	}
 	return o
@@ -104,15 +113,16 @@ func fileBase(group []item) string {
 		hex.EncodeToString(h.Sum(nil)[:6]))
 }
 
-// writeGroup writes one source partner's file and sidecar and records the
-// outcome in o. It returns the reason to retry when the file could not be
+// writeGroup writes one file of a source partner's items and its sidecar
+// and records the outcome in o. It returns the items the adapter left for
+// the next file, or the reason to retry when the file could not be
 // written.
-func (d *Deliverer) writeGroup(ctx context.Context, r Recipient, group []item, o *outcome) error {
+func (d *Deliverer) writeGroup(ctx context.Context, r Recipient, group []item, o *outcome) ([]item, error) {
 	base := fileBase(group)
 	tmp := filepath.Join(r.Pickup.Folder, "."+base+".tmp")
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
 	if err != nil {
-		return fmt.Errorf("DELIVERY_WRITE: het bestand kan niet worden geschreven: %w", err)
+		return nil, fmt.Errorf("DELIVERY_WRITE: het bestand kan niet worden geschreven: %w", err)
 	}
 	defer os.Remove(tmp) // a no-op once renamed
 	w := bufio.NewWriter(f)
@@ -133,15 +143,16 @@ func (d *Deliverer) writeGroup(ctx context.Context, r Recipient, group []item, o
 		err = cerr
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
+	left := leftOf(group, res)
 	for _, rej := range res.Rejected {
 		if s, ok := seqOf(group, rej.DeliveryID); ok {
 			o.fail(rej.Code+": "+rej.Message, s)
 		}
 	}
 	if len(res.Written) == 0 {
-		return nil
+		return left, nil
 	}
 	name := base + res.Suffix
 	sc := Sidecar{Format: "ketenhub-deliveries-v1", Recipient: r.Partner, SourcePartner: group[0].d.SourcePartner,
@@ -159,17 +170,33 @@ func (d *Deliverer) writeGroup(ctx context.Context, r Recipient, group []item, o
 	}
 	b, err := json.MarshalIndent(sc, "", "  ")
 	if err != nil {
-		return fmt.Errorf("DELIVERY_WRITE: %w", err)
+		return nil, fmt.Errorf("DELIVERY_WRITE: %w", err)
 	}
 	if err := writeAtomic(filepath.Join(r.Pickup.Folder, name+SidecarSuffix), append(b, '\n')); err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.Rename(tmp, filepath.Join(r.Pickup.Folder, name)); err != nil {
-		return fmt.Errorf("DELIVERY_WRITE: het bestand kan niet worden neergezet: %w", err)
+		return nil, fmt.Errorf("DELIVERY_WRITE: het bestand kan niet worden neergezet: %w", err)
 	}
 	syncDir(r.Pickup.Folder)
 	o.deliver(name, written...)
-	return nil
+	return left, nil
+}
+
+// leftOf returns the items of group the adapter neither wrote nor rejected,
+// for the next file.
+func leftOf(group []item, res sdk.EncodeResult) []item {
+	req := sdk.EncodeRequest{Items: make([]sdk.EncodeItem, len(group))}
+	byID := make(map[string]item, len(group))
+	for i, it := range group {
+		req.Items[i] = sdk.EncodeItem{DeliveryID: it.d.DeliveryID}
+		byID[it.d.DeliveryID] = it
+	}
+	var left []item
+	for _, it := range res.Left(req) {
+		left = append(left, byID[it.DeliveryID])
+	}
+	return left
 }
 
 // encode writes the group in the partner's own format through its adapter.

@@ -26,9 +26,10 @@ var configSchemaJSON []byte
 // errNotConfigured is returned by Decode before a successful Configure.
 var errNotConfigured = errors.New("adapter is not configured")
 
-// adapter maps FHIR Patients onto the shared schema. Describe, Configure and
-// Decode may be called concurrently; a Decode uses the configuration that
-// was current when it started.
+// adapter maps FHIR Patients onto the shared schema and back (Encode).
+// Describe, Configure, Decode and Encode may be called concurrently; a
+// Decode or Encode uses the configuration that was current when it
+// started.
 type adapter struct {
 	plan atomic.Pointer[plan]
 }
@@ -43,7 +44,7 @@ func (a *adapter) Describe(context.Context) (sdk.Description, error) {
 	return sdk.Description{
 		Name:         adapterName,
 		Version:      adapterVersion,
-		Capabilities: []string{"decode"},
+		Capabilities: []string{"decode", sdk.CapabilityEncode},
 		ConfigSchema: slices.Clone(configSchemaJSON),
 	}, nil
 }

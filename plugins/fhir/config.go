@@ -34,6 +34,9 @@ type Config struct {
 	// statements for the hub (see consent.go); without it Consents are
 	// only validated.
 	Consent *ConsentConfig `json:"consent"`
+	// Output says how Encode writes registrations for this partner
+	// (encode_config.go); without it the defaults apply.
+	Output *Output `json:"output"`
 }
 
 // ConsentConfig says how Consent resources name the recipients and
@@ -74,6 +77,10 @@ func parseConfig(raw []byte) (*Config, error) {
 	dec.DisallowUnknownFields()
 	var c Config
 	if err := dec.Decode(&c); err != nil {
+		var ce *sdk.ConfigError
+		if errors.As(err, &ce) {
+			return nil, ce
+		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return nil, &sdk.ConfigError{Field: "/" + strings.ReplaceAll(te.Field, ".", "/"), Message: "verkeerd soort waarde (verwacht " + te.Type.String() + ")"}
@@ -115,6 +122,7 @@ type plan struct {
 	initials    bool
 	step        string
 	consent     *ConsentConfig // nil: Consents are only validated
+	out         *outPlan
 }
 
 func configErr(ptr, format string, args ...any) error {
@@ -124,6 +132,7 @@ func configErr(ptr, format string, args ...any) error {
 // newPlan checks a configuration with defaults set and prepares it for
 // partner. It returns a *sdk.ConfigError naming the first problem.
 func newPlan(partner string, c *Config) (*plan, error) {
+	var err error
 	if !partnerID.MatchString(partner) {
 		return nil, configErr("", "de partnernaam moet uit kleine letters, cijfers en '-' bestaan")
 	}
@@ -162,6 +171,9 @@ func newPlan(partner string, c *Config) (*plan, error) {
 			}
 		}
 		p.consent = cc
+	}
+	if p.out, err = newOutPlan(c.Output, p.format); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

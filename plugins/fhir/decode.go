@@ -304,9 +304,12 @@ func (it *item) patientKey() (key, field, msg string) {
 	if it.id != "" && !fhirID.MatchString(it.id) {
 		return "", "Patient.id", "de id van de Patient is geen FHIR-id (1 tot 64 letters, cijfers, '-' en '.')"
 	}
-	if it.url != "" && strings.ContainsAny(it.url, "?") {
-		return "", "Bundle.entry.request.url", "een voorwaardelijke request.url (met zoekparameters) wordt niet ondersteund; verwijs naar Patient/<id> of geef de Patient een id"
-	}
+	// A conditional request.url (Patient?identifier=…) names no Patient: the
+	// key comes from the id or a fullUrl that names the Patient, never from
+	// the search, which may hold a BSN, nor from a urn:uuid fullUrl, which
+	// changes from transaction to transaction while the search finds the
+	// same Patient.
+	conditional := strings.Contains(it.url, "?")
 	var ids []string
 	if it.id != "" {
 		ids = append(ids, it.id)
@@ -324,6 +327,8 @@ func (it *item) patientKey() (key, field, msg string) {
 			}
 		}
 		return "Patient/" + ids[0], "", ""
+	case conditional:
+		return "", "Bundle.entry.request.url", "een voorwaardelijke request.url (met zoekparameters) wordt alleen ondersteund als de Patient een id heeft of de fullUrl naar Patient/<id> verwijst"
 	case it.fullURL != "" && utf8.RuneCountInString(it.fullURL) <= 200 && !strings.ContainsFunc(it.fullURL, isSpaceOrControl):
 		return it.fullURL, "", ""
 	}

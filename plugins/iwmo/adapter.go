@@ -27,9 +27,10 @@ var configSchemaJSON []byte
 // errNotConfigured is returned by Decode before a successful Configure.
 var errNotConfigured = errors.New("adapter is not configured")
 
-// adapter maps iWmo messages onto the shared schema. Describe, Configure and
-// Decode may be called concurrently; a Decode uses the configuration that
-// was current when it started.
+// adapter maps iWmo messages onto the shared schema, and registrations onto
+// WMO301 messages (Encode). Describe, Configure, Decode and Encode may be
+// called concurrently; each uses the configuration that was current when
+// it started.
 type adapter struct {
 	plan atomic.Pointer[plan]
 }
@@ -44,7 +45,7 @@ func (a *adapter) Describe(context.Context) (sdk.Description, error) {
 	return sdk.Description{
 		Name:         adapterName,
 		Version:      adapterVersion,
-		Capabilities: []string{"decode"},
+		Capabilities: []string{"decode", sdk.CapabilityEncode},
 		ConfigSchema: slices.Clone(configSchemaJSON),
 	}, nil
 }

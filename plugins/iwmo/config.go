@@ -43,6 +43,9 @@ type Config struct {
 	KeySecret string `json:"key_secret"`
 	// TimeZone is the zone of Toewijzingsdatum/-tijd and Dagtekening.
 	TimeZone string `json:"timezone"`
+	// Output says how Encode writes registrations for this partner
+	// (encode_config.go); without it Encode writes nothing.
+	Output *Output `json:"output"`
 }
 
 // The roles of a partner.
@@ -85,6 +88,10 @@ func parseConfig(raw []byte) (*Config, error) {
 	dec.DisallowUnknownFields()
 	var c Config
 	if err := dec.Decode(&c); err != nil {
+		var ce *sdk.ConfigError
+		if errors.As(err, &ce) {
+			return nil, ce
+		}
 		return nil, jsonConfigError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -133,6 +140,7 @@ type plan struct {
 	windows1252    bool
 	keySecret      []byte
 	loc            *time.Location
+	out            *outPlan // nil: the partner receives no iWmo messages
 }
 
 func configErr(ptr, format string, args ...any) error {
@@ -211,6 +219,9 @@ func newPlan(partner string, c *Config) (*plan, error) {
 	p.keySecret = []byte("ketenhub-iwmo/" + partner + "/" + c.KeySecret)
 	if p.loc, err = time.LoadLocation(c.TimeZone); err != nil {
 		return nil, configErr("/timezone", "onbekende tijdzone (verwacht bijvoorbeeld Europe/Amsterdam)")
+	}
+	if p.out, err = newOutPlan(c, p); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

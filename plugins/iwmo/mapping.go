@@ -316,7 +316,9 @@ func (m *mapper) semantics(k kind, p *product) (sdk.Operation, string) {
 			m.fail(p.reason, p.reason.name, sdk.CodeValueUnknown, rcReason, "de reden van wijziging (%s) is geen code van 1 of 2 cijfers", p.reason.loc)
 		}
 		switch {
-		case reason == "01" && end != "" && start != "" && end <= start:
+		case (reason == "01" || reason == "13") && end != "" && start != "" && end <= start:
+			// 01 administratieve correctie (release 2.x), 13 verwijderd
+			// (release 3.x): the toewijzing was sent in error.
 			return sdk.OpDelete, steps[wmo301]
 		case end != "" && start != "" && end < start:
 			m.fail(p.end, p.end.name, sdk.CodeDate, rcEndBeforeDate, "de einddatum (%s) ligt vóór de ingangsdatum", p.end.loc)

@@ -26,7 +26,11 @@ type Encoder interface {
 	// file and where each item is in it. An item that cannot be written in
 	// the format is left out and listed in EncodeResult.Rejected with a
 	// code and a Dutch message that names no personal data; every other
-	// item is listed in EncodeResult.Written. Encode must be deterministic:
+	// item is listed in EncodeResult.Written. A format that holds fewer
+	// items per file than a batch has (an iWmo 3.x message holds one
+	// client) may stop early: it writes or rejects the first items and
+	// lists neither the ones after them, which the hub then encodes into
+	// the next file (see EncodeResult.Left). Encode must be deterministic:
 	// the same items and configuration give the same bytes, so that a
 	// repeated delivery gives the same file. It returns an error only when
 	// it cannot write the file at all: not configured, another partner,
@@ -65,6 +69,28 @@ type EncodeResult struct {
 	Written []EncodedItem `json:"written"`
 	// Rejected lists the items that could not be written.
 	Rejected []EncodeError `json:"rejected"`
+}
+
+// Left returns the items of req that res neither wrote nor rejected: the
+// items an encoder whose file is full left for the next file, in their
+// order. Such an encoder handles (writes or rejects) at least the first item
+// of every request and leaves only items after the last one it handled; a
+// request it handles completely leaves none.
+func (res EncodeResult) Left(req EncodeRequest) []EncodeItem {
+	handled := make(map[string]bool, len(res.Written)+len(res.Rejected))
+	for _, w := range res.Written {
+		handled[w.DeliveryID] = true
+	}
+	for _, r := range res.Rejected {
+		handled[r.DeliveryID] = true
+	}
+	var left []EncodeItem
+	for _, it := range req.Items {
+		if !handled[it.DeliveryID] {
+			left = append(left, it)
+		}
+	}
+	return left
 }
 
 // EncodedItem places one written item in the file.

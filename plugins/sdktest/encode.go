@@ -25,12 +25,14 @@ var encodeCodes = map[string]bool{sdk.CodeEncodeInvalid: true, sdk.CodeEncodeFor
 // check:
 //
 //   - Describe: the capability sdk.CapabilityEncode is reported.
-//   - RoundTrip: per sample, every record Decode gives is encoded (all in one
-//     file, with operation and a delivery id each); every item is written
-//     once, in order, on increasing lines, and none is rejected; decoding
-//     the file with the same configuration gives the same registrations
-//     (compared as JSON values), so the partner reads back what the hub
-//     sends.
+//   - RoundTrip: per sample, every record Decode gives is encoded (in one
+//     request, with operation and a delivery id each; an adapter whose
+//     file is full leaves the rest, which the suite encodes into the next
+//     file as the hub does, see sdk.EncodeResult.Left); every item is
+//     written once, in order, on increasing lines, and none is rejected;
+//     decoding the files with the same configuration gives the same
+//     registrations (compared as JSON values), so the partner reads back
+//     what the hub sends.
 //   - Withheld: records without their sensitive data and life domains (as
 //     when the receiver may not see those classes) round-trip without them:
 //     withheld fields stay empty.
@@ -141,6 +143,31 @@ func (s *encodeSuite) sampleItems(t *testing.T, smp Sample) ([]sdk.EncodeItem, m
 	return items, want
 }
 
+// encodedFile is one file of an encoded batch.
+type encodedFile struct {
+	data []byte
+	res  sdk.EncodeResult
+}
+
+// encodeAll encodes items as the hub does: the items a call leaves go into
+// the next file. It checks every call's result and returns the files and
+// the delivery ids rejected in any of them.
+func (s *encodeSuite) encodeAll(t *testing.T, items []sdk.EncodeItem) ([]encodedFile, map[string]bool) {
+	t.Helper()
+	var files []encodedFile
+	rejected := map[string]bool{}
+	for len(items) > 0 {
+		data, res := s.encodeItems(t, items)
+		rej, left := checkResult(t, items, res)
+		for id := range rej {
+			rejected[id] = true
+		}
+		files = append(files, encodedFile{data: data, res: res})
+		items = left
+	}
+	return files, rejected
+}
+
 // encodeItems encodes over gRPC within decodeTimeout.
 func (s *encodeSuite) encodeItems(t *testing.T, items []sdk.EncodeItem) ([]byte, sdk.EncodeResult) {
 	t.Helper()
@@ -157,10 +184,12 @@ func (s *encodeSuite) encodeItems(t *testing.T, items []sdk.EncodeItem) ([]byte,
 	return out.Bytes(), res
 }
 
-// checkResult checks that every item is written or rejected exactly once,
-// the written ones in order on increasing lines, and the rejections carry
-// a known code and a message. It returns the rejected delivery ids.
-func checkResult(t *testing.T, items []sdk.EncodeItem, res sdk.EncodeResult) map[string]bool {
+// checkResult checks that every item is written, rejected or left exactly
+// once, the left ones (if any) after every handled one and at least one
+// handled, the written ones in order on increasing lines, and the
+// rejections carry a known code and a message. It returns the rejected
+// delivery ids and the items left for the next file.
+func checkResult(t *testing.T, items []sdk.EncodeItem, res sdk.EncodeResult) (map[string]bool, []sdk.EncodeItem) {
 	t.Helper()
 	if res.Suffix == "" || !strings.HasPrefix(res.Suffix, ".") {
 		t.Errorf("EncodeResult.Suffix %q does not start with a dot", res.Suffix)
@@ -181,14 +210,21 @@ func checkResult(t *testing.T, items []sdk.EncodeItem, res sdk.EncodeResult) map
 		}
 		rejected[e.DeliveryID] = true
 	}
+	left := res.Left(sdk.EncodeRequest{Items: items})
+	switch {
+	case len(items) > 0 && len(left) == len(items):
+		t.Fatalf("none of %d items written or rejected: an encoder handles at least the first item", len(items))
+	case len(left) > 0 && left[0].DeliveryID != items[len(items)-len(left)].DeliveryID:
+		t.Fatalf("%d items left for the next file, not all after the handled ones", len(left))
+	}
 	var expect []string
-	for _, it := range items {
+	for _, it := range items[:len(items)-len(left)] {
 		if !rejected[it.DeliveryID] {
 			expect = append(expect, it.DeliveryID)
 		}
 	}
 	if len(res.Written) != len(expect) {
-		t.Fatalf("%d items written and %d rejected of %d", len(res.Written), len(res.Rejected), len(items))
+		t.Fatalf("%d items written, %d rejected and %d left of %d", len(res.Written), len(res.Rejected), len(left), len(items))
 	}
 	last := 0
 	for i, w := range res.Written {
@@ -200,26 +236,29 @@ func checkResult(t *testing.T, items []sdk.EncodeItem, res sdk.EncodeResult) map
 		}
 		last = w.Line
 	}
-	return rejected
+	return rejected, left
 }
 
-// decodeFile decodes an encoded file and returns its records by key.
-func (s *encodeSuite) decodeFile(t *testing.T, file []byte) map[string]any {
+// decodeFiles decodes encoded files, each under a name that ends in its
+// suffix, and returns their records by key.
+func (s *encodeSuite) decodeFiles(t *testing.T, files []encodedFile) map[string]any {
 	t.Helper()
-	res := s.decodeBytes(t, "encoded"+s.cfg.Partner, file)
-	if !res.check(t) {
-		t.FailNow()
-	}
-	if res.err != nil {
-		t.Fatalf("Decode of the encoded file: %v", res.err)
-	}
 	got := map[string]any{}
-	for _, c := range res.chunks {
-		for _, e := range c.Errors {
-			t.Errorf("Decode of the encoded file gives record error %s on line %d (%s): %s", e.Code, e.Line, e.Field, e.Message)
+	for i, f := range files {
+		res := s.decodeBytes(t, fmt.Sprintf("encoded-%s-%d%s", s.cfg.Partner, i, f.res.Suffix), f.data)
+		if !res.check(t) {
+			t.FailNow()
 		}
-		for _, r := range c.Records {
-			got[r.RecordKey] = jsonValue(t, r.JSON)
+		if res.err != nil {
+			t.Fatalf("Decode of encoded file %d: %v", i, res.err)
+		}
+		for _, c := range res.chunks {
+			for _, e := range c.Errors {
+				t.Errorf("Decode of encoded file %d gives record error %s on line %d (%s): %s", i, e.Code, e.Line, e.Field, e.Message)
+			}
+			for _, r := range c.Records {
+				got[r.RecordKey] = jsonValue(t, r.JSON)
+			}
 		}
 	}
 	return got
@@ -254,13 +293,13 @@ func (s *encodeSuite) roundTrip(t *testing.T) {
 	for _, smp := range s.cfg.Samples {
 		t.Run(smp.Name, func(t *testing.T) {
 			items, want := s.sampleItems(t, smp)
-			file, res := s.encodeItems(t, items)
-			if rej := checkResult(t, items, res); len(rej) > 0 {
-				for _, e := range res.Rejected {
+			files, _ := s.encodeAll(t, items)
+			for _, f := range files {
+				for _, e := range f.res.Rejected {
 					t.Errorf("item %s (a record the adapter decoded itself) rejected: %s %s", e.DeliveryID, e.Code, e.Message)
 				}
 			}
-			compareRecords(t, want, s.decodeFile(t, file))
+			compareRecords(t, want, s.decodeFiles(t, files))
 		})
 	}
 }
@@ -291,21 +330,25 @@ func (s *encodeSuite) withheld(t *testing.T) {
 			delete(w.(map[string]any), f)
 		}
 	}
-	file, res := s.encodeItems(t, items)
-	checkResult(t, items, res)
-	compareRecords(t, want, s.decodeFile(t, file))
+	files, _ := s.encodeAll(t, items)
+	compareRecords(t, want, s.decodeFiles(t, files))
 }
 
 func (s *encodeSuite) deterministicEncode(t *testing.T) {
 	s.mustConfigure(t)
 	items, _ := s.sampleItems(t, s.cfg.Samples[0])
-	first, r1 := s.encodeItems(t, items)
-	second, r2 := s.encodeItems(t, items)
-	if !bytes.Equal(first, second) {
-		t.Errorf("Encode of the same items gives other bytes the second time (%d and %d bytes)", len(first), len(second))
+	first, _ := s.encodeAll(t, items)
+	second, _ := s.encodeAll(t, items)
+	if len(first) != len(second) {
+		t.Fatalf("Encode of the same items gives %d files the first time and %d the second", len(first), len(second))
 	}
-	if !reflect.DeepEqual(r1, r2) {
-		t.Error("Encode of the same items gives another result the second time")
+	for i := range first {
+		if !bytes.Equal(first[i].data, second[i].data) {
+			t.Errorf("Encode of the same items gives other bytes the second time in file %d (%d and %d bytes)", i, len(first[i].data), len(second[i].data))
+		}
+		if !reflect.DeepEqual(first[i].res, second[i].res) {
+			t.Errorf("Encode of the same items gives another result the second time in file %d", i)
+		}
 	}
 }
 
@@ -324,10 +367,11 @@ func (s *encodeSuite) robustEncode(t *testing.T) {
 	}
 	var items []sdk.EncodeItem
 	for i, b := range bad {
-		items = append(items, good[i%len(good)], sdk.EncodeItem{DeliveryID: fmt.Sprintf("sdktest-bad-%d", i), Operation: sdk.OpNew, JSON: b})
+		g := good[i%len(good)]
+		g.DeliveryID = fmt.Sprintf("%s-%d", g.DeliveryID, i) // delivery ids are unique in a batch
+		items = append(items, g, sdk.EncodeItem{DeliveryID: fmt.Sprintf("sdktest-bad-%d", i), Operation: sdk.OpNew, JSON: b})
 	}
-	_, res := s.encodeItems(t, items)
-	rejected := checkResult(t, items, res)
+	_, rejected := s.encodeAll(t, items)
 	for i := range bad {
 		if rejected[items[2*i].DeliveryID] {
 			t.Errorf("good item %s rejected next to a bad one", items[2*i].DeliveryID)
@@ -338,6 +382,7 @@ func (s *encodeSuite) robustEncode(t *testing.T) {
 func (s *encodeSuite) empty(t *testing.T) {
 	s.mustConfigure(t)
 	_, res := s.encodeItems(t, nil)
+	checkResult(t, nil, res)
 	if len(res.Written) != 0 || len(res.Rejected) != 0 {
 		t.Errorf("Encode without items gives %d written and %d rejected", len(res.Written), len(res.Rejected))
 	}

@@ -19,10 +19,12 @@ import (
 
 // fakeEncoder is fake with an Encoder that writes "key,surname" lines,
 // which fake decodes again. As it is, it keeps every rule of RunEncode;
-// broken names one rule it breaks instead.
+// broken names one rule it breaks instead. With onePerFile it writes at
+// most one item per file and leaves the rest (sdk.EncodeResult.Left).
 type fakeEncoder struct {
 	*fake
-	calls int
+	calls      int
+	onePerFile bool
 }
 
 var _ sdk.Encoder = (*fakeEncoder)(nil)
@@ -58,6 +60,9 @@ func (f *fakeEncoder) Encode(ctx context.Context, req sdk.EncodeRequest, out io.
 			if err := ctx.Err(); err != nil {
 				return sdk.EncodeResult{}, err
 			}
+		}
+		if f.onePerFile && line == 1 || f.broken == "EncHandlesNothing" && len(req.Items) > 1 {
+			break
 		}
 		reject := func(code, msg string) {
 			if f.broken == "EncUnknownCode" {
@@ -104,6 +109,12 @@ func TestRunEncodeConformingAdapter(t *testing.T) {
 	RunEncode(t, &fakeEncoder{fake: &fake{}}, fakeConfig())
 }
 
+// TestRunEncodeOnePerFile: an encoder that writes one item per file and
+// leaves the rest for the next conforms too.
+func TestRunEncodeOnePerFile(t *testing.T) {
+	RunEncode(t, &fakeEncoder{fake: &fake{}, onePerFile: true}, fakeConfig())
+}
+
 // fakeEncodeEnv names the broken encoder that TestFakeEncoder runs the
 // suite against, in the child processes of TestBrokenEncoders.
 const fakeEncodeEnv = "SDKTEST_FAKE_ENCODER"
@@ -135,11 +146,12 @@ func TestBrokenEncoders(t *testing.T) {
 		{"EncNoCapability", []string{"Describe"}},
 		{"EncDropsSurname", []string{"RoundTrip", "Withheld"}},
 		{"EncNonDeterministic", []string{"Deterministic"}},
-		{"EncWrongOrder", []string{"RoundTrip", "Withheld", "Robust"}},
+		{"EncWrongOrder", []string{"RoundTrip", "Withheld", "Deterministic", "Robust"}},
 		{"EncPanicsOnBadJSON", []string{"Robust"}},
 		{"EncUnknownCode", []string{"Robust"}},
 		{"EncAnyPartner", []string{"OtherPartner"}},
 		{"EncIgnoresCancel", []string{"Cancellation"}},
+		{"EncHandlesNothing", []string{"RoundTrip", "Withheld", "Deterministic", "Robust"}},
 	}
 	exe, err := os.Executable()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -95,7 +96,7 @@ var quoted = regexp.MustCompile(`'([^']*)'`)
 func leafPointer(e *jsonschema.ValidationError) string {
 	if keyword(e) == "additionalProperties" {
 		if m := quoted.FindStringSubmatch(e.Message); m != nil {
-			return e.InstanceLocation + pointer(m[1])
+			return e.InstanceLocation + mapping.Pointer(m[1])
 		}
 	}
 	return e.InstanceLocation
@@ -114,7 +115,7 @@ func schemaMessage(e *jsonschema.ValidationError) string {
 		return "waarde niet toegestaan; " + strings.Replace(e.Message, "value must be one of", "toegestaan zijn", 1)
 	case "pattern":
 		if strings.HasSuffix(e.AbsoluteKeywordLocation, "/definitions/target/pattern") {
-			return "onbekend doelveld; bekende doelvelden: " + knownTargets()
+			return "onbekend doelveld; bekende doelvelden: " + mapping.KnownTargets()
 		}
 		return "waarde heeft niet de juiste vorm"
 	case "minLength", "minItems", "minProperties":

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ketenhub/ketenhub/plugins/csv/internal/dsv"
+	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -24,7 +25,7 @@ type decoder struct {
 	p       *plan
 	r       *dsv.Reader
 	b       *sdk.Batcher
-	m       *mapper
+	m       *mapping.Mapper
 	header  []string  // the header names, for messages
 	width   int       // the number of columns of every row; 0 while unknown
 	highest int       // without header: the highest configured position
@@ -49,7 +50,7 @@ func newDecoder(p *plan, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) *
 		p:        p,
 		r:        dsv.NewReader(src, p.read),
 		b:        sdk.NewBatcher(out, sdk.DefaultChunkRecords),
-		m:        newMapper(p, receivedAt),
+		m:        mapping.NewMapper(p.Plan, receivedAt),
 		seen:     newKeyIndex(),
 		known:    doc.Known.Seeker(),
 		hasKnown: doc.Known.Len() > 0,
@@ -81,7 +82,7 @@ func (d *decoder) decode(ctx context.Context) error {
 			return err
 		}
 	} else {
-		d.highest = d.m.bindPositions()
+		d.highest = d.m.BindPositions()
 		d.bound = true
 	}
 	for n := 0; ; n++ {
@@ -158,7 +159,7 @@ func (d *decoder) readHeader(ctx context.Context) error {
 	for i, h := range d.header {
 		d.header[i] = strings.TrimSpace(h)
 	}
-	missing, doubled := d.m.bindHeader(d.header)
+	missing, doubled := d.m.BindHeader(d.header)
 	var e sdk.RecordError
 	switch {
 	case len(missing) > 0:
@@ -188,8 +189,8 @@ func (d *decoder) headerMismatch(rec dsv.Record, missing []string) sdk.RecordErr
 		if len(fields) < 2 {
 			continue
 		}
-		probe := newMapper(d.p, "")
-		if m, _ := probe.bindHeader(fields); len(m) == 0 || len(rec.Fields) == 1 {
+		probe := mapping.NewMapper(d.p.Plan, "")
+		if m, _ := probe.BindHeader(fields); len(m) == 0 || len(rec.Fields) == 1 {
 			return sdk.RecordError{Line: rec.Line, Code: sdk.CodeDelimiter,
 				Message: fmt.Sprintf("de kopregel lijkt %s als scheidingsteken te gebruiken in plaats van het ingestelde %s; de kolommen %s zijn daardoor niet gevonden en het document is niet verwerkt",
 					runeName(delim), runeName(d.p.read.Delimiter), quoteList(missing))}
@@ -232,12 +233,12 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 			return d.b.AddUnchanged(ctx, sdk.Unchanged{Line: rec.Line, RecordKey: key})
 		}
 	}
-	reg, key, errs := d.m.mapRow(rec.Line, rec.Fields)
+	reg, key, errs := d.m.MapRow(rec.Line, rec.Fields)
 	if key != "" {
 		if first, ok := d.seen.first(key); ok {
-			f := d.p.fields[fRecordKey]
-			errs = append(errs, sdk.RecordError{Line: rec.Line, Column: d.m.vals[fRecordKey].col, Field: f.spec.path, RecordKey: key, Code: sdk.CodeDuplicateKey,
-				Message: fmt.Sprintf("%s (veld %s, %s) kwam al eerder voor in dit document, op regel %d; deze regel is niet verwerkt", f.spec.label, f.spec.path, d.m.colRef(f.col), first)})
+			f := d.p.Fields[mapping.RecordKey]
+			errs = append(errs, sdk.RecordError{Line: rec.Line, Column: d.m.Column(mapping.RecordKey), Field: f.Spec.Path, RecordKey: key, Code: sdk.CodeDuplicateKey,
+				Message: fmt.Sprintf("%s (veld %s, %s) kwam al eerder voor in dit document, op regel %d; deze regel is niet verwerkt", f.Spec.Label, f.Spec.Path, d.m.ColRef(f.Source), first)})
 			reg = nil
 		} else {
 			d.seen.add(key, rec.Line)
@@ -289,13 +290,13 @@ func (d *decoder) guessDelimiter(rec dsv.Record) (rune, bool) {
 // keyOf returns the record key of a row that cannot be mapped, when the row
 // has a clean one.
 func (d *decoder) keyOf(fields []string) string {
-	f := d.p.fields[fRecordKey]
-	for i, c := range d.p.columns {
-		if c != f.col || c.re != nil || d.m.pos[i] >= len(fields) {
+	f := d.p.Fields[mapping.RecordKey]
+	for i, c := range d.p.Sources {
+		if c != f.Source || c.Re != nil || d.m.Pos[i] >= len(fields) {
 			continue
 		}
-		k := strings.TrimSpace(fields[d.m.pos[i]])
-		if utf8.RuneCountInString(k) <= f.spec.maxLen && utf8.ValidString(k) && !strings.ContainsFunc(k, isControlRune) {
+		k := strings.TrimSpace(fields[d.m.Pos[i]])
+		if utf8.RuneCountInString(k) <= f.Spec.MaxLen && utf8.ValidString(k) && !strings.ContainsFunc(k, isControlRune) {
 			return k
 		}
 	}
@@ -355,9 +356,9 @@ func (d *decoder) columnName(n int) string {
 // fieldAt returns the target field of the column at 1-based position n, or
 // "" when the column is not mapped to a single field.
 func (d *decoder) fieldAt(n int) string {
-	for i, c := range d.p.columns {
-		if d.bound && d.m.pos[i] == n-1 && c.re == nil {
-			return d.p.fields[c.target].spec.path
+	for i, c := range d.p.Sources {
+		if d.bound && d.m.Pos[i] == n-1 && c.Re == nil {
+			return d.p.Fields[c.Target].Spec.Path
 		}
 	}
 	return ""

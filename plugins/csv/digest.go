@@ -37,8 +37,8 @@ func (d *decoder) digest(fields []string) []byte {
 // sum appends the source digest of a row with fields to dst.
 func (d *decoder) sum(dst []byte, fields []string) []byte {
 	d.db.Reset()
-	for i := range d.p.columns {
-		d.db.Field(fields[d.m.pos[i]])
+	for i := range d.p.Sources {
+		d.db.Field(fields[d.m.Pos[i]])
 	}
 	return d.db.Sum(dst)
 }
@@ -48,7 +48,7 @@ func (d *decoder) sum(dst []byte, fields []string) []byte {
 // duplicate) and its digest is known. It then counts the key as seen and
 // returns it.
 func (d *decoder) unchanged(rec dsv.Record) (string, bool) {
-	key := d.m.recordKey(rec.Fields)
+	key := d.m.RecordKey(rec.Fields)
 	if key == "" {
 		return "", false
 	}

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/ketenhub/ketenhub/plugins/csv/internal/dsv"
+	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -36,8 +37,8 @@ func (a *adapter) Encode(ctx context.Context, req sdk.EncodeRequest, out io.Writ
 	if p == nil {
 		return sdk.EncodeResult{}, fmt.Errorf("encode: %w", errNotConfigured)
 	}
-	if req.Partner != p.partner {
-		return sdk.EncodeResult{}, fmt.Errorf("encode for partner %q: the adapter is configured for %q", req.Partner, p.partner)
+	if req.Partner != p.Partner {
+		return sdk.EncodeResult{}, fmt.Errorf("encode for partner %q: the adapter is configured for %q", req.Partner, p.Partner)
 	}
 	e := &encoder{p: p, o: p.out, w: bufio.NewWriterSize(out, 64<<10)}
 	res := sdk.EncodeResult{Suffix: ".csv", MediaType: "text/csv; charset=utf-8"}
@@ -52,7 +53,7 @@ func (a *adapter) Encode(ctx context.Context, req sdk.EncodeRequest, out io.Writ
 	if p.header {
 		names := make([]string, len(e.o.cols))
 		for i, col := range e.o.cols {
-			names[i] = col.key
+			names[i] = col.Key
 		}
 		if err := e.writeRow(names); err != nil {
 			return sdk.EncodeResult{}, err
@@ -108,75 +109,75 @@ func (e *encoder) row(it sdk.EncodeItem) ([]string, *sdk.EncodeError) {
 			continue
 		}
 		v := ""
-		if col.re == nil {
-			v = e.code(col.target, vals[col.target])
+		if col.Re == nil {
+			v = e.code(col.Target, vals[col.Target])
 		} else {
 			var ok bool
 			if v, ok = e.compose(col, vals); !ok {
-				f := e.p.fields[col.groups[0].target]
-				return nil, &sdk.EncodeError{Field: f.spec.path, Code: sdk.CodeEncodeFormat,
-					Message: fmt.Sprintf("kolom '%s': de waarden passen niet in het patroon van de kolom", col.key)}
+				f := e.p.Fields[col.Groups[0].Target]
+				return nil, &sdk.EncodeError{Field: f.Spec.Path, Code: sdk.CodeEncodeFormat,
+					Message: fmt.Sprintf("kolom '%s': de waarden passen niet in het patroon van de kolom", col.Key)}
 			}
 		}
 		q, ok := e.quote(v)
 		if !ok {
 			field := ""
-			if col.re == nil {
-				field = e.p.fields[col.target].spec.path
+			if col.Re == nil {
+				field = e.p.Fields[col.Target].Spec.Path
 			}
 			return nil, &sdk.EncodeError{Field: field, Code: sdk.CodeEncodeFormat,
-				Message: fmt.Sprintf("kolom '%s': de waarde bevat het scheidingsteken en aanhalingstekens staan uit", col.key)}
+				Message: fmt.Sprintf("kolom '%s': de waarde bevat het scheidingsteken en aanhalingstekens staan uit", col.Key)}
 		}
 		cells[i] = q
 	}
 	return cells, nil
 }
 
-// values gives the value of every mapped target field of reg, by fieldID,
+// values gives the value of every mapped target field of reg, by FieldID,
 // in the shared schema's form (dates already in the partner's layout).
 func (e *encoder) values(reg *sdk.Registration, op sdk.Operation) []string {
 	p := e.p
-	v := make([]string, len(p.fields))
-	set := func(id fieldID, s string) {
-		if p.fields[id] != nil {
+	v := make([]string, len(p.Fields))
+	set := func(id mapping.FieldID, s string) {
+		if p.Fields[id] != nil {
 			v[id] = cleanValue(s)
 		}
 	}
 	c := reg.Client
-	set(fRecordKey, reg.Source.RecordKey)
-	set(fBSN, c.BSN)
-	e.surname(v, fSurname, fSurnamePrefix, c.Surname, c.SurnamePrefix)
-	e.surname(v, fPartnerSurname, fPartnerSurnamePrefix, c.PartnerSurname, c.PartnerSurnamePrefix)
-	set(fInitials, c.Initials)
-	set(fFirstNames, c.FirstNames)
-	set(fBirthDate, e.o.date.formatDate(c.BirthDate))
-	set(fGender, c.Gender)
+	set(mapping.RecordKey, reg.Source.RecordKey)
+	set(mapping.BSN, c.BSN)
+	e.surname(v, mapping.Surname, mapping.SurnamePrefix, c.Surname, c.SurnamePrefix)
+	e.surname(v, mapping.PartnerSurname, mapping.PartnerSurnamePrefix, c.PartnerSurname, c.PartnerSurnamePrefix)
+	set(mapping.Initials, c.Initials)
+	set(mapping.FirstNames, c.FirstNames)
+	set(mapping.BirthDate, e.o.date.FormatDate(c.BirthDate))
+	set(mapping.Gender, c.Gender)
 	if w := reg.ResponsibleWorker; w != nil {
-		set(fWorkerName, w.Name)
-		set(fWorkerOrganisation, w.Organisation)
-		set(fWorkerRole, w.Role)
+		set(mapping.WorkerName, w.Name)
+		set(mapping.WorkerOrganisation, w.Organisation)
+		set(mapping.WorkerRole, w.Role)
 	}
-	set(fProcessStep, reg.ProcessStep)
-	set(fTargetGroup, reg.TargetGroup)
-	set(fMunicipality, reg.Municipality)
-	set(fNeighbourhood, reg.Neighbourhood)
+	set(mapping.ProcessStep, reg.ProcessStep)
+	set(mapping.TargetGroup, reg.TargetGroup)
+	set(mapping.Municipality, reg.Municipality)
+	set(mapping.Neighbourhood, reg.Neighbourhood)
 	if t, err := time.Parse(time.RFC3339, reg.RegisteredAt); err == nil {
-		set(fRegisteredAt, t.In(p.loc).Format(e.o.dateTime))
+		set(mapping.RegisteredAt, t.In(p.Loc).Format(e.o.dateTime))
 	}
 	if op == "" {
 		op = reg.Operation
 	}
-	set(fOperation, string(op))
+	set(mapping.Operation, string(op))
 	if s := reg.Sensitive; s != nil {
 		if s.DiagnosisPresent != nil {
-			set(fDiagnosisPresent, strconv.FormatBool(*s.DiagnosisPresent))
+			set(mapping.DiagnosisPresent, strconv.FormatBool(*s.DiagnosisPresent))
 		}
-		set(fDiagnosisClassification, s.DiagnosisClassification)
+		set(mapping.DiagnosisClassification, s.DiagnosisClassification)
 	}
-	for i, d := range p.domains {
+	for i, d := range p.Domains {
 		ld := reg.LifeDomains[d]
-		set(domainField(i, false), ld.Status)
-		set(domainField(i, true), e.o.date.formatDate(ld.Date))
+		set(mapping.DomainField(i, false), ld.Status)
+		set(mapping.DomainField(i, true), e.o.date.FormatDate(ld.Date))
 	}
 	return v
 }
@@ -184,12 +185,12 @@ func (e *encoder) values(reg *sdk.Registration, op sdk.Operation) []string {
 // surname places a surname and its voorvoegsel: in two columns when the
 // voorvoegsel has one, else together in the surname column ("van Dijk",
 // "d'Angelo"), where the decoder finds the voorvoegsel again.
-func (e *encoder) surname(v []string, surnameID, prefixID fieldID, surname, prefix string) {
-	if e.p.fields[surnameID] == nil {
+func (e *encoder) surname(v []string, surnameID, prefixID mapping.FieldID, surname, prefix string) {
+	if e.p.Fields[surnameID] == nil {
 		return
 	}
 	surname, prefix = cleanValue(surname), cleanValue(prefix)
-	if e.p.fields[prefixID] != nil {
+	if e.p.Fields[prefixID] != nil {
 		v[surnameID], v[prefixID] = surname, prefix
 		return
 	}
@@ -208,13 +209,13 @@ func (e *encoder) surname(v []string, surnameID, prefixID fieldID, surname, pref
 // code writes value v of field id as the partner codes it: through the
 // field's value table read backwards, booleans as ja/nee without one, and
 // any other value as it is (the decoder takes a field's own values too).
-func (e *encoder) code(id fieldID, v string) string {
+func (e *encoder) code(id mapping.FieldID, v string) string {
 	if v == "" {
 		return ""
 	}
-	f := e.p.fields[id]
-	if f.spec.kind == kindBool {
-		b, ok := parseBool(v)
+	f := e.p.Fields[id]
+	if f.Spec.Kind == mapping.KindBool {
+		b, ok := mapping.ParseBool(v)
 		if !ok {
 			return v
 		}
@@ -225,7 +226,7 @@ func (e *encoder) code(id fieldID, v string) string {
 			return c
 		}
 	}
-	if f.spec.kind == kindBool {
+	if f.Spec.Kind == mapping.KindBool {
 		if v == "true" {
 			return "ja"
 		}
@@ -236,12 +237,12 @@ func (e *encoder) code(id fieldID, v string) string {
 
 // compose writes the groups of a split column back into one value by the
 // column's pattern, and checks that the pattern gives them back.
-func (e *encoder) compose(col *column, vals []string) (string, bool) {
-	want := make(map[int]string, len(col.groups))
+func (e *encoder) compose(col *mapping.Source, vals []string) (string, bool) {
+	want := make(map[int]string, len(col.Groups))
 	empty := true
-	for _, g := range col.groups {
-		want[g.sub] = e.code(g.target, vals[g.target])
-		empty = empty && want[g.sub] == ""
+	for _, g := range col.Groups {
+		want[g.Sub] = e.code(g.Target, vals[g.Target])
+		empty = empty && want[g.Sub] == ""
 	}
 	if empty {
 		return "", true
@@ -249,12 +250,12 @@ func (e *encoder) compose(col *column, vals []string) (string, bool) {
 	var b strings.Builder
 	composeInto(&b, e.o.compose[col], want)
 	s := strings.TrimSpace(b.String())
-	m := col.re.FindStringSubmatch(s)
+	m := col.Re.FindStringSubmatch(s)
 	if m == nil {
 		return "", false
 	}
-	for _, g := range col.groups {
-		if strings.TrimSpace(m[g.sub]) != want[g.sub] {
+	for _, g := range col.Groups {
+		if strings.TrimSpace(m[g.Sub]) != want[g.Sub] {
 			return "", false
 		}
 	}

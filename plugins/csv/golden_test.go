@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 	"github.com/ketenhub/ketenhub/schemas"
 )
@@ -157,11 +158,11 @@ func TestEveryColumnMapped(t *testing.T) {
 			header, _, _ := bytes.Cut(data, []byte("\n"))
 			fields := bytes.Split(bytes.TrimSpace(header), []byte(string(p.read.Delimiter)))
 			mapped := map[string]bool{}
-			for _, c := range p.columns {
-				mapped[fold(c.key)] = true
+			for _, c := range p.Sources {
+				mapped[mapping.Fold(c.Key)] = true
 			}
 			for _, f := range fields {
-				if !mapped[fold(string(f))] {
+				if !mapped[mapping.Fold(string(f))] {
 					t.Errorf("column %q is not mapped", f)
 				}
 			}

@@ -1,17 +1,17 @@
-package main
+package mapping
 
 import (
 	"testing"
 	"time"
 )
 
-func mustLayouts(t *testing.T, layouts ...string) []dateLayout {
+func mustLayouts(t *testing.T, layouts ...string) []DateLayout {
 	t.Helper()
-	var out []dateLayout
+	var out []DateLayout
 	for _, l := range layouts {
-		d, err := newDateLayout(l)
+		d, err := NewDateLayout(l)
 		if err != nil {
-			t.Fatalf("newDateLayout(%q): %v", l, err)
+			t.Fatalf("NewDateLayout(%q): %v", l, err)
 		}
 		out = append(out, d)
 	}
@@ -76,12 +76,12 @@ func TestNewDateLayout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := newDateLayout(tt.layout)
+			d, err := NewDateLayout(tt.layout)
 			if (err == nil) != tt.ok {
-				t.Fatalf("newDateLayout(%q) error %v, want ok %v", tt.layout, err, tt.ok)
+				t.Fatalf("NewDateLayout(%q) error %v, want ok %v", tt.layout, err, tt.ok)
 			}
 			if tt.ok && (d.year >= 0) != tt.partial {
-				t.Errorf("newDateLayout(%q) takes partial dates: %v, want %v", tt.layout, d.year >= 0, tt.partial)
+				t.Errorf("NewDateLayout(%q) takes partial dates: %v, want %v", tt.layout, d.year >= 0, tt.partial)
 			}
 		})
 	}

@@ -1,7 +1,8 @@
-package main
+package mapping
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,25 +16,25 @@ const (
 	unknownDefault = "default" // the table's default value
 )
 
-// valueTable translates a partner's codes into values of the shared schema.
+// Table translates a partner's codes into values of the shared schema.
 // Matching ignores case and surrounding blanks.
-type valueTable struct {
+type Table struct {
 	m       map[string]string // folded code -> value
 	codes   []string          // the codes as configured, sorted, for messages
 	unknown string            // one of the unknown* policies
 	def     string            // the value for unknownDefault
 }
 
-// fold is the form in which codes are compared: lower case, single blanks,
+// Fold is the form in which codes are compared: lower case, single blanks,
 // that is strings.ToLower(strings.Join(strings.Fields(s), " ")).
-func fold(s string) string {
+func Fold(s string) string {
 	if isFolded(s) {
 		return s
 	}
 	return string(appendFold(make([]byte, 0, len(s)), s))
 }
 
-// appendFold appends fold(s) to dst.
+// appendFold appends Fold(s) to dst.
 func appendFold(dst []byte, s string) []byte {
 	start, blank := len(dst), false
 	for _, r := range s {
@@ -58,7 +59,7 @@ func appendFold(dst []byte, s string) []byte {
 	return dst
 }
 
-// lookupFold returns m[fold(s)] without allocating for a short s.
+// lookupFold returns m[Fold(s)] without allocating for a short s.
 func lookupFold[V any](m map[string]V, s string) (V, bool) {
 	if isFolded(s) {
 		v, ok := m[s]
@@ -85,7 +86,7 @@ func appendLower(dst []byte, s string) []byte {
 }
 
 // isFolded reports whether s is lower-case ASCII with single inner blanks,
-// the common case that fold can return as it is.
+// the common case that Fold can return as it is.
 func isFolded(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
@@ -98,26 +99,26 @@ func isFolded(s string) bool {
 	return true
 }
 
-func newValueTable(m map[string]string, unknown, def string) *valueTable {
-	t := &valueTable{m: make(map[string]string, len(m)), unknown: unknown, def: def}
+func newValueTable(m map[string]string, unknown, def string) *Table {
+	t := &Table{m: make(map[string]string, len(m)), unknown: unknown, def: def}
 	if t.unknown == "" {
 		t.unknown = unknownError
 	}
 	for code, v := range m {
-		t.m[fold(code)] = v
+		t.m[Fold(code)] = v
 		t.codes = append(t.codes, code)
 	}
 	sort.Strings(t.codes)
 	return t
 }
 
-// lookup returns the table's value for v and whether v is in the table.
-func (t *valueTable) lookup(v string) (string, bool) {
+// Lookup returns the table's value for v and whether v is in the table.
+func (t *Table) Lookup(v string) (string, bool) {
 	return lookupFold(t.m, v)
 }
 
 // codeList lists the table's codes for a message, at most ten of them.
-func (t *valueTable) codeList() string {
+func (t *Table) codeList() string {
 	return shortList(t.codes)
 }
 
@@ -136,4 +137,27 @@ func shortList(vals []string) string {
 		out = append(out, v)
 	}
 	return strings.Join(out, ", ")
+}
+
+// Reverse returns the inverse of the table for a field: per value of the
+// shared schema the partner's code. When several codes give one value, the
+// first in sorted order is written (a non-empty one for a non-empty value).
+// Boolean values are keyed "true" and "false".
+func (t *Table) Reverse(spec FieldSpec) map[string]string {
+	out := map[string]string{}
+	for _, code := range t.codes {
+		v := t.m[Fold(code)]
+		if spec.Kind == KindBool {
+			b, ok := ParseBool(v)
+			if !ok {
+				continue
+			}
+			v = strconv.FormatBool(b)
+		}
+		prev, ok := out[v]
+		if !ok || prev == "" && code != "" && v != "" {
+			out[v] = code
+		}
+	}
+	return out
 }

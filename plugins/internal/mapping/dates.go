@@ -1,7 +1,8 @@
-package main
+package mapping
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -13,9 +14,9 @@ var errDate = errors.New("no date layout matches")
 // placeholders of systems that had no empty date (0000, 0001).
 const minYear = 1800
 
-// dateLayout is a Go time layout for dates, prepared for partly unknown dates.
-type dateLayout struct {
-	layout string
+// DateLayout is a Go time layout for dates, prepared for partly unknown dates.
+type DateLayout struct {
+	Layout string
 	// For a fixed-width numeric layout (2006, 01 and 02 with separators,
 	// such as "02-01-2006" or "20060102") the offsets of year, month and
 	// day; year is -1 for other layouts, which then take only full dates.
@@ -26,19 +27,19 @@ type dateLayout struct {
 	plain bool
 }
 
-// newDateLayout checks that layout is a Go layout with a four-digit year, a
+// NewDateLayout checks that layout is a Go layout with a four-digit year, a
 // month and a day, and prepares it.
-func newDateLayout(layout string) (dateLayout, error) {
+func NewDateLayout(layout string) (DateLayout, error) {
 	ref := time.Date(1987, time.November, 23, 0, 0, 0, 0, time.UTC)
 	got, err := time.Parse(layout, ref.Format(layout))
 	readsBack := err == nil && got.Year() == ref.Year() && got.Month() == ref.Month() && got.Day() == ref.Day()
 	switch {
 	case readsBack && !strings.Contains(layout, "2006"):
-		return dateLayout{}, errors.New("een jaartal van twee cijfers (06) is niet eenduidig; gebruik 2006")
+		return DateLayout{}, errors.New("een jaartal van twee cijfers (06) is niet eenduidig; gebruik 2006")
 	case !readsBack:
-		return dateLayout{}, errors.New("geen Go-notatie met jaar (2006), maand (01) en dag (02); schrijf bijvoorbeeld 02-01-2006 voor dd-mm-jjjj")
+		return DateLayout{}, errors.New("geen Go-notatie met jaar (2006), maand (01) en dag (02); schrijf bijvoorbeeld 02-01-2006 voor dd-mm-jjjj")
 	}
-	d := dateLayout{layout: layout, year: -1, month: -1, day: -1}
+	d := DateLayout{Layout: layout, year: -1, month: -1, day: -1}
 	y, m, dd := -1, -1, -1
 	for i := 0; i < len(layout); {
 		switch {
@@ -68,7 +69,7 @@ func newDateLayout(layout string) (dateLayout, error) {
 
 // inNumber reports whether offset i of a fixed-width layout falls in its
 // year, month or day.
-func (l dateLayout) inNumber(i int) bool {
+func (l DateLayout) inNumber(i int) bool {
 	return i >= l.year && i < l.year+4 || i >= l.month && i < l.month+2 || i >= l.day && i < l.day+2
 }
 
@@ -95,11 +96,11 @@ func humanLayouts(layouts []string) string {
 // YYYY-MM-DD; a year before 1800 is taken as a placeholder and refused. When partial is set, a day or month of 00 in a fixed-width
 // layout means "unknown": 00-03-1970 gives 1970-03, 00-00-1970 and 19700000
 // give 1970. A date of only zeros (00-00-0000) is no date at all and gives "".
-func parseDate(layouts []dateLayout, v string, partial bool) (string, error) {
+func parseDate(layouts []DateLayout, v string, partial bool) (string, error) {
 	for _, l := range layouts {
 		y, m, d, ok := l.plainDate(v)
 		if !ok {
-			t, err := time.Parse(l.layout, v)
+			t, err := time.Parse(l.Layout, v)
 			if err != nil {
 				continue
 			}
@@ -121,7 +122,7 @@ func parseDate(layouts []dateLayout, v string, partial bool) (string, error) {
 // plainDate reads a full date in a plain layout as time.Parse reads it, only
 // faster. It reports false for a layout that is not plain, a v of another
 // shape and a day that does not exist, and leaves those to time.Parse.
-func (l dateLayout) plainDate(v string) (y, m, d int, ok bool) {
+func (l DateLayout) plainDate(v string) (y, m, d int, ok bool) {
 	if !l.plain {
 		return 0, 0, 0, false
 	}
@@ -134,12 +135,12 @@ func (l dateLayout) plainDate(v string) (y, m, d int, ok bool) {
 
 // numbers reads year, month and day from v when v has the shape of the
 // fixed-width layout: digits for the numbers and the layout's own separators.
-func (l dateLayout) numbers(v string) (y, m, d int, ok bool) {
-	if l.year < 0 || len(v) != len(l.layout) {
+func (l DateLayout) numbers(v string) (y, m, d int, ok bool) {
+	if l.year < 0 || len(v) != len(l.Layout) {
 		return 0, 0, 0, false
 	}
 	for i := 0; i < len(v); i++ {
-		if inNumber := l.inNumber(i); inNumber != (v[i] >= '0' && v[i] <= '9') || !inNumber && v[i] != l.layout[i] {
+		if inNumber := l.inNumber(i); inNumber != (v[i] >= '0' && v[i] <= '9') || !inNumber && v[i] != l.Layout[i] {
 			return 0, 0, 0, false
 		}
 	}
@@ -186,7 +187,7 @@ func formatDate(y, m, d int) string {
 
 // partialDate reads a date with zeros for unknown parts in a fixed-width
 // layout. Without partial only the all-zero date is accepted.
-func (l dateLayout) partialDate(v string, partial bool) (string, bool) {
+func (l DateLayout) partialDate(v string, partial bool) (string, bool) {
 	y, m, d, ok := l.numbers(v)
 	switch {
 	case !ok:
@@ -212,12 +213,57 @@ func parseDateTime(layouts []string, loc *time.Location, v string) (string, erro
 	return "", errDate
 }
 
-// checkDateTimeLayout checks that layout reads back a date and a time.
-func checkDateTimeLayout(layout string) error {
+// CheckDateTimeLayout checks that layout reads back a date and a time.
+func CheckDateTimeLayout(layout string) error {
 	ref := time.Date(1987, time.November, 23, 14, 35, 0, 0, time.UTC)
 	got, err := time.Parse(layout, ref.Format(layout))
 	if err != nil || !strings.Contains(layout, "2006") || got.Year() != ref.Year() || got.Month() != ref.Month() || got.Day() != ref.Day() {
 		return errors.New("geen Go-notatie met ten minste jaar (2006), maand (01) en dag (02)")
 	}
 	return nil
+}
+
+// FormatDate writes a date of the shared schema ("YYYY-MM-DD", "YYYY-MM" or
+// "YYYY") in the layout. A partial date is written with zeros for the
+// unknown parts in a fixed-width numeric layout, which is how the decoder
+// reads it back; other layouts cannot hold one and give "".
+func (l DateLayout) FormatDate(v string) string {
+	y, m, d, ok := splitISODate(v)
+	if !ok {
+		return ""
+	}
+	if m > 0 && d > 0 {
+		return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Format(l.Layout)
+	}
+	if l.year < 0 {
+		return ""
+	}
+	b := []byte(time.Date(y, time.Month(max(m, 1)), 1, 0, 0, 0, 0, time.UTC).Format(l.Layout))
+	copy(b[l.day:], "00")
+	if m == 0 {
+		copy(b[l.month:], "00")
+	}
+	return string(b)
+}
+
+// splitISODate reads "YYYY-MM-DD", "YYYY-MM" or "YYYY"; month and day are 0
+// when unknown.
+func splitISODate(v string) (y, m, d int, ok bool) {
+	parts := strings.Split(v, "-")
+	if len(parts) > 3 || len(parts[0]) != 4 {
+		return 0, 0, 0, false
+	}
+	nums := make([]int, 3)
+	for i, s := range parts {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || i > 0 && len(s) != 2 {
+			return 0, 0, 0, false
+		}
+		nums[i] = n
+	}
+	y, m, d = nums[0], nums[1], nums[2]
+	if m > 12 || d > 31 {
+		return 0, 0, 0, false
+	}
+	return y, m, d, true
 }

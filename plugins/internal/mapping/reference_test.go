@@ -1,4 +1,4 @@
-package main
+package mapping
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 )
 
 // The functions below are the straightforward forms of the normalisations
-// that the mapper runs on every value, as they were before they were made to
+// that the Mapper runs on every value, as they were before they were made to
 // allocate less. FuzzNormalise holds the fast forms to them.
 
 func foldRef(s string) string {
@@ -187,9 +187,9 @@ func parseBoolRef(v string) (bool, bool) {
 	return false, false
 }
 
-func parseDateRef(layouts []dateLayout, v string, partial bool) (string, error) {
+func parseDateRef(layouts []DateLayout, v string, partial bool) (string, error) {
 	for _, l := range layouts {
-		if t, err := time.Parse(l.layout, v); err == nil {
+		if t, err := time.Parse(l.Layout, v); err == nil {
 			if t.Year() < minYear {
 				return "", errDate
 			}
@@ -204,13 +204,13 @@ func parseDateRef(layouts []dateLayout, v string, partial bool) (string, error) 
 	return "", errDate
 }
 
-func partialDateRef(l dateLayout, v string, partial bool) (string, bool) {
-	if l.year < 0 || len(v) != len(l.layout) {
+func partialDateRef(l DateLayout, v string, partial bool) (string, bool) {
+	if l.year < 0 || len(v) != len(l.Layout) {
 		return "", false
 	}
 	for i := 0; i < len(v); i++ {
 		inToken := i >= l.year && i < l.year+4 || i >= l.month && i < l.month+2 || i >= l.day && i < l.day+2
-		if inToken != (v[i] >= '0' && v[i] <= '9') || !inToken && v[i] != l.layout[i] {
+		if inToken != (v[i] >= '0' && v[i] <= '9') || !inToken && v[i] != l.Layout[i] {
 			return "", false
 		}
 	}
@@ -238,7 +238,7 @@ var refLayouts = [][]string{
 	{"2 Jan 2006", "02/01/2006", "2006.01.02"},
 }
 
-// FuzzNormalise holds the normalisations of the mapper to their
+// FuzzNormalise holds the normalisations of the Mapper to their
 // straightforward forms above: for any input they must give the same.
 func FuzzNormalise(f *testing.F) {
 	for _, s := range []string{
@@ -252,8 +252,8 @@ func FuzzNormalise(f *testing.F) {
 		f.Add(s, "van")
 	}
 	f.Fuzz(func(t *testing.T, s, p string) {
-		if got, want := fold(s), foldRef(s); got != want {
-			t.Errorf("fold(%q) = %q, want %q", s, got, want)
+		if got, want := Fold(s), foldRef(s); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", s, got, want)
 		}
 		var buf [8]byte
 		if got, want := string(appendFold(buf[:0], s)), foldRef(s); got != want {
@@ -298,15 +298,15 @@ func FuzzNormalise(f *testing.F) {
 		if got, want := initialsOf(s), initialsOfRef(s); got != want {
 			t.Errorf("initialsOf(%q) = %q, want %q", s, got, want)
 		}
-		gb, gok := normaliseBSN(s)
+		gb, gok := NormaliseBSN(s)
 		wb, wok := normaliseBSNRef(s)
 		if gb != wb || gok != wok {
-			t.Errorf("normaliseBSN(%q) = %q, %v; want %q, %v", s, gb, gok, wb, wok)
+			t.Errorf("NormaliseBSN(%q) = %q, %v; want %q, %v", s, gb, gok, wb, wok)
 		}
-		b, bok := parseBool(s)
+		b, bok := ParseBool(s)
 		wb2, wbok := parseBoolRef(s)
 		if b != wb2 || bok != wbok {
-			t.Errorf("parseBool(%q) = %v, %v; want %v, %v", s, b, bok, wb2, wbok)
+			t.Errorf("ParseBool(%q) = %v, %v; want %v, %v", s, b, bok, wb2, wbok)
 		}
 		for _, list := range refLayouts {
 			layouts := mustLayouts(t, list...)

@@ -348,7 +348,7 @@ func (m *Mapper) get(id FieldID) string {
 	v, ok := m.translate(f, m.vals[id].v)
 	if !ok || v == "" {
 		if f.Spec.Kind == KindKey && ok {
-			m.fail(f, sdk.CodeRequired, "is leeg; elke regel moet een recordsleutel hebben")
+			m.fail(f, sdk.CodeRequired, "is leeg; %s moet een recordsleutel hebben", m.p.everyRecord())
 		}
 		return ""
 	}

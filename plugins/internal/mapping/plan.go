@@ -9,8 +9,8 @@
 package mapping
 
 import (
-	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -115,10 +115,10 @@ const (
 type Options struct {
 	// Keys is what the keys of Config.Columns name.
 	Keys Keys
-	// Section is the name under which the adapter's configuration holds
-	// Config.Columns, for the JSON pointers of configuration errors;
-	// default "columns".
-	Section string
+	// Prefix is the JSON pointer of Config in the adapter's configuration,
+	// such as "/mapping"; "" when its settings sit at the top level. The
+	// pointers of configuration errors start with it.
+	Prefix string
 }
 
 // Plan is a checked mapping configuration, ready to map records.
@@ -137,7 +137,6 @@ type Plan struct {
 	Loc       *time.Location
 
 	keys      Keys
-	section   string
 	nulls     map[string]bool
 	datesText string // the date layouts in Dutch notation, for messages
 	timesText string
@@ -201,13 +200,21 @@ func ConfigErr(ptr, format string, args ...any) error {
 // partner, reading the columns' keys as opts says. It returns a
 // *sdk.ConfigError naming the first problem.
 func NewPlan(partner string, c *Config, opts Options) (*Plan, error) {
+	p, err := newPlan(partner, c, opts)
+	var ce *sdk.ConfigError
+	if errors.As(err, &ce) && opts.Prefix != "" {
+		ce.Field = opts.Prefix + ce.Field
+	}
+	return p, err
+}
+
+func newPlan(partner string, c *Config, opts Options) (*Plan, error) {
 	if !partnerID.MatchString(partner) {
 		return nil, ConfigErr("", "de partnernaam moet uit kleine letters, cijfers en '-' bestaan")
 	}
 	p := &Plan{
 		Partner:   partner,
 		keys:      opts.Keys,
-		section:   cmp.Or(opts.Section, "columns"),
 		nulls:     map[string]bool{},
 		prefixes:  c.SurnamePrefixMode,
 		initials:  c.InitialsFromFirstNames,
@@ -271,6 +278,15 @@ func (p *Plan) noun() string {
 	return "kolom"
 }
 
+// everyRecord says "every record" in messages: elke regel, or elk item for
+// JSON pointers.
+func (p *Plan) everyRecord() string {
+	if p.keys == KeysPointer {
+		return "elk item"
+	}
+	return "elke regel"
+}
+
 // partnerID is the pattern of a partner id (schemas/partner.schema.json).
 var partnerID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
@@ -290,7 +306,7 @@ func (p *Plan) setColumns(c *Config) error {
 	seen := map[string]bool{}
 	for _, k := range keys {
 		spec := c.Columns[k]
-		col := &Source{Key: k, Target: -1, Pointer: Pointer(p.section, k)}
+		col := &Source{Key: k, Target: -1, Pointer: Pointer("columns", k)}
 		switch p.keys {
 		case KeysHeader:
 			name := Fold(k)
@@ -316,7 +332,7 @@ func (p *Plan) setColumns(c *Config) error {
 		case spec.Pattern != "":
 			re, err := regexp.Compile(`^(?:` + spec.Pattern + `)$`)
 			if err != nil {
-				return ConfigErr(Pointer(p.section, k, "pattern"), "ongeldige reguliere expressie: %v", err)
+				return ConfigErr(Pointer("columns", k, "pattern"), "ongeldige reguliere expressie: %v", err)
 			}
 			col.Re = re
 			named := map[string]bool{}
@@ -327,9 +343,9 @@ func (p *Plan) setColumns(c *Config) error {
 				named[name] = true
 				path, ok := spec.Groups[name]
 				if !ok {
-					return ConfigErr(Pointer(p.section, k, "groups"), "de groep '%s' van het patroon heeft geen doelveld", name)
+					return ConfigErr(Pointer("columns", k, "groups"), "de groep '%s' van het patroon heeft geen doelveld", name)
 				}
-				ptr := Pointer(p.section, k, "groups", name)
+				ptr := Pointer("columns", k, "groups", name)
 				ref, ok := parseTarget(path)
 				if !ok {
 					return ConfigErr(ptr, "onbekend doelveld; bekende doelvelden: %s", KnownTargets())
@@ -339,7 +355,7 @@ func (p *Plan) setColumns(c *Config) error {
 			}
 			for _, name := range sortedKeys(spec.Groups) {
 				if !named[name] {
-					return ConfigErr(Pointer(p.section, k, "groups", name), "het patroon heeft geen benoemde groep met deze naam (schrijf (?P<%s>...))", name)
+					return ConfigErr(Pointer("columns", k, "groups", name), "het patroon heeft geen benoemde groep met deze naam (schrijf (?P<%s>...))", name)
 				}
 			}
 		case spec.Field != "":
@@ -376,7 +392,7 @@ func (p *Plan) setColumns(c *Config) error {
 	}
 	for i, d := range p.Domains {
 		if p.Fields[DomainField(i, true)] != nil && p.Fields[DomainField(i, false)] == nil {
-			return ConfigErr("/"+p.section, "leefgebied %s heeft een %s voor de datum maar niet voor de status", d, p.noun())
+			return ConfigErr("/columns", "leefgebied %s heeft een %s voor de datum maar niet voor de status", d, p.noun())
 		}
 	}
 	hasPrefixCol := p.Fields[SurnamePrefix] != nil
@@ -470,10 +486,10 @@ func (p *Plan) setValues(c *Config) error {
 // column.
 func (p *Plan) checkRequired() error {
 	if p.Fields[RecordKey] == nil {
-		return ConfigErr("/"+p.section, "er is geen %s voor source.record_key (het dossiernummer); die is verplicht", p.noun())
+		return ConfigErr("/columns", "er is geen %s voor source.record_key (het dossiernummer); die is verplicht", p.noun())
 	}
 	if p.Fields[BSN] == nil && p.Fields[Surname] == nil {
-		return ConfigErr("/"+p.section, "er is een %s nodig voor client.bsn of client.surname", p.noun())
+		return ConfigErr("/columns", "er is een %s nodig voor client.bsn of client.surname", p.noun())
 	}
 	return nil
 }

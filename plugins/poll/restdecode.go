@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/ketenhub/ketenhub/plugins/sdk"
+)
+
+// errNotFound says that a JSON stream has no value at a pointer.
+var errNotFound = errors.New("no value at the pointer")
+
+// decodeREST reads a JSON page as a stream: it walks to the list of items
+// and maps them one at a time, so that a page is never held whole. What
+// follows the list is not read.
+func decodeREST(ctx context.Context, e *emitter, src io.Reader) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sr := &sourceReader{r: src}
+	dec := json.NewDecoder(sr)
+	dec.UseNumber()
+	itemsPtr := ""
+	if r := e.p.cfg.REST; r != nil && r.Items != nil {
+		itemsPtr = *r.Items
+	}
+	err := seek(dec, mustSplit(itemsPtr))
+	if err == nil {
+		err = decodeItems(ctx, e, dec)
+	}
+	var ee emitError
+	switch {
+	case err == nil:
+		return nil
+	case sr.failure(ctx, err) != nil:
+		return sr.failure(ctx, err)
+	case errors.As(err, &ee):
+		return ee.err
+	case errors.Is(err, errNotFound):
+		return e.refuse(ctx, sdk.CodeDocumentRejected, "de pagina heeft geen lijst met items op %s; er is niets verwerkt", pointerName(itemsPtr))
+	case errors.Is(err, io.EOF) && dec.InputOffset() == 0:
+		return e.refuse(ctx, sdk.CodeEmptyDocument, "de pagina is leeg (0 bytes)")
+	}
+	return e.refuse(ctx, sdk.CodeDocumentRejected, "de pagina is vanaf byte %d geen geldige JSON (afgebroken of beschadigd); de items daarvóór zijn verwerkt, de rest niet", dec.InputOffset())
+}
+
+// decodeItems maps the items of the list the decoder stands before.
+func decodeItems(ctx context.Context, e *emitter, dec *json.Decoder) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if t != json.Delim('[') {
+		return errNotFound
+	}
+	srcs := e.p.mapping.Sources
+	tokens := make([][]string, len(srcs))
+	for i, s := range srcs {
+		tokens[i] = mustSplit(s.Key)
+	}
+	for n := 1; dec.More(); n++ {
+		if n%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		var item any
+		if err := dec.Decode(&item); err != nil {
+			return err
+		}
+		obj, ok := item.(map[string]any)
+		if !ok {
+			if err := e.b.AddError(ctx, sdk.RecordError{Line: n, Code: sdk.CodeFieldFormat,
+				Message: fmt.Sprintf("item %d is geen JSON-object en is niet verwerkt", n)}); err != nil {
+				return emitError{err}
+			}
+			continue
+		}
+		var probs []sdk.RecordError
+		for i, tk := range tokens {
+			v, _ := lookup(obj, tk)
+			s, ok := scalar(v)
+			if !ok {
+				probs = append(probs, sdk.RecordError{Line: n, Field: e.fieldOf(i), Code: sdk.CodeFieldFormat,
+					Message: fmt.Sprintf("eigenschap '%s' (veld %s) is een object of lijst, geen enkele waarde", srcs[i].Key, e.fieldOf(i))})
+			}
+			e.row[i] = s
+		}
+		if err := e.item(ctx, n, probs); err != nil {
+			return emitError{err}
+		}
+	}
+	_, err = dec.Token() // the closing ]
+	return err
+}
+
+// seek moves dec to just before the value at tokens, reading and
+// discarding what comes before it. It returns errNotFound when the document
+// has no such value.
+func seek(dec *json.Decoder, tokens []string) error {
+	if len(tokens) == 0 {
+		return nil
+	}
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t {
+	case json.Delim('{'):
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			if k == tokens[0] {
+				return seek(dec, tokens[1:])
+			}
+			if err := skip(dec); err != nil {
+				return err
+			}
+		}
+	case json.Delim('['):
+		want, err := strconv.Atoi(tokens[0])
+		if err != nil || strconv.Itoa(want) != tokens[0] {
+			return errNotFound
+		}
+		for i := 0; dec.More(); i++ {
+			if i == want {
+				return seek(dec, tokens[1:])
+			}
+			if err := skip(dec); err != nil {
+				return err
+			}
+		}
+	}
+	return errNotFound
+}
+
+// skip reads one whole value.
+func skip(dec *json.Decoder) error {
+	depth := 0
+	for {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}

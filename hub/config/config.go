@@ -122,6 +122,9 @@ type Partner struct {
 	// Receive is what the partner receives from the others; nil when it
 	// receives nothing.
 	Receive *Receive
+	// Poll is how the hub polls the partner's webservice; nil when it does
+	// not.
+	Poll *Poll
 
 	data      []byte    // the file's bytes
 	display   string    // File as shown in problems
@@ -137,6 +140,8 @@ type Adapter struct {
 	// Config is adapter.config converted to JSON ({} when absent). It is
 	// checked against the adapter's own schema by ValidateAdapterConfig.
 	Config json.RawMessage
+	// Env names the hub's environment variables the adapter process gets.
+	Env []string
 }
 
 // Drop is a partner's drop folder.
@@ -197,6 +202,7 @@ type partnerFile struct {
 	Adapter struct {
 		Name   string          `json:"name"`
 		Config json.RawMessage `json:"config"`
+		Env    []string        `json:"env"`
 	} `json:"adapter"`
 	Drop struct {
 		Folder      string `json:"folder"`
@@ -447,7 +453,7 @@ func parsePartner(hub *Config, catalogKnown bool, file, shown string, data []byt
 		ID:      pf.ID,
 		Name:    pf.Name,
 		File:    file,
-		Adapter: Adapter{Name: pf.Adapter.Name, Config: pf.Adapter.Config},
+		Adapter: Adapter{Name: pf.Adapter.Name, Config: pf.Adapter.Config, Env: pf.Adapter.Env},
 		Drop:    Drop{StableAfter: hub.Ingest.StableAfter, DoneMarker: pf.Drop.DoneMarker},
 		Export: Export{Kind: cmp.Or(pf.Export.Kind, ExportDelta), Missing: cmp.Or(pf.Export.Missing, MissingKeep),
 			MaxMissingShare: DefaultMaxMissingShare},
@@ -493,6 +499,7 @@ func parsePartner(hub *Config, catalogKnown bool, file, shown string, data []byt
 		p.dropPtr = "/id"
 	}
 	errs = append(errs, p.loadReceive(bad)...)
+	errs = append(errs, p.loadPoll(bad)...)
 	return p, errs
 }
 

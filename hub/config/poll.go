@@ -87,6 +87,10 @@ func (p *Partner) loadPoll(bad map[string]bool) Errors {
 	if !set["max_backoff"] {
 		pl.MaxBackoff = max(DefaultPollMaxBackoff, pl.Interval)
 	}
+	if p.Export.Kind == ExportFull && p.Export.Missing == MissingEnd {
+		errs = append(errs, p.doc.at("", "/export/missing", false, CodePoll,
+			"een bevraagde partner levert pagina's, geen volledige bestanden: missing: end zou de registraties beëindigen die op een andere pagina staan; gebruik keep of kind: delta"))
+	}
 	switch {
 	case pl.Jitter >= pl.Interval:
 		errs = append(errs, p.doc.at("", "/poll/jitter", false, CodePoll, "jitter moet kleiner zijn dan interval"))
@@ -95,4 +99,13 @@ func (p *Partner) loadPoll(bad map[string]bool) Errors {
 	}
 	p.Poll = pl
 	return errs
+}
+
+// PollProblem builds a problem about the poll section of p (the whole
+// partner file when it has none), located in the partner's YAML file.
+func (p *Partner) PollProblem(code, message string) Error {
+	if p.doc == nil {
+		return Error{File: p.shownFile(), Field: "poll", Code: code, Message: message}
+	}
+	return p.doc.at("", "/poll", true, code, message)
 }

@@ -217,7 +217,10 @@ func TestSchedulerCodedError(t *testing.T) {
 	mu.Lock()
 	fail = false
 	mu.Unlock()
-	waitFor(t, "recovery", func() bool { st, _ := sch.Status("ggz"); return st.Pages == 1 && st.Failures == 0 && st.ErrorCode == "" })
+	waitFor(t, "recovery", func() bool {
+		st, _ := sch.Status("ggz")
+		return st.Pages == 1 && st.Failures == 0 && st.ErrorCode == ""
+	})
 }
 
 // TestSchedulerSetPartner: a new revision restarts the loop, which reads

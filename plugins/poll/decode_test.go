@@ -119,6 +119,17 @@ func TestDecodeItemsElsewhere(t *testing.T) {
 			t.Fatalf("errors %+v", errs)
 		}
 	})
+	for name, page := range map[string]string{
+		"ErrCutAfterList": `{"data": [` + item + `], "meta": {"next_cur`,
+		"ErrTrailing":     `{"data": [` + item + `]} {"data": []}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := decode(t, mustAdapter(t, readFile(t, "config/rest.json")), []byte(page))
+			if errs := w.Errors(); len(w.Records()) != 1 || len(errs) != 1 || errs[0].Code != sdk.CodeDocumentRejected || errs[0].Line != 0 {
+				t.Fatalf("%d records, errors %+v", len(w.Records()), errs)
+			}
+		})
+	}
 	t.Run("ErrEmpty", func(t *testing.T) {
 		a := mustAdapter(t, readFile(t, "config/rest.json"))
 		if errs := decode(t, a, nil).Errors(); len(errs) != 1 || errs[0].Code != sdk.CodeEmptyDocument {

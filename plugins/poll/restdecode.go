@@ -16,7 +16,7 @@ var errNotFound = errors.New("no value at the pointer")
 
 // decodeREST reads a JSON page as a stream: it walks to the list of items
 // and maps them one at a time, so that a page is never held whole. What
-// follows the list is not read.
+// follows the list is read to the end, to find a page that is cut off.
 func decodeREST(ctx context.Context, e *emitter, src io.Reader) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -28,9 +28,13 @@ func decodeREST(ctx context.Context, e *emitter, src io.Reader) error {
 	if r := e.p.cfg.REST; r != nil && r.Items != nil {
 		itemsPtr = *r.Items
 	}
-	err := seek(dec, mustSplit(itemsPtr))
+	var open []json.Delim
+	err := seek(dec, mustSplit(itemsPtr), &open)
 	if err == nil {
 		err = decodeItems(ctx, e, dec)
+	}
+	if err == nil {
+		err = finish(dec, open)
 	}
 	var ee emitError
 	switch {
@@ -44,6 +48,8 @@ func decodeREST(ctx context.Context, e *emitter, src io.Reader) error {
 		return e.refuse(ctx, sdk.CodeDocumentRejected, "de pagina heeft geen lijst met items op %s; er is niets verwerkt", pointerName(itemsPtr))
 	case errors.Is(err, io.EOF) && dec.InputOffset() == 0:
 		return e.refuse(ctx, sdk.CodeEmptyDocument, "de pagina is leeg (0 bytes)")
+	case errors.Is(err, errTrailing):
+		return e.refuse(ctx, sdk.CodeDocumentRejected, "na het einde van de JSON-pagina staat vanaf byte %d nog meer; de items zijn verwerkt, de rest niet", dec.InputOffset())
 	}
 	return e.refuse(ctx, sdk.CodeDocumentRejected, "de pagina is vanaf byte %d geen geldige JSON (afgebroken of beschadigd); de items daarvóór zijn verwerkt, de rest niet", dec.InputOffset())
 }
@@ -98,16 +104,23 @@ func decodeItems(ctx context.Context, e *emitter, dec *json.Decoder) error {
 	return err
 }
 
+// errTrailing says that a JSON page goes on after its end.
+var errTrailing = errors.New("text after the JSON value")
+
 // seek moves dec to just before the value at tokens, reading and
-// discarding what comes before it. It returns errNotFound when the document
-// has no such value.
-func seek(dec *json.Decoder, tokens []string) error {
+// discarding what comes before it, and notes the objects and lists it
+// entered in open. It returns errNotFound when the document has no such
+// value.
+func seek(dec *json.Decoder, tokens []string, open *[]json.Delim) error {
 	if len(tokens) == 0 {
 		return nil
 	}
 	t, err := dec.Token()
 	if err != nil {
 		return err
+	}
+	if d, ok := t.(json.Delim); ok {
+		*open = append(*open, d)
 	}
 	switch t {
 	case json.Delim('{'):
@@ -117,7 +130,7 @@ func seek(dec *json.Decoder, tokens []string) error {
 				return err
 			}
 			if k == tokens[0] {
-				return seek(dec, tokens[1:])
+				return seek(dec, tokens[1:], open)
 			}
 			if err := skip(dec); err != nil {
 				return err
@@ -130,7 +143,7 @@ func seek(dec *json.Decoder, tokens []string) error {
 		}
 		for i := 0; dec.More(); i++ {
 			if i == want {
-				return seek(dec, tokens[1:])
+				return seek(dec, tokens[1:], open)
 			}
 			if err := skip(dec); err != nil {
 				return err
@@ -138,6 +151,34 @@ func seek(dec *json.Decoder, tokens []string) error {
 		}
 	}
 	return errNotFound
+}
+
+// finish reads the rest of the objects and lists in open, innermost last,
+// and then the end of the page: a page that is cut off or goes on after its
+// end gives an error.
+func finish(dec *json.Decoder, open []json.Delim) error {
+	for i := len(open) - 1; i >= 0; i-- {
+		for dec.More() {
+			if open[i] == json.Delim('{') {
+				if _, err := dec.Token(); err != nil {
+					return err
+				}
+			}
+			if err := skip(dec); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err == nil {
+			return errTrailing
+		}
+		return err
+	}
+	return nil
 }
 
 // skip reads one whole value.

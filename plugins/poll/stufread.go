@@ -90,7 +90,7 @@ type stufReader struct {
 // antwoord, in order. It returns an *xml.SyntaxError (or io.ErrUnexpectedEOF)
 // for XML that is not well-formed, an errStructure for another kind of
 // document, and the errors of onObject and ctx. A fault is no error: see
-// stufAnswer.fault. The rest of the document after the Body is not read.
+// stufAnswer.fault. The document is read to its end.
 func readStUF(ctx context.Context, src io.Reader, onObject func(*stufObject) error) (stufAnswer, error) {
 	r := &stufReader{dec: xml.NewDecoder(src)}
 	r.dec.Strict = true
@@ -135,7 +135,7 @@ func (r *stufReader) run(ctx context.Context, onObject func(*stufObject) error) 
 	for {
 		part, err := r.nextChild()
 		if errors.Is(err, errEnd) {
-			return nil
+			return r.drain()
 		}
 		if err != nil {
 			return err
@@ -158,6 +158,20 @@ func (r *stufReader) run(ctx context.Context, onObject func(*stufObject) error) 
 			if err := r.dec.Skip(); err != nil {
 				return err
 			}
+		}
+	}
+}
+
+// drain reads the rest of the document, so that an answer cut off after its
+// npsLa01 is found too.
+func (r *stufReader) drain() error {
+	for {
+		_, err := r.dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -162,16 +163,31 @@ func (r *stufReader) run(ctx context.Context, onObject func(*stufObject) error) 
 	}
 }
 
-// drain reads the rest of the document, so that an answer cut off after its
-// npsLa01 is found too.
+// drain reads the rest of the document after the npsLa01, inside the Body
+// inside the Envelope, so that an answer cut off there is found too. After
+// the Envelope only blanks, comments and processing instructions may
+// follow: a second envelope is an errStructure.
 func (r *stufReader) drain() error {
-	for {
-		_, err := r.dec.Token()
-		if errors.Is(err, io.EOF) {
+	for depth := 2; ; {
+		t, err := r.dec.Token()
+		if errors.Is(err, io.EOF) && depth == 0 {
 			return nil
 		}
 		if err != nil {
 			return err
+		}
+		switch t := t.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				return errStructure{"na het einde van de SOAP-envelop volgt nog een element"}
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		case xml.CharData:
+			if depth == 0 && len(bytes.TrimSpace(t)) > 0 {
+				return errStructure{"na het einde van de SOAP-envelop staat nog tekst"}
+			}
 		}
 	}
 }

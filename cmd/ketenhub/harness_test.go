@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -53,6 +55,31 @@ func binaries(t *testing.T) (hubBin, csvBin string) {
 	return filepath.Join(binDir, "ketenhub"), filepath.Join(binDir, "plugins", "ketenhub-csv")
 }
 
+var (
+	pluginMu   sync.Mutex
+	pluginBins = map[string]string{} // built adapter binaries by name
+)
+
+// pluginBinary builds the adapter plugins/<name> once per test run, next to
+// the hub and the csv adapter of binaries, and returns its path.
+func pluginBinary(t *testing.T, name string) string {
+	t.Helper()
+	binaries(t)
+	pluginMu.Lock()
+	defer pluginMu.Unlock()
+	if bin, ok := pluginBins[name]; ok {
+		return bin
+	}
+	bin := filepath.Join(binDir, "plugins", "ketenhub-"+name)
+	cmd := exec.Command("go", "build", "-o", bin, "./plugins/"+name)
+	cmd.Dir = repoRoot()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./plugins/%s: %v\n%s", name, err, b)
+	}
+	pluginBins[name] = bin
+	return bin
+}
+
 func repoRoot() string {
 	wd, _ := os.Getwd()
 	return filepath.Join(wd, "..", "..")
@@ -68,6 +95,8 @@ type region struct {
 	dbURL  string
 	// keys are the example partners' API keys ("Bearer khp_...").
 	keys map[string]string
+	// extraEnv is added to the environment of the region's commands.
+	extraEnv []string
 }
 
 // e2eJWTSecret is the HMAC secret of users' tokens in the tests' regions.
@@ -86,6 +115,13 @@ const e2eRole = `
 `
 
 func newRegion(t *testing.T, extraPartners map[string]string) *region {
+	t.Helper()
+	return newRegionWith(t, extraPartners, nil)
+}
+
+// newRegionWith is newRegion with more adapters in the catalog: name to
+// binary.
+func newRegionWith(t *testing.T, extraPartners, extraAdapters map[string]string) *region {
 	t.Helper()
 	_, csvBin := binaries(t)
 	dir := t.TempDir()
@@ -114,13 +150,13 @@ partners_dir: partners
 adapters:
   csv:
     binary: %q
-ingest:
+%singest:
   scan_interval: 100ms
   stable_after: 300ms
 pipeline:
   retry_max: 8
   retry_initial_interval: 200ms
-`, csvBin)
+`, csvBin, catalogEntries(extraAdapters))
 	mustWrite(t, filepath.Join(dir, "ketenhub.yaml"), []byte(cfg))
 	roles, err := os.ReadFile(filepath.Join(repoRoot(), "config", "roles.yaml"))
 	if err != nil {
@@ -145,10 +181,20 @@ pipeline:
 	return r
 }
 
-// env is the environment of the region's commands.
+// catalogEntries writes adapters (name to binary) as entries of the
+// adapter catalog, in name order.
+func catalogEntries(adapters map[string]string) string {
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(adapters)) {
+		fmt.Fprintf(&b, "  %s:\n    binary: %q\n", name, adapters[name])
+	}
+	return b.String()
+}
+
+// env is the environment of the region's commands, with r.extraEnv.
 func (r *region) env() []string {
-	return append(os.Environ(), EnvDatabaseURL+"="+r.dbURL, EnvAPIToken+"=e2e-test-token-0123456789abcdef",
-		EnvJWTSecret+"="+e2eJWTSecret, "KETENHUB_LOG_LEVEL=debug")
+	return append(append(os.Environ(), EnvDatabaseURL+"="+r.dbURL, EnvAPIToken+"=e2e-test-token-0123456789abcdef",
+		EnvJWTSecret+"="+e2eJWTSecret, "KETENHUB_LOG_LEVEL=debug"), r.extraEnv...)
 }
 
 // token mints a user's token with the built `ketenhub token` and returns

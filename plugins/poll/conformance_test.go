@@ -2,7 +2,9 @@ package main
 
 import (
 	"testing"
+	"time"
 
+	"github.com/ketenhub/ketenhub/plugins/polltest"
 	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
@@ -44,4 +46,28 @@ func TestConformance(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestPollConformance runs the SDK's suite of the Poller capability for
+// both modes against the fake services, which page: 23 persons in pages of
+// 5, in the StUF-BG service with tijdstippen shared across pages.
+func TestPollConformance(t *testing.T) {
+	withSecret(t)
+	persons := polltest.People("P", 23, t0, time.Minute)
+	for i := 5; i < 12; i++ {
+		persons[i].Changed = persons[5].Changed
+	}
+	rest := polltest.NewREST(testToken, persons...)
+	defer rest.Close()
+	stuf := polltest.NewStUF(persons...)
+	defer stuf.Close()
+	t.Run("rest", func(t *testing.T) {
+		sdktest.RunPoll(t, newAdapter(), sdktest.PollConfig{Partner: testPartner, WantRecords: 23,
+			AdapterConfig: configWith(t, "rest", map[string]any{"url": rest.URL, "page_size": 5})})
+	})
+	t.Run("stuf-bg", func(t *testing.T) {
+		// Pages overlap where persons share a tijdstip: more records than persons.
+		sdktest.RunPoll(t, newAdapter(), sdktest.PollConfig{Partner: testPartner, WantRecords: -1,
+			AdapterConfig: configWith(t, "stuf-bg", map[string]any{"url": stuf.URL, "page_size": 5})})
+	})
 }

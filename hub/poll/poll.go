@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/internal/loops"
 	"github.com/ketenhub/ketenhub/hub/metrics"
 	"github.com/ketenhub/ketenhub/hub/store"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
@@ -81,21 +82,17 @@ type Config struct {
 // Scheduler polls the partners, each in a loop of its own. Partners can be
 // set and removed while it runs.
 type Scheduler struct {
-	cfg Config
-	log *slog.Logger
+	cfg   Config
+	log   *slog.Logger
+	loops *loops.Set[Partner]
 
-	mu     sync.Mutex
-	want   map[string]Partner
-	loops  map[string]*loop
-	runCtx context.Context // Run's context; nil while Run does not run
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	current map[string]*loop // the loop that runs for each partner
 }
 
 // loop is the polling of one partner.
 type loop struct {
-	p      Partner
-	cancel context.CancelFunc // ends the loop, and a poll in progress
-	done   chan struct{}      // closed when the loop ended
+	p Partner
 
 	mu     sync.Mutex
 	status Status
@@ -109,22 +106,14 @@ func New(cfg Config) *Scheduler {
 	if cfg.MaxBytes <= 0 || cfg.MaxBytes > sdk.MaxPollBytes {
 		cfg.MaxBytes = sdk.MaxPollBytes
 	}
-	return &Scheduler{cfg: cfg, log: cfg.Logger, want: map[string]Partner{}, loops: map[string]*loop{}}
+	s := &Scheduler{cfg: cfg, log: cfg.Logger, current: map[string]*loop{}}
+	s.loops = loops.New(s.body)
+	return s
 }
 
 // Run polls until ctx ends, then waits for every partner's loop to end.
 func (s *Scheduler) Run(ctx context.Context) error {
-	s.mu.Lock()
-	s.runCtx = ctx
-	for _, p := range s.want {
-		s.startLocked(p, nil)
-	}
-	s.mu.Unlock()
-	<-ctx.Done()
-	s.mu.Lock()
-	s.runCtx = nil
-	s.mu.Unlock()
-	s.wg.Wait()
+	s.loops.Run(ctx)
 	return nil
 }
 
@@ -132,57 +121,40 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // settings (a poll in progress is cancelled: nothing of it was stored, and
 // the new loop fetches the page again). Unchanged settings change nothing.
 // It is safe to call at any time, also before Run.
-func (s *Scheduler) SetPartner(p Partner) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.want[p.ID] = p
-	if s.runCtx == nil {
-		return
-	}
-	old := s.loops[p.ID]
-	if old != nil && old.p == p {
-		return
-	}
-	var after chan struct{}
-	if old != nil {
-		old.cancel()
-		after = old.done
-	}
-	s.startLocked(p, after)
-}
+func (s *Scheduler) SetPartner(p Partner) { s.loops.Set(p.ID, p) }
 
 // RemovePartner stops polling a partner; a poll in progress is cancelled.
 func (s *Scheduler) RemovePartner(id string) {
+	s.loops.Remove(id)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.want, id)
-	if l := s.loops[id]; l != nil {
-		l.cancel()
-		delete(s.loops, id)
-	}
+	delete(s.current, id)
+	s.mu.Unlock()
 }
 
-// startLocked starts a loop for p once the loop that closes after has
-// ended (nil: at once). The caller holds mu and Run runs.
-func (s *Scheduler) startLocked(p Partner, after <-chan struct{}) {
-	ctx, cancel := context.WithCancel(s.runCtx)
-	l := &loop{p: p, cancel: cancel, done: make(chan struct{}),
-		status: Status{State: StateStarting, Interval: p.Interval}}
-	s.loops[p.ID] = l
-	s.wg.Add(1)
+// body is the loop of one partner as loops.Set runs it: stopping it
+// cancels the poll in progress.
+func (s *Scheduler) body(ctx context.Context, stop <-chan struct{}, id string, p Partner) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	go func() {
-		defer s.wg.Done()
-		defer close(l.done)
-		defer cancel()
-		if after != nil {
-			select {
-			case <-after:
-			case <-ctx.Done():
-				return
-			}
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
 		}
-		s.run(ctx, l)
 	}()
+	l := &loop{p: p, status: Status{State: StateStarting, Interval: p.Interval}}
+	s.mu.Lock()
+	s.current[id] = l
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if s.current[id] == l {
+			delete(s.current, id)
+		}
+		s.mu.Unlock()
+	}()
+	s.run(ctx, l)
 }
 
 // run is the loop of one partner: load its state, then poll a round at

@@ -40,7 +40,7 @@ type Status struct {
 // Status returns the polling state of partner, and whether it is polled.
 func (s *Scheduler) Status(partner string) (Status, bool) {
 	s.mu.Lock()
-	l := s.loops[partner]
+	l := s.current[partner]
 	s.mu.Unlock()
 	if l == nil {
 		return Status{}, false

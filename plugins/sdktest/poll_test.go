@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -145,17 +143,11 @@ func TestPollFake(t *testing.T) {
 	RunPoll(t, &fakePoller{broken: name}, PollConfig{Partner: "conformance", AdapterConfig: []byte(`{}`), WantRecords: len(fakePersons)})
 }
 
-// pollFailed matches the report of a failed top-level subtest of RunPoll.
-var pollFailed = regexp.MustCompile(`--- FAIL: TestPollFake/(\w+) \(`)
-
 // TestBrokenPollers runs RunPoll against fakes that each break one rule, in
 // a child process each, and checks that exactly the subtests of the rule
 // fail.
 func TestBrokenPollers(t *testing.T) {
-	tests := []struct {
-		fake string
-		want []string
-	}{
+	runBroken(t, "TestPollFake", pollFakeEnv, []brokenCase{
 		{"NoPollCapability", []string{"Describe"}},
 		{"BSNInCursor", []string{"NoPersonalDataInCursor"}},
 		{"NotCaughtUp", []string{"CaughtUp"}},
@@ -163,25 +155,5 @@ func TestBrokenPollers(t *testing.T) {
 		{"NonDeterministic", []string{"Deterministic"}},
 		{"AnyPartner", []string{"OtherPartner"}},
 		{"IgnoresCancel", []string{"Cancellation"}},
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tt := range tests {
-		t.Run(tt.fake, func(t *testing.T) {
-			t.Parallel()
-			cmd := exec.CommandContext(t.Context(), exe, "-test.run=^TestPollFake$", "-test.v", "-test.count=1")
-			cmd.Env = append(os.Environ(), pollFakeEnv+"="+tt.fake)
-			out, err := cmd.CombinedOutput()
-			var got []string
-			for _, m := range pollFailed.FindAllStringSubmatch(string(out), -1) {
-				got = append(got, m[1])
-			}
-			slices.Sort(got)
-			if want := slices.Sorted(slices.Values(tt.want)); !slices.Equal(got, want) || err == nil {
-				t.Errorf("RunPoll against fake %s: failed subtests %q (exit: %v), want %q\n%s", tt.fake, got, err, want, out)
-			}
-		})
-	}
+	})
 }

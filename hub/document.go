@@ -14,6 +14,13 @@ const (
 	DocFailed   = "failed"   // the document could not be processed; see Failure
 )
 
+// Document sources (Document.Source): how a document reached the hub.
+const (
+	SourceDrop   = "drop"   // a file in the partner's drop folder
+	SourceAPI    = "api"    // pushed by the partner's system (POST /v1/partners/{partner}/registrations)
+	SourceReplay = "replay" // the bytes of an earlier document, landed again by ICT staff
+)
+
 // Document is a raw document as landed in the hub: a dropped file, a pushed
 // payload or a polled answer. Its bytes are stored before processing.
 type Document struct {
@@ -60,6 +67,12 @@ type ReceiptCounts struct {
 	Deleted   int64 `json:"deleted"`   // delete operations applied
 	Ended     int64 `json:"ended"`     // records missing from a full export, ended
 	Rejected  int64 `json:"rejected"`  // records refused; see Errors
+	// Consent statements the adapter delivered (sdk.Chunk.Consents):
+	// recorded in the consent registry, the same as the partner's last
+	// statement (not recorded again), or refused (see Errors, CONSENT_*).
+	ConsentsRecorded  int64 `json:"consents_recorded,omitempty"`
+	ConsentsUnchanged int64 `json:"consents_unchanged,omitempty"`
+	ConsentsRejected  int64 `json:"consents_rejected,omitempty"`
 }
 
 // ReceiptIssue is one rejected record (or a warning) in a receipt: the same

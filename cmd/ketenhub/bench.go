@@ -23,14 +23,17 @@ import (
 	"github.com/ketenhub/ketenhub/hub/store"
 )
 
-// cmdBench generates a realistic partner export, ingests it end to end
-// (land → adapter → validate → store → receipt) on the configured database,
-// then ingests the next night's export with 1% of the records changed, and
-// compares both with a raw PostgreSQL COPY of the same rows, measured in the
-// same run on the same database.
+// cmdBench generates realistic partner exports, ingests them end to end
+// (land → adapter → validate → store with client recognition → receipt) on
+// the configured database, then ingests the next night's exports with 1% of
+// the records changed, and compares both with a raw PostgreSQL COPY of the
+// same rows, measured in the same run on the same database. With --partners
+// the rows are spread over several partners that deliver at the same time,
+// with persons registered at more than one of them.
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stderr)
-	rows := fs.Int("rows", 1_000_000, "records in the generated export")
+	rows := fs.Int("rows", 1_000_000, "records in the generated exports, all partners together")
+	partnerCount := fs.Int("partners", 1, "partners that each deliver their share of the rows at the same time")
 	changed := fs.Float64("changed", 0.01, "share of records changed in the second night's export")
 	plugins := fs.String("plugins", "", "folder with the adapter binaries (default: plugins/ next to this executable)")
 	keep := fs.String("dir", "", "work folder (default: a temporary folder, removed afterwards)")
@@ -42,6 +45,10 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *rows <= 0 {
 		return usageError{"--rows must be positive"}
 	}
+	if *partnerCount < 1 || *partnerCount > 50 {
+		return usageError{"--partners must be between 1 and 50"}
+	}
+	partners := benchPartnerIDs(*partnerCount)
 	if *plugins == "" {
 		exe, err := os.Executable()
 		if err != nil {
@@ -69,7 +76,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	cfgPath, err := writeBenchConfig(dir, filepath.Join(*plugins, "ketenhub-csv"))
+	cfgPath, err := writeBenchConfig(dir, filepath.Join(*plugins, "ketenhub-csv"), partners)
 	if err != nil {
 		return err
 	}
@@ -89,12 +96,15 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() { done <- n.pipe.Run(runCtx) }()
 	<-n.pipe.Running()
 
-	night1 := filepath.Join(dir, "night1.csv")
-	night2 := filepath.Join(dir, "night2.csv")
+	var night1, night2 []string
+	for _, p := range partners {
+		night1 = append(night1, filepath.Join(dir, p+"-night1.csv"))
+		night2 = append(night2, filepath.Join(dir, p+"-night2.csv"))
+	}
 	if err := generateExport(night1, night2, *rows, *changed); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "rows: %d\n", *rows)
+	fmt.Fprintf(stdout, "rows: %d\npartners: %d\n", *rows, len(partners))
 	stopProfile := func() {}
 	startProfile := func(night int) error {
 		if *cpuProfile == "" || (*profileNight != 0 && *profileNight != night) || night == 2 && *profileNight == 0 {
@@ -115,7 +125,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := startProfile(1); err != nil {
 		return err
 	}
-	first, err := benchIngest(ctx, n, night1)
+	first, err := benchIngest(ctx, n, partners, night1)
 	if err != nil {
 		return err
 	}
@@ -126,23 +136,38 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := startProfile(2); err != nil {
 		return err
 	}
-	adapterPID := ""
-	if host := n.adapters.host("bench"); host != nil && host.Status().PID > 0 {
-		adapterPID = strconv.Itoa(host.Status().PID)
+	var adapterPIDs []string
+	for _, p := range partners {
+		if host := n.adapters.host(p); host != nil && host.Status().PID > 0 {
+			adapterPIDs = append(adapterPIDs, strconv.Itoa(host.Status().PID))
+		}
 	}
-	hubCPU, adapterCPU := cpuSeconds("self"), cpuSeconds(adapterPID)
-	second, err := benchIngest(ctx, n, night2)
+	adaptersCPU := func() (sum float64) {
+		for _, pid := range adapterPIDs {
+			sum += cpuSeconds(pid)
+		}
+		return sum
+	}
+	hubCPU, adapterCPU := cpuSeconds("self"), adaptersCPU()
+	second, err := benchIngest(ctx, n, partners, night2)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "second_night_changed: %.2f%%\nsecond_night_seconds: %.2f\nsecond_night_vs_first: %.3f\n",
 		*changed*100, second.Seconds(), second.Seconds()/first.Seconds())
-	fmt.Fprintf(stdout, "second_night_cpu_seconds: hub %.2f, adapter %.2f\n", cpuSeconds("self")-hubCPU, cpuSeconds(adapterPID)-adapterCPU)
+	fmt.Fprintf(stdout, "second_night_cpu_seconds: hub %.2f, adapters %.2f\n", cpuSeconds("self")-hubCPU, adaptersCPU()-adapterCPU)
 	stopProfile()
 	fmt.Fprintf(stdout, "hub_peak_rss_mib: %.0f\n", peakRSSMiB("self"))
-	if host := n.adapters.host("bench"); host != nil && host.Status().PID > 0 {
-		fmt.Fprintf(stdout, "adapter_peak_rss_mib: %.0f\n", peakRSSMiB(strconv.Itoa(host.Status().PID)))
+	adapterRSS := 0.0
+	for _, pid := range adapterPIDs {
+		adapterRSS = max(adapterRSS, peakRSSMiB(pid))
 	}
+	fmt.Fprintf(stdout, "adapter_peak_rss_mib: %.0f\n", adapterRSS)
+	var clientCount int64
+	if err := n.store.Pool().QueryRow(ctx, `SELECT count(DISTINCT client_id) FROM registration_identity`).Scan(&clientCount); err != nil {
+		return fmt.Errorf("count chain clients: %w", err)
+	}
+	fmt.Fprintf(stdout, "chain_clients: %d\n", clientCount)
 	copyDur, copied, err := benchCopy(ctx, n.store, dir)
 	if err != nil {
 		return err
@@ -155,37 +180,67 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// benchIngest lands a file as the partner "bench" and waits until its
-// receipt is made.
-func benchIngest(ctx context.Context, n *node, path string) (time.Duration, error) {
+// benchPartnerIDs names the bench's partners: "bench" alone, or bench-1 …
+// bench-n.
+func benchPartnerIDs(n int) []string {
+	if n == 1 {
+		return []string{"bench"}
+	}
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("bench-%d", i+1)
+	}
+	return ids
+}
+
+// benchIngest lands one file per partner, all at the same time, and waits
+// until every receipt is made; it returns the time from the start of landing
+// to the last receipt.
+func benchIngest(ctx context.Context, n *node, partners, paths []string) (time.Duration, error) {
+	start := time.Now()
+	errs := make(chan error, len(partners))
+	for i := range partners {
+		go func() { errs <- benchIngestOne(ctx, n, partners[i], paths[i]) }()
+	}
+	var first error
+	for range partners {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return time.Since(start), first
+}
+
+// benchIngestOne lands a file as the partner and waits until its receipt is
+// made.
+func benchIngestOne(ctx context.Context, n *node, partner, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, fmt.Errorf("open export: %w", err)
+		return fmt.Errorf("open export: %w", err)
 	}
 	defer f.Close()
-	start := time.Now()
-	doc, _, err := n.store.Land(ctx, store.Landing{Partner: "bench", OriginalName: filepath.Base(path), Source: "drop",
-		OnLanded: func(ctx context.Context, tx pgx.Tx, id string) error { return n.pipe.Submit(ctx, tx, "bench", id) }}, f)
+	doc, _, err := n.store.Land(ctx, store.Landing{Partner: partner, OriginalName: filepath.Base(path), Source: "drop",
+		OnLanded: func(ctx context.Context, tx pgx.Tx, id string) error { return n.pipe.Submit(ctx, tx, partner, id) }}, f)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	for {
 		d, err := n.store.Document(ctx, doc.ID)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		switch d.Status {
 		case hub.DocDone:
 			if d.Receipt.Counts.Rejected > 0 {
-				return 0, fmt.Errorf("bench export had %d rejected records: %+v", d.Receipt.Counts.Rejected, d.Receipt.Errors[0])
+				return fmt.Errorf("bench export of %s had %d rejected records: %+v", partner, d.Receipt.Counts.Rejected, d.Receipt.Errors[0])
 			}
-			return time.Since(start), nil
+			return nil
 		case hub.DocFailed:
-			return 0, errors.New("bench document failed: " + d.Failure)
+			return errors.New("bench document failed: " + d.Failure)
 		}
 		select {
 		case <-ctx.Done():
-			return 0, ctx.Err()
+			return ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -262,9 +317,9 @@ func peakRSSMiB(pid string) float64 {
 	return 0
 }
 
-// writeBenchConfig writes a hub configuration with one partner, "bench",
-// whose export looks like the GGZ example (Windows-1252 aside).
-func writeBenchConfig(dir, csvPlugin string) (string, error) {
+// writeBenchConfig writes a hub configuration with the given partners, each
+// with the export of benchPartnerYAML.
+func writeBenchConfig(dir, csvPlugin string, partners []string) (string, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "partners"), 0o750); err != nil {
 		return "", fmt.Errorf("write bench config: %w", err)
 	}
@@ -272,8 +327,11 @@ func writeBenchConfig(dir, csvPlugin string) (string, error) {
 	if err := os.WriteFile(filepath.Join(dir, "ketenhub.yaml"), []byte(hubYAML), 0o640); err != nil {
 		return "", fmt.Errorf("write bench config: %w", err)
 	}
-	for name, body := range map[string]string{filepath.Join("partners", "bench.yaml"): benchPartnerYAML,
-		"roles.yaml": benchRolesYAML, "auth.yaml": "# The bench serves no API: nobody signs in.\n"} {
+	files := map[string]string{"roles.yaml": benchRolesYAML, "auth.yaml": "# The bench serves no API: nobody signs in.\n"}
+	for _, p := range partners {
+		files[filepath.Join("partners", p+".yaml")] = strings.Replace(benchPartnerYAML, "id: bench\nname: Bench\n", "id: "+p+"\nname: "+p+"\n", 1)
+	}
+	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o640); err != nil {
 			return "", fmt.Errorf("write bench config: %w", err)
 		}
@@ -313,22 +371,28 @@ var (
 	benchStatus  = []string{"stabiel", "instabiel", "onbekend"}
 )
 
-// generateExport writes two nights of a full export: the second has a share
-// of the records changed (a life domain status), the rest byte-identical.
-func generateExport(night1, night2 string, rows int, changed float64) error {
-	f1, err := os.Create(night1)
-	if err != nil {
-		return fmt.Errorf("generate export: %w", err)
+// generateExport writes two nights of a full export per partner (row i goes
+// to partner i mod len(night1)): the second has a share of the records
+// changed (a life domain status), the rest byte-identical. A tenth of the
+// rows is another dossier of a person generated before, at any partner.
+func generateExport(night1, night2 []string, rows int, changed float64) error {
+	var w1s, w2s []*bufio.Writer
+	for i := range night1 {
+		for _, path := range []string{night1[i], night2[i]} {
+			f, err := os.Create(path)
+			if err != nil {
+				return fmt.Errorf("generate export: %w", err)
+			}
+			defer f.Close()
+			w := bufio.NewWriterSize(f, 1<<20)
+			w.WriteString(benchHeader)
+			if path == night1[i] {
+				w1s = append(w1s, w)
+			} else {
+				w2s = append(w2s, w)
+			}
+		}
 	}
-	defer f1.Close()
-	f2, err := os.Create(night2)
-	if err != nil {
-		return fmt.Errorf("generate export: %w", err)
-	}
-	defer f2.Close()
-	w1, w2 := bufio.NewWriterSize(f1, 1<<20), bufio.NewWriterSize(f2, 1<<20)
-	w1.WriteString(benchHeader)
-	w2.WriteString(benchHeader)
 	rng := rand.New(rand.NewPCG(1, 2))
 	var persons []benchPerson
 	for i := 1; i <= rows; i++ {
@@ -348,17 +412,16 @@ func generateExport(night1, night2 string, rows int, changed float64) error {
 			benchGroups[rng.IntN(len(benchGroups))], benchTowns[rng.IntN(len(benchTowns))], benchSteps[rng.IntN(len(benchSteps))],
 			benchWorkers[rng.IntN(len(benchWorkers))])
 		rest := fmt.Sprintf(",%s,%s\n", benchStatus[rng.IntN(3)], benchStatus[rng.IntN(3)])
-		w1.WriteString(prefixPart + wonen + rest)
+		w1s[i%len(w1s)].WriteString(prefixPart + wonen + rest)
 		if rng.Float64() < changed {
 			wonen = benchStatus[(indexOf(benchStatus, wonen)+1)%3]
 		}
-		w2.WriteString(prefixPart + wonen + rest)
+		w2s[i%len(w2s)].WriteString(prefixPart + wonen + rest)
 	}
-	if err := w1.Flush(); err != nil {
-		return fmt.Errorf("generate export: %w", err)
-	}
-	if err := w2.Flush(); err != nil {
-		return fmt.Errorf("generate export: %w", err)
+	for _, w := range append(w1s, w2s...) {
+		if err := w.Flush(); err != nil {
+			return fmt.Errorf("generate export: %w", err)
+		}
 	}
 	return nil
 }

@@ -260,7 +260,7 @@ func generated(t *testing.T, rows int) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
-	if err := generateExport(a, b, rows, 0); err != nil {
+	if err := generateExport([]string{a}, []string{b}, rows, 0); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(a)

@@ -7,13 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -56,28 +54,40 @@ func binaries(t *testing.T) (hubBin, csvBin string) {
 }
 
 var (
-	pluginMu   sync.Mutex
-	pluginBins = map[string]string{} // built adapter binaries by name
+	pluginsMu    sync.Mutex
+	pluginBuilds = map[string]*pluginBuild{}
 )
 
+// pluginBuild is one adapter binary built for the test run.
+type pluginBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
 // pluginBinary builds the adapter plugins/<name> once per test run, next to
-// the hub and the csv adapter of binaries, and returns its path.
+// the binaries of binaries(), and returns its path.
 func pluginBinary(t *testing.T, name string) string {
 	t.Helper()
 	binaries(t)
-	pluginMu.Lock()
-	defer pluginMu.Unlock()
-	if bin, ok := pluginBins[name]; ok {
-		return bin
+	pluginsMu.Lock()
+	b, ok := pluginBuilds[name]
+	if !ok {
+		b = &pluginBuild{path: filepath.Join(binDir, "plugins", "ketenhub-"+name)}
+		pluginBuilds[name] = b
 	}
-	bin := filepath.Join(binDir, "plugins", "ketenhub-"+name)
-	cmd := exec.Command("go", "build", "-o", bin, "./plugins/"+name)
-	cmd.Dir = repoRoot()
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./plugins/%s: %v\n%s", name, err, b)
+	pluginsMu.Unlock()
+	b.once.Do(func() {
+		cmd := exec.Command("go", "build", "-o", b.path, "./plugins/"+name)
+		cmd.Dir = repoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build ./plugins/%s: %v\n%s", name, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	pluginBins[name] = bin
-	return bin
+	return b.path
 }
 
 func repoRoot() string {
@@ -95,8 +105,9 @@ type region struct {
 	dbURL  string
 	// keys are the example partners' API keys ("Bearer khp_...").
 	keys map[string]string
-	// extraEnv is added to the environment of the region's commands.
-	extraEnv []string
+	// client, when set, is the HTTP client of the hubs started from the
+	// region (a TLS client); nil means http.DefaultClient.
+	client *http.Client
 }
 
 // e2eJWTSecret is the HMAC secret of users' tokens in the tests' regions.
@@ -115,13 +126,6 @@ const e2eRole = `
 `
 
 func newRegion(t *testing.T, extraPartners map[string]string) *region {
-	t.Helper()
-	return newRegionWith(t, extraPartners, nil)
-}
-
-// newRegionWith is newRegion with more adapters in the catalog: name to
-// binary.
-func newRegionWith(t *testing.T, extraPartners, extraAdapters map[string]string) *region {
 	t.Helper()
 	_, csvBin := binaries(t)
 	dir := t.TempDir()
@@ -150,13 +154,13 @@ partners_dir: partners
 adapters:
   csv:
     binary: %q
-%singest:
+ingest:
   scan_interval: 100ms
   stable_after: 300ms
 pipeline:
   retry_max: 8
   retry_initial_interval: 200ms
-`, csvBin, catalogEntries(extraAdapters))
+`, csvBin)
 	mustWrite(t, filepath.Join(dir, "ketenhub.yaml"), []byte(cfg))
 	roles, err := os.ReadFile(filepath.Join(repoRoot(), "config", "roles.yaml"))
 	if err != nil {
@@ -181,20 +185,50 @@ pipeline:
 	return r
 }
 
-// catalogEntries writes adapters (name to binary) as entries of the
-// adapter catalog, in name order.
-func catalogEntries(adapters map[string]string) string {
-	var b strings.Builder
-	for _, name := range slices.Sorted(maps.Keys(adapters)) {
-		fmt.Fprintf(&b, "  %s:\n    binary: %q\n", name, adapters[name])
-	}
-	return b.String()
+// addAdapter puts an adapter into the region's catalog. Call it before
+// start.
+func (r *region) addAdapter(t *testing.T, name, binary string) {
+	t.Helper()
+	r.edit(t, "ketenhub.yaml", "adapters:\n", fmt.Sprintf("adapters:\n  %s:\n    binary: %q\n", name, binary))
 }
 
-// env is the environment of the region's commands, with r.extraEnv.
+// setIngest sets an ingest setting of the hub file. Call it before start.
+func (r *region) setIngest(t *testing.T, key, value string) {
+	t.Helper()
+	r.edit(t, "ketenhub.yaml", "ingest:\n", "ingest:\n  "+key+": "+value+"\n")
+}
+
+// addPartnerSystem gives a partner added with newRegion's extraPartners an
+// API key (in keys) and its role in roles.yaml. Call it before start.
+func (r *region) addPartnerSystem(t *testing.T, partner, role string) {
+	t.Helper()
+	k, err := auth.NewAPIKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.keys[partner] = "Bearer " + k.String()
+	r.edit(t, "auth.yaml", "\npartners:\n", fmt.Sprintf("\npartners:\n  %s:\n    api_keys:\n      - id: %s\n        sha256: %s\n", partner, k.ID, k.Hash()))
+	r.edit(t, "roles.yaml", "\npartners:\n", fmt.Sprintf("\npartners:\n  %s: %s\n", partner, role))
+}
+
+// edit replaces the first old in the region's file name by new.
+func (r *region) edit(t *testing.T, name, old, new string) {
+	t.Helper()
+	path := filepath.Join(r.dir, name)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("%s has no %q", name, old)
+	}
+	mustWrite(t, path, []byte(strings.Replace(string(b), old, new, 1)))
+}
+
+// env is the environment of the region's commands.
 func (r *region) env() []string {
-	return append(append(os.Environ(), EnvDatabaseURL+"="+r.dbURL, EnvAPIToken+"=e2e-test-token-0123456789abcdef",
-		EnvJWTSecret+"="+e2eJWTSecret, "KETENHUB_LOG_LEVEL=debug"), r.extraEnv...)
+	return append(os.Environ(), EnvDatabaseURL+"="+r.dbURL, EnvAPIToken+"=e2e-test-token-0123456789abcdef",
+		EnvJWTSecret+"="+e2eJWTSecret, "KETENHUB_LOG_LEVEL=debug")
 }
 
 // token mints a user's token with the built `ketenhub token` and returns
@@ -246,6 +280,15 @@ type hubProc struct {
 	reader string
 	logs   *lockedBuffer
 	done   chan struct{}
+	client *http.Client
+}
+
+// httpClient is the client that reaches the hub.
+func (h *hubProc) httpClient() *http.Client {
+	if h.client != nil {
+		return h.client
+	}
+	return http.DefaultClient
 }
 
 type lockedBuffer struct {
@@ -265,7 +308,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-var listenLine = regexp.MustCompile(`luistert op (http://[0-9.:]+)`)
+var listenLine = regexp.MustCompile(`luistert op (https?://[0-9.:]+)`)
 
 func (r *region) start(t *testing.T) *hubProc {
 	t.Helper()
@@ -277,7 +320,7 @@ func (r *region) start(t *testing.T) *hubProc {
 		t.Fatal(err)
 	}
 	h := &hubProc{cmd: cmd, token: "e2e-test-token-0123456789abcdef", reader: r.token(t, "u-e2e", "gemeente-szw", "e2e-lezer"),
-		logs: &lockedBuffer{}, done: make(chan struct{})}
+		logs: &lockedBuffer{}, done: make(chan struct{}), client: r.client}
 	cmd.Stderr = h.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -308,7 +351,7 @@ func (h *hubProc) waitReady(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(h.base + "/readyz")
+		resp, err := h.httpClient().Get(h.base + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -355,7 +398,7 @@ func (h *hubProc) getJSONAs(t *testing.T, authz, path string, v any) int {
 	t.Helper()
 	req, _ := http.NewRequest("GET", h.base+path, nil)
 	req.Header.Set("Authorization", authz)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := h.httpClient().Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
@@ -380,7 +423,7 @@ func (h *hubProc) postJSON(t *testing.T, authz, path string, body, v any) int {
 	req, _ := http.NewRequest("POST", h.base+path, bytes.NewReader(b))
 	req.Header.Set("Authorization", authz)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := h.httpClient().Do(req)
 	if err != nil {
 		t.Fatalf("POST %s: %v", path, err)
 	}

@@ -8,6 +8,7 @@
 //	ketenhub partner  key new <partner>                  generate a partner API key
 //	ketenhub partner  test <partner> <sample-file>       run a sample through a partner's mapping
 //	ketenhub token    --user U --org O --role R          mint a user's token (example region, tests)
+//	ketenhub tls      dev-ca [--out var/dev-ca]          write a development CA and certificates (testing only)
 //	ketenhub version
 package main
 
@@ -59,6 +60,8 @@ Commands:
   partner    key new <partner>: generate an API key for a partner system;
              test <partner> <sample-file>: run a sample through the partner's mapping, store nothing
   token      mint a user's token (JWT) with the HMAC key of auth.yaml, for the example region and tests
+  tls        dev-ca: write a development CA, a server certificate for localhost and a client certificate
+             per partner, to try TLS with client certificates (testing only)
   version    print the version
 
 Run 'ketenhub <command> -h' for the flags of a command.
@@ -85,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdPartner(ctx, rest, stdout, stderr)
 	case "token":
 		return cmdToken(ctx, rest, stdout, stderr)
+	case "tls":
+		return cmdTLS(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ketenhub", version)
 		return nil

@@ -4,19 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,6 +24,7 @@ import (
 	"github.com/ketenhub/ketenhub/hub/clients"
 	"github.com/ketenhub/ketenhub/hub/config"
 	"github.com/ketenhub/ketenhub/hub/consent"
+	"github.com/ketenhub/ketenhub/hub/consentflow"
 	"github.com/ketenhub/ketenhub/hub/ingest"
 	"github.com/ketenhub/ketenhub/hub/metrics"
 	"github.com/ketenhub/ketenhub/hub/pipeline"
@@ -36,6 +33,7 @@ import (
 	"github.com/ketenhub/ketenhub/hub/schema"
 	"github.com/ketenhub/ketenhub/hub/store"
 	"github.com/ketenhub/ketenhub/hub/store/pgmanaged"
+	"github.com/ketenhub/ketenhub/hub/tlsserver"
 	"github.com/ketenhub/ketenhub/schemas"
 )
 
@@ -68,7 +66,9 @@ type node struct {
 	engine   *policy.Engine
 	consents *consent.Registry
 	auth     *auth.Authenticator
-	routing  *routing // nil when nothing is routed
+	authRead authFile          // the auth.yaml in force at start
+	tls      *tlsserver.Server // nil when the API speaks plain HTTP
+	routing  *routing          // nil when nothing is routed
 	token    string
 }
 
@@ -110,7 +110,11 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	if err := n.openPrivacy(ctx); err != nil {
 		return nil, err
 	}
-	n.clients = clients.New(n.store.Pool(), keys, clients.Options{Logger: log,
+	flow, err := consentflow.New(consentflow.Config{Registry: n.consents, Policy: n.engine, Audit: n.audit, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	n.clients = clients.New(n.store.Pool(), keys, clients.Options{Logger: log, OnMove: flow.Follow,
 		OnLinkChange: func(ctx context.Context, tx pgx.Tx, changes []clients.LinkChange) error {
 			return n.audit.Append(ctx, tx, api.LinkChangeEvents(audit.Event{User: "hub", Source: "pipeline"}, changes)...)
 		}})
@@ -123,7 +127,7 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	}
 	n.pipe, err = pipeline.New(ctx, pipeline.Config{Store: n.store, Adapters: &n.adapters, Validator: validator,
 		Logger: log, RetryMax: cfg.Pipeline.RetryMax, RetryInitialInterval: cfg.Pipeline.RetryInitialInterval, Metrics: n.metrics,
-		Linker: n.clients})
+		Linker: n.clients, Consents: flow})
 	if err != nil {
 		return nil, err
 	}
@@ -152,18 +156,16 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 // the hub: it never serves without its rules.
 func (n *node) openPrivacy(ctx context.Context) error {
 	cfg := n.cfg
-	var ids []string
-	for _, p := range cfg.Partners {
-		ids = append(ids, p.ID)
-	}
+	ids := n.partnerIDs()
 	p, err := policy.Load(cfg.RolesFile, policy.LoadOptions{Partners: ids})
 	if err != nil {
 		n.auditLoad(ctx, cfg.RolesFile, "", err)
 		return fmt.Errorf("roles: %w", err)
 	}
 	n.consents = consent.NewRegistry(n.store.Pool(), func() consent.Rules { return n.engine.ConsentRules() }, consent.Options{})
-	n.engine = policy.NewEngine(p, n.consents, policy.EngineOptions{Logger: n.log, Partners: ids})
-	n.auth, err = openAuth(cfg, ids, n.knownRole, true, n.log)
+	n.engine = policy.NewEngine(p, n.consents, policy.EngineOptions{Logger: n.log, PartnerIDs: n.partnerIDs})
+	n.authRead = readAuthFile(cfg.AuthFile, ids)
+	n.auth, err = openAuth(cfg, n.authRead, n.knownPartner, n.knownRole, true, n.log)
 	if err != nil {
 		n.auditLoad(ctx, cfg.AuthFile, "", err)
 		return err
@@ -178,24 +180,7 @@ func (n *node) openPrivacy(ctx context.Context) error {
 // auditLoad logs in the audit trail that a configuration file governing
 // access was put in force at start (revision), or refused (problems).
 func (n *node) auditLoad(ctx context.Context, file, revision string, problems error) error {
-	d := map[string]any{"file": filepath.Base(file)}
-	ev := audit.Event{Type: audit.TypeConfigChange, Action: "load", User: "hub", Source: "ketenhub serve", Outcome: audit.OutcomeSuccess}
-	if revision != "" {
-		d["revision"] = revision
-	}
-	if problems != nil {
-		ev.Outcome = audit.OutcomeFailure
-		var ce config.Errors
-		if errors.As(problems, &ce) {
-			d["problems"] = len(ce)
-		}
-	}
-	ev.Detail, _ = json.Marshal(d)
-	err := n.audit.Record(ctx, ev)
-	if err != nil {
-		n.log.Error("audit of a configuration load failed", "file", file, "error", err)
-	}
-	return err
+	return n.auditConfig(ctx, "load", "ketenhub serve", file, revision, "", problems)
 }
 
 // knownRole reports whether the roles in force define role.
@@ -208,17 +193,15 @@ func (n *node) knownRole(role string) bool {
 	return ok
 }
 
-// openAuth loads auth.yaml and prepares the authentication: only credentials
-// of configured partners, and users of those partners in a role of
-// roles.yaml. create lets the HMAC secret of KETENHUB_JWT_SECRET be
+// openAuth prepares the authentication of auth.yaml as read (readAuthFile):
+// only credentials of known partners, and users of those partners in a
+// role of roles.yaml. create lets the HMAC secret of KETENHUB_JWT_SECRET be
 // generated into the data folder when the variable is unset.
-func openAuth(cfg *config.Config, partners []string, knownRole func(string) bool, create bool, log *slog.Logger) (*auth.Authenticator, error) {
-	ac, err := auth.LoadConfig(cfg.AuthFile)
-	if err != nil {
-		return nil, err
+func openAuth(cfg *config.Config, f authFile, known, knownRole func(string) bool, create bool, log *slog.Logger) (*auth.Authenticator, error) {
+	if f.err != nil {
+		return nil, f.err
 	}
-	known := func(id string) bool { return slices.Contains(partners, id) }
-	return auth.New(*ac, auth.Options{Getenv: secretEnv(cfg.DataDir, create, log), KnownPartner: known, KnownOrganisation: known,
+	return auth.New(*f.cfg, auth.Options{Getenv: secretEnv(cfg.DataDir, create, log), KnownPartner: known, KnownOrganisation: known,
 		KnownRole: knownRole, Logger: log})
 }
 
@@ -278,7 +261,7 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	handler, err := api.New(api.Config{Store: n.store, Auth: n.auth, Policy: n.engine, Audit: n.audit, OperatorToken: n.token,
 		Logger: n.log, Ready: n.ready, Replay: n.replay, Metrics: n.metrics.Handler(), Clients: n.clients, Consents: n.consents,
-		Partners: n.partners})
+		Partners: n.partners, Intake: n.intake(), PushMaxBytes: n.cfg.Ingest.PushMaxBytes, PushWait: n.cfg.Ingest.PushWait})
 	if err != nil {
 		return err
 	}
@@ -287,6 +270,8 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 	errs := make(chan error, 3)
 	var wg sync.WaitGroup
 	wg.Go(func() { n.reload(ctx) })
+	wg.Go(func() { n.watchAuth(ctx, n.authRead) })
+	wg.Go(func() { n.watchTLS(ctx) })
 	wg.Go(func() { n.runPolls(ctx) })
 	wg.Add(4)
 	go func() { defer wg.Done(); n.watchRoles(ctx) }()
@@ -327,39 +312,9 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 // at every few seconds and at SIGHUP. Every attempt is logged in the audit
 // trail (config_change reload), a refused file with its number of problems.
 func (n *node) watchRoles(ctx context.Context) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	trigger := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-hup:
-				select {
-				case trigger <- struct{}{}:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	n.engine.Watch(ctx, n.cfg.RolesFile, policy.WatchOptions{Interval: rolesWatchInterval, Trigger: trigger,
+	n.engine.Watch(ctx, n.cfg.RolesFile, policy.WatchOptions{Interval: rolesWatchInterval, Trigger: hupTrigger(ctx),
 		OnReload: func(ctx context.Context, r policy.ReloadResult) {
-			d := map[string]any{"file": filepath.Base(r.File), "revision": r.Revision, "previous": r.Previous}
-			ev := audit.Event{Type: audit.TypeConfigChange, Action: "reload", User: "hub", Source: "roles watcher", Outcome: audit.OutcomeSuccess}
-			if r.Err != nil {
-				ev.Outcome = audit.OutcomeFailure
-				var problems config.Errors
-				if errors.As(r.Err, &problems) {
-					d["problems"] = len(problems)
-				}
-			}
-			ev.Detail, _ = json.Marshal(d)
-			if err := n.audit.Record(ctx, ev); err != nil {
-				n.log.Error("audit of a roles reload failed", "error", err)
-			}
+			n.auditReload(ctx, "roles watcher", r.File, r.Revision, r.Previous, r.Err)
 		}})
 }
 

@@ -34,7 +34,7 @@ adapter:
       cursor: {param: cursor, next: /meta/next_cursor}
     mapping:
       initials_from_first_names: true
-      columns:
+      fields:
         /dossiernummer: source.record_key
         /bsn: client.bsn
         /naam/achternaam: client.surname
@@ -82,18 +82,19 @@ poll:
 // ten minutes) does not hold up another partner's drop meanwhile, a
 // reloaded partner file restarts the polling with its new timeout, and an
 // HTTP error and a malformed page give coded errors in the partner's state
-// while the malformed page is stored and quarantined.
+// while the malformed page is stored and quarantined (DOC_SYNTAX).
 func TestPollPartners(t *testing.T) {
 	t0 := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
 	rest := polltest.NewREST(pollToken, polltest.People("GGZN", 25, t0, time.Minute)...)
 	defer rest.Close()
 	stuf := polltest.NewStUF(polltest.People("BRP", 12, t0, time.Minute)...)
 	defer stuf.Close()
-	r := newRegionWith(t, map[string]string{
+	t.Setenv("GGZ_NOORD_TOKEN", pollToken) // the hub's environment, which the region's commands get
+	r := newRegion(t, map[string]string{
 		"ggz-noord":     fmt.Sprintf(restPartner, rest.URL, "10m"),
 		"brp-eindhoven": fmt.Sprintf(stufPartner, stuf.URL),
-	}, map[string]string{"poll": pluginBinary(t, "poll")})
-	r.extraEnv = []string{"GGZ_NOORD_TOKEN=" + pollToken}
+	})
+	r.addAdapter(t, "poll", pluginBinary(t, "poll"))
 	h := r.start(t)
 
 	waitFeed(t, h, map[string]int{"ggz-noord": 25, "brp-eindhoven": 12})
@@ -180,7 +181,7 @@ func TestPollPartners(t *testing.T) {
 			return st.Poll != nil && st.Poll.LastError != nil && st.Poll.LastError.Code == sdk.CodePollResponse
 		})
 		doc := h.waitDocument(t, st.Poll.LastDocument, time.Minute)
-		if len(doc.Errors) == 0 || doc.Errors[0].Code != sdk.CodeDocumentRejected {
+		if len(doc.Errors) == 0 || doc.Errors[0].Code != sdk.CodeSyntax {
 			t.Errorf("the malformed page's receipt: %s %+v", doc.Status, doc.Errors)
 		}
 		rest.SetFailure(polltest.OK)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"strings"
 
@@ -33,12 +32,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer n.close()
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, tlsSrv, scheme, err := listenAPI(cfg, log)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+		return err
 	}
-	fmt.Fprintf(stdout, "Ketenhub luistert op http://%s (beheertoken: %s of %s/api-token; medewerkers: ketenhub token)\n",
-		ln.Addr(), EnvAPIToken, cfg.DataDir)
+	n.tls = tlsSrv
+	fmt.Fprintf(stdout, "Ketenhub luistert op %s://%s (beheertoken: %s of %s/api-token; medewerkers: ketenhub token)\n",
+		scheme, ln.Addr(), EnvAPIToken, cfg.DataDir)
 	return n.serve(ctx, ln)
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 
 	"github.com/ketenhub/ketenhub/hub/config"
 	"github.com/ketenhub/ketenhub/hub/policy"
@@ -52,7 +53,8 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	} else {
 		knownRole = func(r string) bool { _, ok := roles.Roles[r]; return ok }
 	}
-	if _, err := openAuth(cfg, ids, knownRole, false, log); err != nil {
+	known := func(id string) bool { return slices.Contains(ids, id) }
+	if _, err := openAuth(cfg, readAuthFile(cfg.AuthFile, ids), known, knownRole, false, log); err != nil {
 		problems = appendProblems(problems, err)
 	}
 	if len(problems) > 0 {

@@ -158,6 +158,15 @@ type Config struct {
 	// Partners answers the partners' state and configuration history. Nil
 	// answers those operations with 503.
 	Partners Partners
+	// Intake takes pushed registrations (POST
+	// /v1/partners/{partner}/registrations). Nil answers pushes with 503.
+	Intake Intake
+	// PushMaxBytes is the largest body of a push; 0 means
+	// DefaultPushMaxBytes. PushWait is how long a push waits for its result
+	// before it is answered with 202 (never longer than the request's
+	// Timeout allows); 0 answers 202 at once.
+	PushMaxBytes int64
+	PushWait     time.Duration
 }
 
 // DefaultOperatorRole is the role of the operator token when
@@ -174,6 +183,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.OperatorRole == "" {
 		c.OperatorRole = DefaultOperatorRole
+	}
+	if c.PushMaxBytes == 0 {
+		c.PushMaxBytes = DefaultPushMaxBytes
 	}
 }
 
@@ -193,6 +205,8 @@ func (c Config) Validate() error {
 		return errors.New("api config: the operator token must be at least 16 characters")
 	case c.Timeout < 0:
 		return errors.New("api config: timeout must not be negative")
+	case c.PushMaxBytes < 0 || c.PushWait < 0:
+		return errors.New("api config: the push limits must not be negative")
 	}
 	return nil
 }
@@ -212,6 +226,9 @@ type server struct {
 	consents     Consents
 	consentDocs  *consent.Validator
 	partners     Partners
+	intake       Intake
+	pushMaxBytes int64
+	pushWait     time.Duration
 	log          *slog.Logger
 	timeout      time.Duration
 	openapiDoc   []byte
@@ -241,6 +258,8 @@ func (s *server) routes() []route {
 		{"GET /v1/partners/{partner}", s.partner},
 		{"GET /v1/partners/{partner}/revisions", s.partnerRevisions},
 		{"GET /v1/partners/{partner}/deliveries", s.partnerDeliveries},
+		{"POST /v1/partners/{partner}/registrations", s.pushRegistrations},
+		{"GET /v1/partners/{partner}/documents/{id}", s.pushResult},
 		{"POST /v1/clients/lookup", s.lookupClients},
 		{"GET /v1/clients/{id}", s.clientOverview},
 		{"GET /v1/clients/{id}/history", s.clientHistory},
@@ -284,6 +303,9 @@ func New(cfg Config) (http.Handler, error) {
 		consents:     cfg.Consents,
 		consentDocs:  docs,
 		partners:     cfg.Partners,
+		intake:       cfg.Intake,
+		pushMaxBytes: cfg.PushMaxBytes,
+		pushWait:     cfg.PushWait,
 		log:          cfg.Logger,
 		timeout:      cfg.Timeout,
 		openapiDoc:   doc,

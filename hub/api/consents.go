@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"github.com/ketenhub/ketenhub/hub/audit"
 	"github.com/ketenhub/ketenhub/hub/auth"
 	"github.com/ketenhub/ketenhub/hub/consent"
+	"github.com/ketenhub/ketenhub/hub/consentflow"
 	"github.com/ketenhub/ketenhub/hub/policy"
 )
 
@@ -59,6 +59,12 @@ type ConsentRecord struct {
 	Source         string          `json:"source"`
 	SourceRef      string          `json:"source_ref,omitempty"`
 	RecordedAt     time.Time       `json:"recorded_at"`
+	// RecordedFor is the client the row was recorded for, when it applies
+	// to another client now (after a merge or split).
+	RecordedFor string `json:"recorded_for,omitempty"`
+	// Detached is set for a row that applies to nobody: the registrations
+	// it was given for belong to different clients now.
+	Detached bool `json:"detached,omitempty"`
 }
 
 // ConsentRecorder is who recorded a consent row.
@@ -76,7 +82,10 @@ func consentRecord(c consent.Consent, now time.Time) ConsentRecord {
 		LegalReference: c.LegalReference, ValidFrom: c.ValidFrom, EvidenceRef: c.EvidenceRef,
 		RecordedBy: ConsentRecorder{Kind: c.RecordedBy.Kind, ID: c.RecordedBy.ID, Organisation: c.RecordedBy.Organisation,
 			Role: c.RecordedBy.Role, ActingFor: c.RecordedBy.ActingFor},
-		Source: c.Source, SourceRef: c.SourceRef, RecordedAt: c.RecordedAt}
+		Source: c.Source, SourceRef: c.SourceRef, RecordedAt: c.RecordedAt, Detached: c.Detached}
+	if c.RecordedFor != c.ClientID {
+		out.RecordedFor = c.RecordedFor
+	}
 	if !c.ValidUntil.IsZero() {
 		t := c.ValidUntil
 		out.ValidUntil = &t
@@ -203,6 +212,11 @@ func (s *server) partnerConsent(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if doc.Client.ClientID == "" {
+		// Given for the partner's own registration: it follows that
+		// registration through merges and splits.
+		ch.Anchors = []consent.Anchor{{Partner: partner, RecordKey: doc.Client.RecordKey}}
+	}
 	rec, err := s.storeConsent(r, c, clientID, ch)
 	if err != nil {
 		s.fail(w, r, err)
@@ -233,7 +247,7 @@ func (s *server) storeConsent(r *http.Request, c caller, id string, ch consent.C
 	base := c.event(ctx, audit.TypeConsentChange)
 	if a := access[cur]; !a.allowed() {
 		ev := base
-		ev.Action, ev.Client, ev.Purpose, ev.Outcome = consentAction(ch.State), cur, ch.Purpose, audit.OutcomeDenied
+		ev.Action, ev.Client, ev.Purpose, ev.Outcome = consentflow.Action(ch.State), cur, ch.Purpose, audit.OutcomeDenied
 		if len(a.decisions) > 0 {
 			ev.Detail = codeDetail(a.decisions[0].Code())
 		}
@@ -255,16 +269,7 @@ func (s *server) storeConsent(r *http.Request, c caller, id string, ch consent.C
 		if row, err = s.consents.Record(ctx, tx, ch); err != nil {
 			return err
 		}
-		ev := base
-		ev.Action, ev.Client, ev.Purpose, ev.Categories = consentAction(row.State), cur, row.Purpose, []string{"consent"}
-		ev.ActingFor = row.RecordedBy.ActingFor
-		detail := map[string]any{"consent_id": row.ID, "recipient": row.Recipient, "state": row.State,
-			"legal_basis": row.Basis, "source": row.Source}
-		if !row.ValidUntil.IsZero() {
-			detail["valid_until"] = row.ValidUntil.UTC().Format(time.RFC3339)
-		}
-		ev.Detail, _ = json.Marshal(detail)
-		return s.audit.Append(ctx, tx, ev)
+		return s.audit.Append(ctx, tx, consentflow.ChangeEvent(base, row))
 	})
 	if err != nil {
 		return ConsentRecord{}, err
@@ -277,14 +282,6 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// consentAction is the audit action of a consent change.
-func consentAction(st consent.State) string {
-	if st == consent.Given {
-		return audit.ActionGrant
-	}
-	return audit.ActionWithdraw
 }
 
 // clientConsents lists every consent row of a client, for those who manage

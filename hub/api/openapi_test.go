@@ -220,6 +220,10 @@ func TestOpenAPISchemas(t *testing.T) {
 		"PartnerRevision":     hub.PartnerRevision{},
 		"DeliveryPage":        Page[store.Delivery]{},
 		"Delivery":            store.Delivery{},
+		"PushResult":          PushResult{},
+		"PushRecord":          PushRecord{},
+		"PushIssue":           PushIssue{},
+		"PushProblem":         PushProblem{},
 	}
 	var documented []string
 	for name := range s.Components.Schemas {

@@ -38,6 +38,7 @@ var codeTable = map[string]struct {
 	hub.ECONFLICT:     {http.StatusConflict, "Conflict"},
 	hub.EDUPLICATE:    {http.StatusConflict, "Al eerder aangeleverd"},
 	hub.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "Te groot"},
+	hub.EUNSUPPORTED:  {http.StatusUnsupportedMediaType, "Niet-ondersteund mediatype"},
 	hub.EUNAVAILABLE:  {http.StatusServiceUnavailable, "Tijdelijk niet beschikbaar"},
 	hub.EINTERNAL:     {http.StatusInternalServerError, "Interne fout"},
 }

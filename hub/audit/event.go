@@ -64,13 +64,19 @@ const (
 	ActionGrant    = "grant"
 	ActionWithdraw = "withdraw"
 	ActionAmend    = "amend"
+	// ActionMove: a consent row applies to another client after a merge,
+	// split or relink of the client it applied to.
+	ActionMove = "move"
+	// ActionDetach: a consent row applies to no client any more: the
+	// registrations it was given for went to different clients.
+	ActionDetach = "detach"
 )
 
 // actions lists the allowed actions of the types that have a fixed set;
 // other types take any short lowercase word, or none.
 var actions = map[EventType]map[string]bool{
 	TypeLinkChange:    {ActionMerge: true, ActionSplit: true, ActionLink: true, ActionUnlink: true},
-	TypeConsentChange: {ActionGrant: true, ActionWithdraw: true, ActionAmend: true},
+	TypeConsentChange: {ActionGrant: true, ActionWithdraw: true, ActionAmend: true, ActionMove: true, ActionDetach: true},
 }
 
 // Outcome is how the event ended.

@@ -302,7 +302,9 @@ func TestCertificates(t *testing.T) {
 		{"ErrPinnedExpired", withCert(request(), pinnedExpired), "", "", auth.CodeExpired},
 		{"ErrOtherCA", withCert(request(), wrongCA), "", "", auth.CodeInvalid},
 		{"ErrServerAuthOnly", withCert(request(), serverOnly), "", "", auth.CodeInvalid},
-		{"ErrUnknownCertificate", withCert(request(), unknown), "", "", auth.CodeInvalid},
+		{"ErrUnknownCertificate", withCert(request(), unknown), "", "", auth.CodeCertificateUnknown},
+		{"ErrUnknownCertificateVerifiedInHandshake", verified(withCert(request(), otherCA.issue(t, "onbekend", nil))), "", "", auth.CodeCertificateUnknown},
+		{"OK name verified in handshake", verified(withCert(request(), otherCA.issue(t, "ggz-oost.koppeling.example", nil))), "ggz-oost", auth.MethodCertificate, ""},
 		{"ErrAPIKeyOverOtherPartnersCertificate", withCert(request("X-API-Key", k.String()), byCN), "", "", auth.CodeForbidden},
 	}
 	for _, tt := range tests {

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ketenhub/ketenhub/hub/config"
@@ -35,7 +35,10 @@ type Options struct {
 	// user token from an unknown organisation is refused with CodeForbidden.
 	KnownOrganisation func(org string) bool
 	// KnownPartner, when set, says whether a partner exists (from the hub's
-	// partner files). New refuses credentials for an unknown partner.
+	// partner files). New and Reload refuse credentials for an unknown
+	// partner, and Authenticate refuses a partner that is no longer known
+	// (its file was removed) with CodeForbidden. It is asked at every
+	// partner request: it must be cheap and safe for concurrent use.
 	KnownPartner func(id string) bool
 	// Logger receives the package's own messages (never credentials); nil
 	// means slog.Default().
@@ -54,13 +57,19 @@ func (o *Options) setDefaults() {
 	}
 }
 
-// Authenticator authenticates requests. It is safe for concurrent use.
+// Authenticator authenticates requests. It is safe for concurrent use;
+// Reload puts a new configuration in force for every later request.
 type Authenticator struct {
+	cur  atomic.Pointer[state]
+	opts Options
+}
+
+// state is one configuration in force.
+type state struct {
 	users    *userTokens
 	keys     *apiKeys
 	certs    *certificates
 	partners map[string]PartnerConfig
-	opts     Options
 }
 
 // New checks cfg (Config.Validate), loads its secrets and key files and
@@ -68,6 +77,32 @@ type Authenticator struct {
 // cfg.File (or "auth") and the field; only LoadConfig knows lines.
 func New(cfg Config, opts Options) (*Authenticator, error) {
 	opts.setDefaults()
+	a := &Authenticator{opts: opts}
+	if err := a.Reload(cfg); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Reload checks cfg as New does and, when it has no problems, puts it in
+// force for every request authenticated from then on, at once: a request
+// sees either the old configuration or the new one, never a mix. With
+// problems (config.Errors, as New returns them) the configuration in force
+// stays.
+func (a *Authenticator) Reload(cfg Config) error {
+	st, err := a.build(cfg)
+	if err != nil {
+		return err
+	}
+	a.cur.Store(st)
+	a.opts.Logger.Info("authentication configured", "user_keys", len(st.users.keys), "partners", len(st.partners),
+		"api_keys", len(st.keys.byID), "certificates", len(st.certs.byFingerprint)+len(st.certs.byName))
+	return nil
+}
+
+// build checks cfg and reads its secrets and files into a state.
+func (a *Authenticator) build(cfg Config) (*state, error) {
+	opts := a.opts
 	if err := cfg.Validate(); err != nil {
 		return nil, cfg.located(err)
 	}
@@ -103,21 +138,7 @@ func New(cfg Config, opts Options) (*Authenticator, error) {
 	if len(errs) > 0 {
 		return nil, cfg.located(errs)
 	}
-	a := &Authenticator{users: users, keys: newAPIKeys(cfg.Partners), certs: certs, partners: cfg.Partners, opts: opts}
-	opts.Logger.Info("authentication configured", "user_keys", len(users.keys), "partners", len(cfg.Partners),
-		"api_keys", len(a.keys.byID), "certificates", len(certs.byFingerprint)+len(certs.byName))
-	return a, nil
-}
-
-// ConfigureTLS prepares the hub's TLS server configuration for partner
-// client certificates: when any are configured it asks clients for a
-// certificate without requiring one (tls.RequestClientCert), so that users
-// without certificates still connect and pinned self-signed partner
-// certificates reach Authenticate, which verifies them.
-func (a *Authenticator) ConfigureTLS(c *tls.Config) {
-	if !a.certs.empty() && c.ClientAuth == tls.NoClientCert {
-		c.ClientAuth = tls.RequestClientCert
-	}
+	return &state{users: users, keys: newAPIKeys(cfg.Partners), certs: certs, partners: cfg.Partners}, nil
 }
 
 // Authenticate finds and checks the request's credential:
@@ -128,9 +149,12 @@ func (a *Authenticator) ConfigureTLS(c *tls.Config) {
 //
 // It returns an *Error: CodeMissing without any credential, CodeInvalid for
 // a bad or unknown one (or more than one header credential), CodeExpired
-// for an expired one, CodeForbidden for a user whose role or organisation
-// is not known.
+// for an expired one, CodeCertificateUnknown for a trusted client
+// certificate that belongs to no partner, CodeForbidden for a user whose
+// role or organisation is not known, a partner that is no longer known, or
+// an API key and a client certificate of different partners.
 func (a *Authenticator) Authenticate(r *http.Request) (Subject, error) {
+	st := a.cur.Load()
 	now := a.opts.Now()
 	authz := strings.TrimSpace(r.Header.Get("Authorization"))
 	apiKey := strings.TrimSpace(r.Header.Get(APIKeyHeader))
@@ -140,7 +164,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (Subject, error) {
 	var certPartner, fingerprint string
 	var certErr error
 	if r.TLS != nil {
-		certPartner, fingerprint, certErr = a.certs.partnerFor(r.TLS, now)
+		certPartner, fingerprint, certErr = st.certs.partnerFor(r.TLS, now)
 	}
 	var s Subject
 	var err error
@@ -154,19 +178,19 @@ func (a *Authenticator) Authenticate(r *http.Request) (Subject, error) {
 		case token == "":
 			return Subject{}, newError(CodeInvalid, "Het token na Bearer ontbreekt.", nil)
 		case strings.HasPrefix(token, APIKeyPrefix):
-			s, err = a.partnerByKey(token, now)
+			s, err = st.partnerByKey(token, now)
 		default:
-			s, err = a.users.verify(token)
+			s, err = st.users.verify(token)
 			if err == nil {
 				err = a.checkUser(s)
 			}
 		}
 	case apiKey != "":
-		s, err = a.partnerByKey(apiKey, now)
+		s, err = st.partnerByKey(apiKey, now)
 	case certErr != nil:
 		return Subject{}, certErr
 	case certPartner != "":
-		s = a.partnerSubject(certPartner, MethodCertificate, fingerprint)
+		s = st.partnerSubject(certPartner, MethodCertificate, fingerprint)
 	default:
 		return Subject{}, newError(CodeMissing, "Meld u aan: geef een token mee in de header Authorization: Bearer <token>, een API-sleutel of een clientcertificaat.", nil)
 	}
@@ -177,20 +201,24 @@ func (a *Authenticator) Authenticate(r *http.Request) (Subject, error) {
 		return Subject{}, newError(CodeForbidden, "De API-sleutel en het clientcertificaat horen bij verschillende partners.",
 			fmt.Errorf("api key of partner %s over a certificate of partner %s", s.ID, certPartner))
 	}
+	if s.Kind == KindPartner && a.opts.KnownPartner != nil && !a.opts.KnownPartner(s.ID) {
+		return Subject{}, newError(CodeForbidden, "Deze partner is bij de hub niet (meer) bekend.",
+			fmt.Errorf("partner %s has no partner file", s.ID))
+	}
 	return s, nil
 }
 
 // partnerByKey authenticates a partner by its API key.
-func (a *Authenticator) partnerByKey(key string, now time.Time) (Subject, error) {
-	partner, id, err := a.keys.verify(key, now)
+func (st *state) partnerByKey(key string, now time.Time) (Subject, error) {
+	partner, id, err := st.keys.verify(key, now)
 	if err != nil {
 		return Subject{}, err
 	}
-	return a.partnerSubject(partner, MethodAPIKey, id), nil
+	return st.partnerSubject(partner, MethodAPIKey, id), nil
 }
 
-func (a *Authenticator) partnerSubject(partner string, m Method, credential string) Subject {
-	return Subject{Kind: KindPartner, ID: partner, Organisation: partner, Role: a.partners[partner].Role, Method: m, Credential: credential}
+func (st *state) partnerSubject(partner string, m Method, credential string) Subject {
+	return Subject{Kind: KindPartner, ID: partner, Organisation: partner, Role: st.partners[partner].Role, Method: m, Credential: credential}
 }
 
 // checkUser refuses a user whose role or organisation is unknown.

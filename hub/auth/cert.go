@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -58,7 +57,8 @@ func (m *certificates) empty() bool { return len(m.byFingerprint) == 0 && len(m.
 // its validity period. A certificate matched by name must chain to a
 // configured client CA (or have been verified by the TLS server) for client
 // authentication. Failures are *Error values with CodeInvalid (CodeExpired
-// for a certificate past its validity).
+// for a certificate past its validity, CodeCertificateUnknown for a
+// verified certificate that matches no partner).
 func (m *certificates) partnerFor(cs *tls.ConnectionState, now time.Time) (partner, fingerprint string, err error) {
 	if cs == nil || len(cs.PeerCertificates) == 0 {
 		return "", "", nil
@@ -75,11 +75,14 @@ func (m *certificates) partnerFor(cs *tls.ConnectionState, now time.Time) (partn
 	if p, ok := m.byFingerprint[fp]; ok {
 		return p, fingerprint, nil
 	}
-	if len(m.byName) == 0 {
-		return "", fingerprint, newError(CodeInvalid, "Het clientcertificaat hoort bij geen partner.", fmt.Errorf("certificate %s not configured", fingerprint))
-	}
-	if err := m.verifyChain(cs, now); err != nil {
-		return "", fingerprint, newError(CodeInvalid, "Het clientcertificaat is niet ondertekend door een vertrouwde CA.", err)
+	if len(cs.VerifiedChains) == 0 {
+		// Not verified in the handshake: only a configured client CA can vouch for it.
+		if m.roots == nil {
+			return "", fingerprint, newError(CodeInvalid, "Het clientcertificaat hoort bij geen partner.", fmt.Errorf("certificate %s not configured", fingerprint))
+		}
+		if err := m.verifyChain(cs, now); err != nil {
+			return "", fingerprint, newError(CodeInvalid, "Het clientcertificaat is niet ondertekend door een vertrouwde CA.", err)
+		}
 	}
 	found := map[string]bool{}
 	for _, u := range leaf.URIs {
@@ -99,7 +102,8 @@ func (m *certificates) partnerFor(cs *tls.ConnectionState, now time.Time) (partn
 	}
 	switch len(found) {
 	case 0:
-		return "", fingerprint, newError(CodeInvalid, "Het clientcertificaat hoort bij geen partner.", fmt.Errorf("certificate %s matches no partner", fingerprint))
+		return "", fingerprint, newError(CodeCertificateUnknown, "Het clientcertificaat is geldig, maar hoort bij geen partner van de hub; vraag de beheerder het op te nemen in auth.yaml.",
+			fmt.Errorf("certificate %s matches no partner", fingerprint))
 	case 1:
 		for p := range found {
 			return p, fingerprint, nil
@@ -109,14 +113,8 @@ func (m *certificates) partnerFor(cs *tls.ConnectionState, now time.Time) (partn
 }
 
 // verifyChain checks that the leaf chains to the client CAs for client
-// authentication, unless the TLS server already verified it.
+// authentication.
 func (m *certificates) verifyChain(cs *tls.ConnectionState, now time.Time) error {
-	if len(cs.VerifiedChains) > 0 {
-		return nil
-	}
-	if m.roots == nil {
-		return errors.New("no client CA configured")
-	}
 	inter := x509.NewCertPool()
 	for _, c := range cs.PeerCertificates[1:] {
 		inter.AddCert(c)

@@ -133,6 +133,14 @@ func LoadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, config.Errors{{File: path, Code: config.CodeFile, Message: "het bestand kan niet worden gelezen: " + readReason(err)}}
 	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig checks the bytes of the authentication configuration as
+// LoadConfig does, for a caller that read the file itself (a reload that
+// compares contents); path names the file in problems and is the base of
+// relative paths.
+func ParseConfig(path string, data []byte) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, config.Errors{yamlError(path, err, config.CodeYAML)}
@@ -462,6 +470,22 @@ func (cc CertificateConfig) rule() (string, error) {
 		return "", errors.New("geef precies één van sha256, subject_cn, dns of uri")
 	}
 	return rules[0], nil
+}
+
+// Files returns the files the configuration refers to, resolved: the
+// client CA and the public keys of users' tokens. A reload reads them
+// again when they change.
+func (c *Config) Files() []string {
+	var files []string
+	if c.ClientCA != "" {
+		files = append(files, c.path(c.ClientCA))
+	}
+	for _, k := range c.Users.Keys {
+		if k.PublicKey != "" {
+			files = append(files, c.path(k.PublicKey))
+		}
+	}
+	return files
 }
 
 // path resolves p against the configuration's folder.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -147,6 +148,18 @@ func TestLoadConfigResolvesPaths(t *testing.T) {
 	abs, _ := filepath.Abs("testdata/example")
 	if cfg.Dir != abs || len(cfg.Partners) != 2 || cfg.Partners["ggz-oost"].APIKeys[0].Expires != "2026-12-31" {
 		t.Errorf("loaded %+v", cfg)
+	}
+	var want []string
+	if cfg.ClientCA != "" {
+		want = append(want, filepath.Join(abs, cfg.ClientCA))
+	}
+	for _, k := range cfg.Users.Keys {
+		if k.PublicKey != "" {
+			want = append(want, filepath.Join(abs, k.PublicKey))
+		}
+	}
+	if got := cfg.Files(); len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("Files() = %v, want %v", got, want)
 	}
 	if _, err := auth.LoadConfig("testdata/nothing/auth.yaml"); err == nil || !strings.Contains(err.Error(), "bestaat niet") {
 		t.Errorf("missing file: %v", err)

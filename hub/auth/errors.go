@@ -23,6 +23,9 @@ const (
 	// CodeForbidden: the caller is known but may not act like this: a
 	// partner on another partner's path, an unknown role (403).
 	CodeForbidden Code = "AUTH_FORBIDDEN"
+	// CodeCertificateUnknown: the client certificate is trusted (it chains
+	// to a client CA) but no partner's certificate rule matches it (403).
+	CodeCertificateUnknown Code = "AUTH_CERT_UNKNOWN"
 )
 
 // Error is an authentication failure: a stable Code, a Dutch Message that
@@ -49,22 +52,25 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Status is the HTTP status for the failure: 403 for CodeForbidden, 401
-// otherwise.
+// Status is the HTTP status for the failure: 403 for CodeForbidden and
+// CodeCertificateUnknown, 401 otherwise.
 func (e *Error) Status() int {
-	if e.Code == CodeForbidden {
+	if e.forbidden() {
 		return http.StatusForbidden
 	}
 	return http.StatusUnauthorized
 }
 
+// forbidden reports whether the caller is known (or trusted) but refused.
+func (e *Error) forbidden() bool { return e.Code == CodeForbidden || e.Code == CodeCertificateUnknown }
+
 // Challenge is the WWW-Authenticate header value for a 401 answer (RFC
 // 6750), or "" for a 403.
 func (e *Error) Challenge() string {
-	switch e.Code {
-	case CodeForbidden:
+	switch {
+	case e.forbidden():
 		return ""
-	case CodeMissing:
+	case e.Code == CodeMissing:
 		return `Bearer realm="ketenhub"`
 	}
 	return `Bearer realm="ketenhub", error="invalid_token"`
@@ -72,18 +78,19 @@ func (e *Error) Challenge() string {
 
 // As lets errors.As find a *hub.Error in an authentication failure, with
 // the hub's code for its status (hub.EUNAUTHORIZED or hub.EFORBIDDEN) and
-// the same Dutch message, so that the API's problem+json writer answers it
-// without knowing this package.
+// the Dutch message followed by the stable code ("... [AUTH_EXPIRED]"), so
+// that the API's problem+json writer answers it without knowing this
+// package and a caller can tell the failures apart.
 func (e *Error) As(target any) bool {
 	t, ok := target.(**hub.Error)
 	if !ok {
 		return false
 	}
 	code := hub.EUNAUTHORIZED
-	if e.Code == CodeForbidden {
+	if e.forbidden() {
 		code = hub.EFORBIDDEN
 	}
-	*t = &hub.Error{Code: code, Message: e.Message, Err: e}
+	*t = &hub.Error{Code: code, Message: e.Message + " [" + string(e.Code) + "]", Err: e}
 	return true
 }
 

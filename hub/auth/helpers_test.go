@@ -166,6 +166,13 @@ func withCert(r *http.Request, cert *x509.Certificate) *http.Request {
 	return r
 }
 
+// verified marks the peer certificate of r as verified by the TLS server
+// (tls.VerifyClientCertIfGiven with the hub's client CA file).
+func verified(r *http.Request) *http.Request {
+	r.TLS.VerifiedChains = [][]*x509.Certificate{r.TLS.PeerCertificates}
+	return r
+}
+
 func mustURL(t *testing.T, s string) *url.URL {
 	t.Helper()
 	u, err := url.Parse(s)

@@ -178,8 +178,12 @@ func (r *Registry) Decide(ctx context.Context, itemID int64, decision string, a 
 			if err != nil {
 				return err
 			}
-			if err := a.record(ctx, tx, LinkChange{Action: ActionLink, ClientID: other, Related: []string{client},
-				Registrations: moved, By: a.ID, Rule: "review-link"}); err != nil {
+			ch := LinkChange{Action: ActionLink, ClientID: other, Related: []string{client},
+				Registrations: moved, By: a.ID, Rule: "review-link"}
+			if err := r.moved(ctx, tx, ch); err != nil {
+				return err
+			}
+			if err := a.record(ctx, tx, ch); err != nil {
 				return err
 			}
 		} else {
@@ -237,15 +241,19 @@ func (r *Registry) Merge(ctx context.Context, target, source string, a Actor) er
 		if err != nil {
 			return err
 		}
-		return a.record(ctx, tx, LinkChange{Action: ActionMerge, ClientID: target, Related: []string{source},
-			Registrations: moved, By: a.ID, Rule: "merge"})
+		ch := LinkChange{Action: ActionMerge, ClientID: target, Related: []string{source},
+			Registrations: moved, By: a.ID, Rule: "merge"}
+		if err := r.moved(ctx, tx, ch); err != nil {
+			return err
+		}
+		return a.record(ctx, tx, ch)
 	})
 }
 
 // merge moves source's registrations to target and returns how many moved.
 func (r *Registry) merge(ctx context.Context, tx pgx.Tx, target, source string, a Actor, action string, itemID int64) (int, error) {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(linkLockID)); err != nil {
-		return 0, fmt.Errorf("lock client links: %w", err)
+	if err := LockLinks(ctx, tx); err != nil {
+		return 0, err
 	}
 	for _, id := range []string{target, source} {
 		var merged *string
@@ -404,8 +412,8 @@ func (r *Registry) Split(ctx context.Context, clientID string, refs []RefJSON, a
 	}
 	newID := NewClientID()
 	err := r.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(linkLockID)); err != nil {
-			return fmt.Errorf("lock client links: %w", err)
+		if err := LockLinks(ctx, tx); err != nil {
+			return err
 		}
 		var total int
 		var merged *string
@@ -438,8 +446,12 @@ func (r *Registry) Split(ctx context.Context, clientID string, refs []RefJSON, a
 			VALUES ($1, 'split', $2, $3, $4, $5)`, a.ID, clientID, newID, moved, a.Reason); err != nil {
 			return fmt.Errorf("record history: %w", err)
 		}
-		return a.record(ctx, tx, LinkChange{Action: ActionSplit, ClientID: clientID, Related: []string{newID},
-			Registrations: n, By: a.ID, Rule: "split"})
+		ch := LinkChange{Action: ActionSplit, ClientID: clientID, Related: []string{newID},
+			Registrations: n, By: a.ID, Rule: "split"}
+		if err := r.moved(ctx, tx, ch); err != nil {
+			return err
+		}
+		return a.record(ctx, tx, ch)
 	})
 	if err != nil {
 		return "", err

@@ -34,7 +34,7 @@ func (r *Registry) Lookup(ctx context.Context, c sdk.Client) ([]LookupCandidate,
 	if err != nil {
 		return nil, err
 	}
-	byBlock, err := r.candidates(ctx, r.pool, p.blocks)
+	byBlock, err := r.linkCandidates(ctx, r.pool, "", p.blocks, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ketenhub/ketenhub/hub/identity"
+	"github.com/ketenhub/ketenhub/hub/internal/parallel"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -43,10 +44,15 @@ type Registry struct {
 	log        *slog.Logger
 	// onLinkChange receives the links the hub changes itself (Options.OnLinkChange).
 	onLinkChange func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
+	// onMove receives every change that moves registrations (Options.OnMove).
+	onMove func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
 	// big holds the blocks found to exceed maxBlock: they only grow, so they
 	// are never read again (until a restart finds them once more).
-	bigMu sync.RWMutex
+	bigMu sync.Mutex
 	big   map[int64]bool
+	// index holds the stored identities in memory (nil: candidates are read
+	// from the database for every chunk).
+	index *identityIndex
 }
 
 // Options configure a Registry; zero values take the defaults.
@@ -60,6 +66,18 @@ type Options struct {
 	// link of a new registration is not a change). An error fails the
 	// chunk. The hub appends the audit events here.
 	OnLinkChange func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
+	// NoIndex makes the registry read the match candidates from the
+	// database for every chunk, by scanning all stored identities, instead
+	// of from the in-memory index (see identityIndex). Only for comparing
+	// the two in tests: it is slow beyond a few thousand registrations.
+	NoIndex bool
+	// OnMove, when not nil, is called in the transaction of every change
+	// that moves registrations between clients or merges them, whoever
+	// makes it: a review link, a merge, a split, an automatic merge, a
+	// relink. It runs after the move and before the audit hooks; an error
+	// rolls the change back. The hub makes consent follow the client here
+	// (hub/consentflow).
+	OnMove func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
 }
 
 // New returns a registry on the hub's database.
@@ -73,8 +91,34 @@ func New(pool *pgxpool.Pool, keys *Keys, opts Options) *Registry {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Registry{pool: pool, keys: keys, thresholds: opts.Thresholds, maxBlock: opts.MaxBlock, log: opts.Logger,
-		onLinkChange: opts.OnLinkChange, big: map[int64]bool{}}
+	r := &Registry{pool: pool, keys: keys, thresholds: opts.Thresholds, maxBlock: opts.MaxBlock, log: opts.Logger,
+		onLinkChange: opts.OnLinkChange, onMove: opts.OnMove, big: map[int64]bool{}}
+	if !opts.NoIndex {
+		r.index = newIdentityIndex(opts.MaxBlock)
+	}
+	return r
+}
+
+// moved hands changes that moved registrations to Options.OnMove.
+func (r *Registry) moved(ctx context.Context, tx pgx.Tx, changes ...LinkChange) error {
+	if r.onMove == nil || len(changes) == 0 {
+		return nil
+	}
+	if err := r.onMove(ctx, tx, changes); err != nil {
+		return fmt.Errorf("follow moved registrations: %w", err)
+	}
+	return nil
+}
+
+// LockLinks takes the lock that serialises every change of links (linking
+// a chunk, merges, splits) for the rest of tx. Whoever reads which client a
+// registration belongs to and acts on it in tx (such as recording consent
+// for it) takes it first, so that no link changes in between.
+func LockLinks(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(linkLockID)); err != nil {
+		return fmt.Errorf("lock client links: %w", err)
+	}
+	return nil
 }
 
 // Keys returns the registry's keys (for reading BSNs back).
@@ -190,17 +234,19 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 	if len(recs) == 0 {
 		return out, nil
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(linkLockID)); err != nil {
+	var txID string
+	if err := tx.QueryRow(ctx, `SELECT pg_current_xact_id()::text FROM (SELECT pg_advisory_xact_lock($1)) l`,
+		int64(linkLockID)).Scan(&txID); err != nil {
 		return nil, fmt.Errorf("lock client links: %w", err)
 	}
 	preps := make([]prepared, len(recs))
 	keys := make([]string, len(recs))
+	errs := make([]error, len(recs))
+	parallel.Each(len(recs), func(i int) { preps[i], errs[i] = r.prepare(recs[i]) })
 	for i, in := range recs {
-		p, err := r.prepare(in)
-		if err != nil {
-			return nil, err
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		preps[i] = p
 		keys[i] = in.RecordKey
 	}
 	known, err := r.existingLinks(ctx, tx, partner, keys)
@@ -210,7 +256,7 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 
 	// Which registrations need a decision.
 	var todo []int
-	var staleBlocks, staleRegs []int64
+	var changing []int64
 	for i, p := range preps {
 		out[i].BSNInvalid = p.invalid
 		ex, ok := known[p.in.RecordKey]
@@ -219,39 +265,33 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 			continue
 		}
 		if ok {
-			for _, b := range ex.blocks {
-				staleBlocks = append(staleBlocks, b)
-				staleRegs = append(staleRegs, ex.id)
-			}
+			changing = append(changing, ex.id)
 		}
 		todo = append(todo, i)
 	}
 	if len(todo) == 0 {
 		return out, nil
 	}
-	if len(staleBlocks) > 0 {
-		if _, err := tx.Exec(ctx, `DELETE FROM identity_blocks b USING unnest($1::bigint[], $2::bigint[]) AS d(block, reg)
-			WHERE b.block = d.block AND b.reg_id = d.reg`, staleBlocks, staleRegs); err != nil {
-			return nil, fmt.Errorf("unindex changed identities of %s: %w", partner, err)
-		}
-	}
 	var want []int64
 	for _, i := range todo {
 		want = append(want, preps[i].blocks...)
 	}
-	byBlock, err := r.candidates(ctx, tx, want)
+	byBlock, err := r.linkCandidates(ctx, tx, txID, want, changing)
 	if err != nil {
 		return nil, err
 	}
 
+	ahead := r.decideAhead(partner, preps, todo, byBlock)
 	w := newLinkWriter(partner)
 	local := map[int64][]candidate{} // registrations of this chunk, decided before
-	for _, i := range todo {
+	for j, i := range todo {
 		p := preps[i]
 		ex, isKnown := known[p.in.RecordKey]
 		self := identity.Ref{Partner: partner, RecordKey: p.in.RecordKey}
-		cands := gather(p.blocks, byBlock, local, self, r.maxBlock)
-		d := identity.Resolve(p.norm, cands, r.thresholds)
+		d, ok := ahead[j]
+		if !ok {
+			d = identity.Resolve(p.norm, gather(p.blocks, byBlock, local, self, r.maxBlock), r.thresholds)
+		}
 		clientID, grade, rule := "", d.Grade, d.Evidence.Match.Rule
 		switch {
 		case d.Grade == identity.Certain:
@@ -314,12 +354,46 @@ func (r *Registry) LinkChunk(ctx context.Context, tx pgx.Tx, partner string, rec
 			}
 		}
 	}
+	if err := r.moved(ctx, tx, changes...); err != nil {
+		return nil, fmt.Errorf("link chunk of %s: %w", partner, err)
+	}
 	if len(changes) > 0 && r.onLinkChange != nil {
 		if err := r.onLinkChange(ctx, tx, changes); err != nil {
 			return nil, fmt.Errorf("record link changes of %s: %w", partner, err)
 		}
 	}
 	return out, nil
+}
+
+// decideAhead resolves, on all cores, the registrations of todo that share
+// no block with an earlier registration of the chunk: their candidates are
+// the stored ones only, so their decisions do not depend on the chunk's
+// earlier ones. It returns them by position in todo; LinkChunk resolves the
+// others in order.
+func (r *Registry) decideAhead(partner string, preps []prepared, todo []int, byBlock map[int64][]candidate) map[int]identity.Decision {
+	seen := map[int64]bool{}
+	var alone []int // positions in todo
+	for j, i := range todo {
+		shares := false
+		for _, b := range preps[i].blocks {
+			shares = shares || seen[b]
+			seen[b] = true
+		}
+		if !shares {
+			alone = append(alone, j)
+		}
+	}
+	decisions := make([]identity.Decision, len(alone))
+	parallel.Each(len(alone), func(k int) {
+		p := preps[todo[alone[k]]]
+		self := identity.Ref{Partner: partner, RecordKey: p.in.RecordKey}
+		decisions[k] = identity.Resolve(p.norm, gather(p.blocks, byBlock, nil, self, r.maxBlock), r.thresholds)
+	})
+	out := make(map[int]identity.Decision, len(alone))
+	for k, j := range alone {
+		out[j] = decisions[k]
+	}
+	return out
 }
 
 // autoMerge is a merge the hub makes itself: a registration that is a
@@ -465,91 +539,76 @@ func (r *Registry) existingLinks(ctx context.Context, tx pgx.Tx, partner string,
 	return out, rows.Err()
 }
 
-// candidates reads the registrations in the given blocks, at most
-// maxBlock+1 per block (a block with more is skipped by gather anyway).
-func (r *Registry) candidates(ctx context.Context, q querier, blocks []int64) (map[int64][]candidate, error) {
+// linkCandidates returns the stored registrations in the given blocks but
+// those in changing (registrations of the chunk whose identity changes).
+func (r *Registry) linkCandidates(ctx context.Context, q querier, txID string, blocks, changing []int64) (map[int64][]candidate, error) {
+	skip := make(map[int64]bool, len(changing))
+	for _, id := range changing {
+		skip[id] = true
+	}
+	if r.index != nil {
+		return r.index.candidates(ctx, q, txID, blocks, skip)
+	}
+	return r.scanCandidates(ctx, q, blocks, skip)
+}
+
+// scanCandidates is linkCandidates without the index: it scans the stored
+// identities for the given blocks. A block found with more than maxBlock
+// registrations is big from then on, as in the index.
+func (r *Registry) scanCandidates(ctx context.Context, q querier, blocks []int64, skip map[int64]bool) (map[int64][]candidate, error) {
 	blocks = uniqueInt64(blocks)
-	r.bigMu.RLock()
-	kept := blocks[:0]
+	r.bigMu.Lock()
+	defer r.bigMu.Unlock()
+	want := make(map[int64]bool, len(blocks))
 	for _, b := range blocks {
 		if !r.big[b] {
-			kept = append(kept, b)
+			want[b] = true
 		}
 	}
-	r.bigMu.RUnlock()
-	blocks = kept
+	rows, err := q.Query(ctx, `SELECT id, partner, record_key, client_id, features, bsn_hash, bsn_invalid, blocks
+		FROM registration_identity WHERE blocks && $1`, blocks)
+	if err != nil {
+		return nil, fmt.Errorf("read match candidates: %w", err)
+	}
+	defer rows.Close()
 	out := map[int64][]candidate{}
-	if len(blocks) == 0 {
-		return out, nil
-	}
-	// Two set-oriented reads: block = ANY and id = ANY each make one bitmap
-	// index scan, where a join probes the index once per key.
-	rows, err := q.Query(ctx, `SELECT block, reg_id FROM identity_blocks WHERE block = ANY($1)`, blocks)
-	if err != nil {
-		return nil, fmt.Errorf("read match candidates: %w", err)
-	}
-	members := map[int64][]int64{}
-	for rows.Next() {
-		var block, id int64
-		if err := rows.Scan(&block, &id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read match candidates: %w", err)
-		}
-		members[block] = append(members[block], id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read match candidates: %w", err)
-	}
-	var ids []int64
-	for b, list := range members {
-		if len(list) > r.maxBlock {
-			r.bigMu.Lock()
-			r.big[b] = true
-			r.bigMu.Unlock()
-			delete(members, b)
-			continue
-		}
-		ids = append(ids, list...)
-	}
-	ids = uniqueInt64(ids)
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err = q.Query(ctx, `SELECT id, partner, record_key, client_id, features, bsn_hash, bsn_invalid
-		FROM registration_identity WHERE id = ANY($1)`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("read match candidates: %w", err)
-	}
-	byID := make(map[int64]identity.Candidate, len(ids))
 	for rows.Next() {
 		var id int64
 		var c identity.Candidate
 		var features, bsnHash []byte
 		var invalid bool
-		if err := rows.Scan(&id, &c.Ref.Partner, &c.Ref.RecordKey, &c.ClientID, &features, &bsnHash, &invalid); err != nil {
-			rows.Close()
+		var its []int64
+		if err := rows.Scan(&id, &c.Ref.Partner, &c.Ref.RecordKey, &c.ClientID, &features, &bsnHash, &invalid, &its); err != nil {
 			return nil, fmt.Errorf("read match candidates: %w", err)
 		}
 		if c.Norm, err = decodeFeatures(features); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("read match candidate %d: %w", id, err)
 		}
 		if len(bsnHash) > 0 && !invalid {
 			c.Norm.BSN = hex.EncodeToString(bsnHash)
 		}
-		byID[id] = c
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read match candidates: %w", err)
-	}
-	for b, list := range members {
-		for _, id := range list {
-			if c, ok := byID[id]; ok {
+		for _, b := range its {
+			if want[b] {
 				out[b] = append(out[b], candidate{regID: id, c: c})
 			}
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read match candidates: %w", err)
+	}
+	for b, list := range out {
+		if len(list) > r.maxBlock {
+			r.big[b] = true
+			delete(out, b)
+			continue
+		}
+		kept := list[:0]
+		for _, c := range list {
+			if !skip[c.regID] {
+				kept = append(kept, c)
+			}
+		}
+		out[b] = kept
 	}
 	return out, nil
 }

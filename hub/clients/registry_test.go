@@ -232,6 +232,7 @@ func TestReviewSplitMerge(t *testing.T) {
 	if err := e.s.Pool().QueryRow(ctx, `SELECT count(*) FROM registrations r JOIN registration_identity ri USING (partner, record_key)`).Scan(&n); err != nil || n != 2 {
 		t.Fatalf("%d linked registrations, %v", n, err)
 	}
+	noLinkWithoutClient(t, e)
 }
 
 func TestLookup(t *testing.T) {

@@ -74,7 +74,6 @@ type linkWriter struct {
 	updHash, updEnc                                         [][]byte
 	updInvalid                                              []bool
 	updScores                                               []float32
-	blockVals, blockRegs                                    []int64
 	reviews                                                 []review
 	relinks                                                 []relink
 	merges                                                  []autoMerge
@@ -135,10 +134,6 @@ func (w *linkWriter) add(p prepared, ex existing, isKnown bool, clientID string,
 		w.updEnc = append(w.updEnc, p.bsnEnc)
 		w.updInvalid = append(w.updInvalid, p.invalid)
 		w.updScores = append(w.updScores, score)
-		for _, b := range p.blocks {
-			w.blockVals = append(w.blockVals, b)
-			w.blockRegs = append(w.blockRegs, ex.id)
-		}
 		return
 	}
 	w.insKeys = append(w.insKeys, p.in.RecordKey)
@@ -179,10 +174,6 @@ func (w *linkWriter) write(ctx context.Context, tx pgx.Tx) error {
 			}
 			rows[i] = []any{id, w.partner, k, w.insClients[i], w.insGrades[i], w.insRules[i], w.insFeatures[i], ev,
 				w.insBlockList[i], nilBytes(w.insHash[i]), nilBytes(w.insEnc[i]), w.insInvalid[i], w.insScores[i]}
-			for _, b := range w.insBlockList[i] {
-				w.blockVals = append(w.blockVals, b)
-				w.blockRegs = append(w.blockRegs, id)
-			}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"registration_identity"},
 			[]string{"id", "partner", "record_key", "client_id", "grade", "rule", "features", "evidence", "blocks", "bsn_hash", "bsn_enc", "bsn_invalid", "score"},
@@ -203,26 +194,8 @@ func (w *linkWriter) write(ctx context.Context, tx pgx.Tx) error {
 			return fmt.Errorf("update links of %s: %w", w.partner, err)
 		}
 	}
-	if len(w.blockVals) > 0 {
-		rows := make([][]any, len(w.blockVals))
-		for i := range w.blockVals {
-			rows[i] = []any{w.blockVals[i], w.blockRegs[i]}
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"identity_blocks"}, []string{"block", "reg_id"}, pgx.CopyFromRows(rows)); err != nil {
-			return fmt.Errorf("index identities of %s: %w", w.partner, err)
-		}
-	}
-	for _, rv := range w.reviews {
-		ev, _ := json.Marshal(evidenceJSON(rv.ev))
-		if _, err := tx.Exec(ctx, `INSERT INTO review_items (client_id, other_client_id, partner, record_key, other_partner,
-				other_record_key, grade, rule, score, evidence)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
-			WHERE NOT EXISTS (SELECT 1 FROM kept_apart WHERE client_a = least($1, $2) AND client_b = greatest($1, $2))
-			ON CONFLICT (least(client_id, other_client_id), greatest(client_id, other_client_id)) WHERE status = 'open' DO NOTHING`,
-			rv.clientID, rv.ev.ClientID, w.partner, rv.key, rv.ev.With.Partner, rv.ev.With.RecordKey,
-			rv.ev.Match.Grade.String(), rv.ev.Match.Rule, rv.ev.Match.Score, ev); err != nil {
-			return fmt.Errorf("queue review of %s: %w", w.partner, err)
-		}
+	if err := w.writeReviews(ctx, tx); err != nil {
+		return err
 	}
 	for _, rl := range w.relinks {
 		regs, _ := json.Marshal([]RefJSON{{w.partner, rl.key}})
@@ -231,6 +204,36 @@ func (w *linkWriter) write(ctx context.Context, tx pgx.Tx) error {
 			rl.to, rl.from, regs); err != nil {
 			return fmt.Errorf("record relink of %s: %w", w.partner, err)
 		}
+	}
+	return nil
+}
+
+// writeReviews queues the chunk's review items in one statement: a pair
+// already open, or kept apart by a person, is not queued again.
+func (w *linkWriter) writeReviews(ctx context.Context, tx pgx.Tx) error {
+	if len(w.reviews) == 0 {
+		return nil
+	}
+	n := len(w.reviews)
+	clients, others, keys, otherPartners, otherKeys := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	grades, rules, evidence := make([]string, n), make([]string, n), make([]string, n)
+	scores := make([]float64, n)
+	for i, rv := range w.reviews {
+		ev, _ := json.Marshal(evidenceJSON(rv.ev))
+		clients[i], others[i], keys[i] = rv.clientID, rv.ev.ClientID, rv.key
+		otherPartners[i], otherKeys[i] = rv.ev.With.Partner, rv.ev.With.RecordKey
+		grades[i], rules[i], scores[i], evidence[i] = rv.ev.Match.Grade.String(), rv.ev.Match.Rule, rv.ev.Match.Score, string(ev)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO review_items (client_id, other_client_id, partner, record_key, other_partner,
+			other_record_key, grade, rule, score, evidence)
+		SELECT u.c, u.o, $1, u.k, u.op, u.ok, u.g, u.r, u.s, u.e::jsonb
+		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[])
+			WITH ORDINALITY AS u(c, o, k, op, ok, g, r, s, e, n)
+		WHERE NOT EXISTS (SELECT 1 FROM kept_apart WHERE client_a = least(u.c, u.o) AND client_b = greatest(u.c, u.o))
+		ORDER BY u.n
+		ON CONFLICT (least(client_id, other_client_id), greatest(client_id, other_client_id)) WHERE status = 'open' DO NOTHING`,
+		w.partner, clients, others, keys, otherPartners, otherKeys, grades, rules, scores, evidence); err != nil {
+		return fmt.Errorf("queue reviews of %s: %w", w.partner, err)
 	}
 	return nil
 }

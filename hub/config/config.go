@@ -51,6 +51,8 @@ const (
 	DefaultScanInterval         = time.Second
 	DefaultStableAfter          = 2 * time.Second
 	DefaultMaxDocumentBytes     = int64(1 << 30)
+	DefaultPushMaxBytes         = int64(10 << 20)
+	DefaultPushWait             = 10 * time.Second
 	DefaultRetryMax             = 5
 	DefaultRetryInitialInterval = 500 * time.Millisecond
 )
@@ -73,6 +75,8 @@ type Config struct {
 	Adapters map[string]AdapterSpec
 	Ingest   Ingest
 	Pipeline Pipeline
+	// TLS configures HTTPS for the API; nil means plain HTTP.
+	TLS *TLS
 	// Partners holds every partner file, sorted by id.
 	Partners []Partner
 	// File is the absolute path of the hub file.
@@ -94,11 +98,16 @@ type AdapterSpec struct {
 	SHA256 string
 }
 
-// Ingest configures how drop folders are scanned.
+// Ingest configures how drop folders are scanned and pushes taken.
 type Ingest struct {
 	ScanInterval     time.Duration
 	StableAfter      time.Duration
 	MaxDocumentBytes int64
+	// PushMaxBytes is the largest body of a push (POST
+	// /v1/partners/{partner}/registrations); PushWait how long the hub waits
+	// for its outcome before it answers 202 with where to read it.
+	PushMaxBytes int64
+	PushWait     time.Duration
 }
 
 // Pipeline configures message processing.
@@ -188,11 +197,14 @@ type hubFile struct {
 		ScanInterval     string `json:"scan_interval"`
 		StableAfter      string `json:"stable_after"`
 		MaxDocumentBytes int64  `json:"max_document_bytes"`
+		PushMaxBytes     int64  `json:"push_max_bytes"`
+		PushWait         string `json:"push_wait"`
 	} `json:"ingest"`
 	Pipeline struct {
 		RetryMax             *int   `json:"retry_max"`
 		RetryInitialInterval string `json:"retry_initial_interval"`
 	} `json:"pipeline"`
+	TLS *tlsFile `json:"tls"`
 }
 
 // partnerFile mirrors a partner file for decoding after schema validation.
@@ -262,7 +274,7 @@ func loadHub(col *collector, shown, abs string) (h hubState, ok bool) {
 	h = hubState{shown: shown, cfg: &Config{
 		File:     abs,
 		Adapters: map[string]AdapterSpec{},
-		Ingest:   Ingest{ScanInterval: DefaultScanInterval, StableAfter: DefaultStableAfter},
+		Ingest:   Ingest{ScanInterval: DefaultScanInterval, StableAfter: DefaultStableAfter, PushWait: DefaultPushWait},
 		Pipeline: Pipeline{RetryMax: DefaultRetryMax, RetryInitialInterval: DefaultRetryInitialInterval},
 	}}
 	cfg := h.cfg
@@ -314,6 +326,7 @@ func loadHub(col *collector, shown, abs string) (h hubState, ok bool) {
 		}
 	}
 	cfg.Ingest.MaxDocumentBytes = cmp.Or(hf.Ingest.MaxDocumentBytes, DefaultMaxDocumentBytes)
+	cfg.Ingest.PushMaxBytes = cmp.Or(hf.Ingest.PushMaxBytes, DefaultPushMaxBytes)
 	if hf.Pipeline.RetryMax != nil {
 		cfg.Pipeline.RetryMax = *hf.Pipeline.RetryMax
 	}
@@ -325,6 +338,7 @@ func loadHub(col *collector, shown, abs string) (h hubState, ok bool) {
 	}{
 		{"/ingest/scan_interval", hf.Ingest.ScanInterval, true, &cfg.Ingest.ScanInterval},
 		{"/ingest/stable_after", hf.Ingest.StableAfter, false, &cfg.Ingest.StableAfter},
+		{"/ingest/push_wait", hf.Ingest.PushWait, false, &cfg.Ingest.PushWait},
 		{"/pipeline/retry_initial_interval", hf.Pipeline.RetryInitialInterval, true, &cfg.Pipeline.RetryInitialInterval},
 	}
 	for _, d := range durations {
@@ -336,6 +350,9 @@ func loadHub(col *collector, shown, abs string) (h hubState, ok bool) {
 		} else {
 			col.add(e)
 		}
+	}
+	if hf.TLS != nil && !bad["tls"] {
+		cfg.TLS = loadTLS(col, doc, dir, hf.TLS, bad)
 	}
 	return h, true
 }

@@ -160,9 +160,10 @@ func TestLoadDefaults(t *testing.T) {
 		AuthFile:    filepath.Join(dir, "auth.yaml"),
 		RolesFile:   filepath.Join(dir, "roles.yaml"),
 		Bus:         config.BusPostgres,
-		Ingest:      config.Ingest{ScanInterval: time.Second, StableAfter: 2 * time.Second, MaxDocumentBytes: 1 << 30},
-		Pipeline:    config.Pipeline{RetryMax: 5, RetryInitialInterval: 500 * time.Millisecond},
-		File:        filepath.Join(dir, "ketenhub.yaml"),
+		Ingest: config.Ingest{ScanInterval: time.Second, StableAfter: 2 * time.Second, MaxDocumentBytes: 1 << 30,
+			PushMaxBytes: config.DefaultPushMaxBytes, PushWait: config.DefaultPushWait},
+		Pipeline: config.Pipeline{RetryMax: 5, RetryInitialInterval: 500 * time.Millisecond},
+		File:     filepath.Join(dir, "ketenhub.yaml"),
 	}
 	if cfg.Listen != want.Listen || cfg.DataDir != want.DataDir || cfg.PartnersDir != want.PartnersDir ||
 		cfg.AuthFile != want.AuthFile || cfg.RolesFile != want.RolesFile || cfg.Bus != want.Bus || cfg.Ingest != want.Ingest || cfg.Pipeline != want.Pipeline || cfg.File != want.File ||

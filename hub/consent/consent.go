@@ -84,7 +84,10 @@ type Recorder struct {
 
 // Change is one statement to record.
 type Change struct {
-	// ClientID is the opaque chain client id.
+	// ClientID is the opaque chain client id: when recording, the client
+	// the statement is recorded for; in a row read back, the client it
+	// applies to now, which a merge, split or relink may have changed (see
+	// Follow), and "" for a row that applies to nobody (Detached).
 	ClientID string
 	// Recipient is a partner id or the name of a group of partners.
 	Recipient string
@@ -113,12 +116,35 @@ type Change struct {
 	Source string
 	// SourceRef is the partner's own key of the statement, when delivered by a partner.
 	SourceRef string
+	// Anchors are the partner registrations the statement was given for:
+	// the partner's own registration of the client for a statement a
+	// partner delivers by its record key. Nil means every registration of
+	// ClientID at the time of recording. The row applies to the client
+	// that holds all of its anchors (see Follow).
+	Anchors []Anchor
+	// StatementHash identifies a statement delivered through an adapter by
+	// its contents; Take records it only when the partner's latest
+	// statement of the same key differs. Nil for other changes.
+	StatementHash []byte
+}
+
+// Anchor is a partner registration a consent row was given for.
+type Anchor struct {
+	Partner   string
+	RecordKey string
 }
 
 // Consent is one recorded row of the registry.
 type Consent struct {
 	ID int64
 	Change
+	// RecordedFor is the client the row was recorded for; ClientID the
+	// client it applies to now.
+	RecordedFor string
+	// Detached is set for a row whose anchors are held by different
+	// clients (after a split or a relink): it applies to nobody, and is
+	// shown in the history of each client holding one of its anchors.
+	Detached bool
 	// RecordedAt is when the hub recorded the row.
 	RecordedAt time.Time
 	// ReviewDue is when a bemoeizorg grant must be reviewed; zero otherwise.

@@ -25,6 +25,7 @@ type Querier interface {
 // audit entry of the change (a pgx.Tx), so that both commit or neither.
 type Inserter interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
 var (
@@ -86,12 +87,13 @@ func (r *Registry) Record(ctx context.Context, tx Inserter, ch Change) (Consent,
 	}
 	err = tx.QueryRow(ctx, `INSERT INTO consents (client_id, recipient, purpose, state, legal_basis, justification,
 			legal_reference, valid_from, valid_until, review_due, evidence_ref, recorded_by_kind, recorded_by_id,
-			recorded_by_org, recorded_by_role, acting_for, source, source_ref, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+			recorded_by_org, recorded_by_role, acting_for, source, source_ref, recorded_at, statement_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		RETURNING id`,
 		c.ClientID, c.Recipient, c.Purpose, string(c.State), string(c.Basis), c.Justification,
 		c.LegalReference, c.ValidFrom, validUntil, reviewDue, c.EvidenceRef, c.RecordedBy.Kind, c.RecordedBy.ID,
 		c.RecordedBy.Organisation, c.RecordedBy.Role, c.RecordedBy.ActingFor, c.Source, c.SourceRef, c.RecordedAt,
+		c.StatementHash,
 	).Scan(&c.ID)
 	if err != nil {
 		var pgErr *pgconn.PgError
@@ -100,7 +102,35 @@ func (r *Registry) Record(ctx context.Context, tx Inserter, ch Change) (Consent,
 		}
 		return Consent{}, fmt.Errorf("record consent: %w", err)
 	}
+	if err := anchor(ctx, tx, c.ID, c.ClientID, c.Anchors); err != nil {
+		return Consent{}, err
+	}
+	c.RecordedFor = c.ClientID
 	return c, nil
+}
+
+// anchor stores the anchors of a new row (those given, or every
+// registration of client) and the client it applies to: client.
+func anchor(ctx context.Context, tx Inserter, id int64, client string, anchors []Anchor) error {
+	var err error
+	if anchors == nil {
+		_, err = tx.Exec(ctx, `INSERT INTO consent_anchors (consent_id, partner, record_key)
+			SELECT $1, partner, record_key FROM registration_identity WHERE client_id = $2`, id, client)
+	} else {
+		partners, keys := make([]string, len(anchors)), make([]string, len(anchors))
+		for i, a := range anchors {
+			partners[i], keys[i] = a.Partner, a.RecordKey
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO consent_anchors (consent_id, partner, record_key)
+			SELECT DISTINCT $1::bigint, p, k FROM unnest($2::text[], $3::text[]) AS u(p, k)`, id, partners, keys)
+	}
+	if err != nil {
+		return fmt.Errorf("record consent anchors: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO consent_subjects (consent_id, client_id, rule) VALUES ($1, $2, 'recorded')`, id, client); err != nil {
+		return fmt.Errorf("record consent subject: %w", err)
+	}
+	return nil
 }
 
 // check validates a change and completes it into the row to insert.
@@ -203,25 +233,28 @@ func (r *Registry) check(ch Change, now time.Time) (Consent, error) {
 	return c, nil
 }
 
-// columns are the columns read into a Consent, in scan order.
-const columns = `id, client_id, recipient, purpose, state, legal_basis, justification, legal_reference,
-	valid_from, valid_until, review_due, evidence_ref, recorded_by_kind, recorded_by_id, recorded_by_org,
-	recorded_by_role, acting_for, source, source_ref, recorded_at`
+// columns are the columns read into a Consent, in scan order, of consents c
+// joined with consent_subjects s.
+const columns = `c.id, s.client_id, c.client_id, c.recipient, c.purpose, c.state, c.legal_basis, c.justification,
+	c.legal_reference, c.valid_from, c.valid_until, c.review_due, c.evidence_ref, c.recorded_by_kind, c.recorded_by_id,
+	c.recorded_by_org, c.recorded_by_role, c.acting_for, c.source, c.source_ref, c.recorded_at, c.statement_hash`
 
 // Current returns, for each client in clientIDs, the current rows for the
 // given recipients (a partner and the groups it belongs to) and purpose:
-// the latest row per recipient and stream. Clients without rows are absent
-// from the map. One query serves a whole feed page. The rows are returned
-// as recorded; Effective tells what each amounts to now.
+// the latest row per recipient and stream among the rows that apply to the
+// client now, its own and those of the clients merged into it (see
+// Follow). Clients without rows are absent from the map. One query serves
+// a whole feed page. The rows are returned as recorded; Effective tells
+// what each amounts to now.
 func (r *Registry) Current(ctx context.Context, clientIDs, recipients []string, purpose string) (map[string][]Consent, error) {
 	out := make(map[string][]Consent, len(clientIDs))
 	if len(clientIDs) == 0 || len(recipients) == 0 {
 		return out, nil
 	}
-	rows, err := r.db.Query(ctx, `SELECT DISTINCT ON (client_id, recipient, stream) `+columns+`
-		FROM consents
-		WHERE client_id = ANY($1) AND purpose = $2 AND recipient = ANY($3)
-		ORDER BY client_id, recipient, stream, id DESC`, clientIDs, purpose, recipients)
+	rows, err := r.db.Query(ctx, `SELECT DISTINCT ON (s.client_id, c.recipient, c.stream) `+columns+`
+		FROM consent_subjects s JOIN consents c ON c.id = s.consent_id
+		WHERE s.client_id = ANY($1) AND c.purpose = $2 AND c.recipient = ANY($3)
+		ORDER BY s.client_id, c.recipient, c.stream, c.id DESC`, clientIDs, purpose, recipients)
 	if err != nil {
 		return nil, fmt.Errorf("current consent: %w", err)
 	}
@@ -235,10 +268,16 @@ func (r *Registry) Current(ctx context.Context, clientIDs, recipients []string, 
 	return out, nil
 }
 
-// History returns every row recorded for a client, oldest first: what was
-// said, on which basis, by whom, and when.
+// History returns every row that applies to a client now (its own, and
+// those of clients merged into it), and the detached rows of which the
+// client holds an anchor, oldest first: what was said, on which basis, by
+// whom, and when.
 func (r *Registry) History(ctx context.Context, clientID string) ([]Consent, error) {
-	rows, err := r.db.Query(ctx, `SELECT `+columns+` FROM consents WHERE client_id = $1 ORDER BY id`, clientID)
+	rows, err := r.db.Query(ctx, `SELECT `+columns+` FROM consent_subjects s JOIN consents c ON c.id = s.consent_id
+		WHERE s.client_id = $1
+			OR (s.client_id IS NULL AND s.consent_id IN (SELECT a.consent_id FROM consent_anchors a
+				JOIN registration_identity ri ON ri.partner = a.partner AND ri.record_key = a.record_key WHERE ri.client_id = $1))
+		ORDER BY c.id`, clientID)
 	if err != nil {
 		return nil, fmt.Errorf("consent history: %w", err)
 	}
@@ -257,12 +296,14 @@ func (r *Registry) History(ctx context.Context, clientID string) ([]Consent, err
 // date first.
 func (r *Registry) DueForReview(ctx context.Context, asOf time.Time) ([]Consent, error) {
 	rows, err := r.db.Query(ctx, `SELECT `+columns+` FROM (
-			SELECT DISTINCT ON (client_id, recipient, purpose) * FROM consents
-			WHERE stream = 'grant'
-			ORDER BY client_id, recipient, purpose, id DESC) c
-		WHERE legal_basis = 'bemoeizorg' AND state = 'given'
-			AND valid_from <= $1 AND valid_until > $1 AND review_due <= $1
-		ORDER BY review_due, id`, asOf)
+			SELECT DISTINCT ON (s.client_id, c.recipient, c.purpose) s.consent_id FROM consent_subjects s
+				JOIN consents c ON c.id = s.consent_id
+			WHERE c.stream = 'grant' AND s.client_id IS NOT NULL
+			ORDER BY s.client_id, c.recipient, c.purpose, c.id DESC) cur
+		JOIN consents c ON c.id = cur.consent_id JOIN consent_subjects s ON s.consent_id = c.id
+		WHERE c.legal_basis = 'bemoeizorg' AND c.state = 'given'
+			AND c.valid_from <= $1 AND c.valid_until > $1 AND c.review_due <= $1
+		ORDER BY c.review_due, c.id`, asOf)
 	if err != nil {
 		return nil, fmt.Errorf("bemoeizorg due for review: %w", err)
 	}
@@ -279,12 +320,18 @@ func scanAll(rows pgx.Rows) ([]Consent, error) {
 	for rows.Next() {
 		var c Consent
 		var state, basis string
+		var subject *string
 		var validUntil, reviewDue *time.Time
-		if err := rows.Scan(&c.ID, &c.ClientID, &c.Recipient, &c.Purpose, &state, &basis, &c.Justification,
+		if err := rows.Scan(&c.ID, &subject, &c.RecordedFor, &c.Recipient, &c.Purpose, &state, &basis, &c.Justification,
 			&c.LegalReference, &c.ValidFrom, &validUntil, &reviewDue, &c.EvidenceRef, &c.RecordedBy.Kind,
 			&c.RecordedBy.ID, &c.RecordedBy.Organisation, &c.RecordedBy.Role, &c.RecordedBy.ActingFor,
-			&c.Source, &c.SourceRef, &c.RecordedAt); err != nil {
+			&c.Source, &c.SourceRef, &c.RecordedAt, &c.StatementHash); err != nil {
 			return nil, err
+		}
+		if subject != nil {
+			c.ClientID = *subject
+		} else {
+			c.Detached = true
 		}
 		c.State, c.Basis = State(state), Basis(basis)
 		if validUntil != nil {

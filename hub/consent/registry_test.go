@@ -344,7 +344,7 @@ func TestAppendOnly(t *testing.T) {
 			t.Errorf("%s: %v", sql, err)
 		}
 	}
-	if _, err := e.st.Pool().Exec(ctx, "TRUNCATE consents"); err == nil || !strings.Contains(err.Error(), "append-only") {
+	if _, err := e.st.Pool().Exec(ctx, "TRUNCATE consents CASCADE"); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Errorf("truncate: %v", err)
 	}
 	// The table refuses rows that break the rules even past the registry.

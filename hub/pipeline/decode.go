@@ -4,15 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/internal/parallel"
 	"github.com/ketenhub/ketenhub/hub/store"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
@@ -264,6 +263,8 @@ func (w *chunkWriter) publish(ctx context.Context, group []*preparing) error {
 				msg.Records = append(slices.Clip(msg.Records), pr.msg.Records...)
 				msg.Rejected = append(slices.Clip(msg.Rejected), pr.msg.Rejected...)
 				msg.Fills = append(slices.Clip(msg.Fills), pr.msg.Fills...)
+				msg.Consents = append(slices.Clip(msg.Consents), pr.msg.Consents...)
+				msg.Unchanged = append(slices.Clip(msg.Unchanged), pr.msg.Unchanged...)
 			}
 		}
 		if msg == nil {
@@ -292,7 +293,11 @@ type checked struct {
 // A record left out for its content hash that fill wants goes to the store
 // stage for its source digest.
 func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partner, c sdk.Chunk, fill refresh) (chunkMessage, store.DecodedChunk, error) {
-	out := chunkMessage{DocumentID: doc.ID, Partner: doc.Partner, Seq: c.Seq}
+	out := chunkMessage{DocumentID: doc.ID, Partner: doc.Partner, Seq: c.Seq, Results: keepsResults(doc)}
+	out.keepUnchanged(c.Unchanged)
+	for _, st := range c.Consents {
+		out.Consents = append(out.Consents, chunkConsent{Line: st.Line, RecordKey: st.RecordKey, JSON: st.JSON})
+	}
 	dc := store.DecodedChunk{DocumentID: doc.ID, Seq: c.Seq, Records: int64(len(c.Records) + len(c.Unchanged) + countRecordsInErrors(c.Errors)),
 		Unchanged: int64(len(c.Unchanged))}
 	if pt.EndMissing {
@@ -308,7 +313,7 @@ func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partne
 		}
 	}
 	results := make([]checked, len(c.Records))
-	parallel(len(c.Records), func(i int) { results[i] = p.identify(doc, c.Records[i]) })
+	parallel.Each(len(c.Records), func(i int) { results[i] = p.identify(doc, c.Records[i]) })
 	keepSourceDigests(results, c.Errors)
 
 	// Which records change anything? Deletes are compared by state, the rest
@@ -350,7 +355,7 @@ func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partne
 		}
 		toValidate = append(toValidate, i)
 	}
-	parallel(len(toValidate), func(j int) {
+	parallel.Each(len(toValidate), func(j int) {
 		i := toValidate[j]
 		results[i] = p.validate(doc, c.Records[i], results[i])
 	})
@@ -367,6 +372,7 @@ func (p *Pipeline) prepareChunk(ctx context.Context, doc hub.Document, pt Partne
 		}
 		if !r.validated {
 			dc.Unchanged++
+			out.keepUnchangedRecord(r.rec)
 			if fill.wants(r.rec.SourceDigest) {
 				out.Fills = append(out.Fills, digestFill{RecordKey: r.rec.RecordKey, ContentHash: r.rec.ContentHash, SourceDigest: r.rec.SourceDigest})
 			}
@@ -393,22 +399,6 @@ func keepSourceDigests(results []checked, errs []sdk.RecordError) {
 			results[i].rec.SourceDigest = nil
 		}
 	}
-}
-
-// parallel runs fn(0..n-1) on GOMAXPROCS goroutines.
-func parallel(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < n; i += workers {
-				fn(i)
-			}
-		}(w)
-	}
-	wg.Wait()
 }
 
 // countRecordsInErrors counts the distinct lines of record errors; a

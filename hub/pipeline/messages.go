@@ -31,6 +31,21 @@ type chunkMessage struct {
 	// Fills give unchanged registrations a current source digest (see
 	// refresh).
 	Fills []digestFill
+	// Consents are the adapter's consent statements, taken after the
+	// chunk's records are stored and linked.
+	Consents []chunkConsent
+	// Results is set for a pushed document, whose outcome is kept per
+	// record (see results.go); Unchanged are then its records that the
+	// decode stage found unchanged.
+	Results   bool
+	Unchanged []store.RecordRef
+}
+
+// chunkConsent is one consent statement of a chunk (sdk.Consent).
+type chunkConsent struct {
+	Line      int
+	RecordKey string
+	JSON      []byte
 }
 
 type chunkRecord struct {

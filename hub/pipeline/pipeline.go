@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ketenhub/ketenhub/hub/clients"
+	"github.com/ketenhub/ketenhub/hub/consentflow"
 	"github.com/ketenhub/ketenhub/hub/metrics"
 	"github.com/ketenhub/ketenhub/hub/schema"
 	"github.com/ketenhub/ketenhub/hub/store"
@@ -62,6 +63,16 @@ type Config struct {
 	// Linker links every stored registration to a chain client in the
 	// transaction that stores it; nil links nothing (tests of the spine).
 	Linker Linker
+	// Consents takes the adapters' consent statements into the consent
+	// registry in the transaction that stores their chunk; nil refuses
+	// every statement (CONSENT_UNSUPPORTED).
+	Consents ConsentTaker
+}
+
+// ConsentTaker takes the consent statements of a stored chunk;
+// *consentflow.Flow implements it.
+type ConsentTaker interface {
+	Take(ctx context.Context, tx pgx.Tx, partner, documentID string, stmts []sdk.Consent) (consentflow.Result, error)
 }
 
 // Linker links stored registrations to chain clients; *clients.Registry

@@ -27,7 +27,8 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // lineAdapter maps each line "key;surname" to a registration, in chunks of
-// 10. failAt makes Decode fail once after that many chunks (a crash).
+// 10; "key;surname;+" adds the client's consent after it. failAt makes
+// Decode fail once after that many chunks (a crash).
 type lineAdapter struct {
 	failAt   int
 	failures atomic.Int32
@@ -47,6 +48,7 @@ func (a *lineAdapter) Decode(ctx context.Context, doc sdk.Document, src io.Reade
 	for sc.Scan() {
 		line++
 		key, surname, _ := strings.Cut(sc.Text(), ";")
+		surname, mark, _ := strings.Cut(surname, ";")
 		if surname == "" {
 			if err := b.AddError(ctx, sdk.RecordError{Line: line, RecordKey: key, Field: "client.surname", Code: sdk.CodeRequired, Message: "achternaam ontbreekt"}); err != nil {
 				return err
@@ -55,8 +57,19 @@ func (a *lineAdapter) Decode(ctx context.Context, doc sdk.Document, src io.Reade
 		}
 		reg := sdk.Registration{SchemaVersion: sdk.SchemaVersion, Source: sdk.Source{Partner: doc.Partner, RecordKey: key},
 			Operation: sdk.OpNew, RegisteredAt: doc.ReceivedAt, Client: sdk.Client{Surname: surname}}
-		if err := b.Add(ctx, sdk.Record{Line: line, RecordKey: key, JSON: reg.AppendJSON(nil)}); err != nil {
+		rec := sdk.Record{Line: line, RecordKey: key, JSON: reg.AppendJSON(nil)}
+		if mark != "" {
+			rec.SourceDigest = make([]byte, sdk.DigestSize) // for the statement's record only
+		}
+		if err := b.Add(ctx, rec); err != nil {
 			return err
+		}
+		if mark == "+" {
+			st := sdk.ConsentStatement{Source: sdk.ConsentSource{Partner: doc.Partner}, Client: sdk.ConsentClient{RecordKey: key},
+				Recipient: "q", Purpose: "zorgcoordinatie", State: sdk.ConsentGiven, LegalBasis: sdk.BasisToestemming, EvidenceRef: "formulier"}
+			if err := b.AddConsent(ctx, st.Consent(line)); err != nil {
+				return err
+			}
 		}
 		if line%10 == 0 {
 			chunks++
@@ -78,6 +91,12 @@ func (o oneAdapter) Adapter(context.Context, string) (sdk.Adapter, error) { retu
 
 func run(t *testing.T, adapters pipeline.Adapters) (*store.Store, *pipeline.Pipeline) {
 	t.Helper()
+	return runWith(t, adapters, nil)
+}
+
+// runWith is run with a configuration that set may change.
+func runWith(t *testing.T, adapters pipeline.Adapters, set func(*pipeline.Config)) (*store.Store, *pipeline.Pipeline) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := store.Open(ctx, pgtest.NewDatabase(t), store.Options{})
 	if err != nil {
@@ -87,9 +106,13 @@ func run(t *testing.T, adapters pipeline.Adapters) (*store.Store, *pipeline.Pipe
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := pipeline.New(ctx, pipeline.Config{Store: st, Adapters: adapters, Validator: v,
+	cfg := pipeline.Config{Store: st, Adapters: adapters, Validator: v,
 		Partners: []pipeline.Partner{{ID: "p", EndMissing: true, MaxMissingShare: 1}}, RetryMax: 3, RetryInitialInterval: 10 * time.Millisecond,
-		PollInterval: 20 * time.Millisecond})
+		PollInterval: 20 * time.Millisecond}
+	if set != nil {
+		set(&cfg)
+	}
+	p, err := pipeline.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,8 +126,15 @@ func run(t *testing.T, adapters pipeline.Adapters) (*store.Store, *pipeline.Pipe
 
 func landAndWait(t *testing.T, st *store.Store, p *pipeline.Pipeline, name, data string) hub.Document {
 	t.Helper()
+	return landFromAndWait(t, st, p, hub.SourceDrop, name, data)
+}
+
+// landFromAndWait lands a document that came from source and waits until
+// the pipeline finished it.
+func landFromAndWait(t *testing.T, st *store.Store, p *pipeline.Pipeline, source, name, data string) hub.Document {
+	t.Helper()
 	ctx := context.Background()
-	doc, _, err := st.Land(ctx, store.Landing{Partner: "p", OriginalName: name,
+	doc, _, err := st.Land(ctx, store.Landing{Partner: "p", OriginalName: name, Source: source,
 		OnLanded: func(ctx context.Context, tx pgx.Tx, id string) error { return p.Submit(ctx, tx, "p", id) }}, strings.NewReader(data))
 	if err != nil {
 		t.Fatal(err)

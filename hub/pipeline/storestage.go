@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/ketenhub/ketenhub/hub"
 	"github.com/ketenhub/ketenhub/hub/clients"
+	"github.com/ketenhub/ketenhub/hub/consentflow"
 	"github.com/ketenhub/ketenhub/hub/identity"
 	"github.com/ketenhub/ketenhub/hub/store"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
@@ -38,6 +40,9 @@ func (p *Pipeline) handleChunk(msg *message.Message) error {
 		if !res.Applied {
 			return nil // stored before a crash; the message is a redelivery
 		}
+		if err := p.recordOutcomes(ctx, tx, m, recs, rejected); err != nil {
+			return err
+		}
 		if err := p.fillSourceDigests(ctx, tx, m); err != nil {
 			return err
 		}
@@ -45,6 +50,9 @@ func (p *Pipeline) handleChunk(msg *message.Message) error {
 			if _, err := p.cfg.Linker.LinkChunk(ctx, tx, m.Partner, links); err != nil {
 				return err
 			}
+		}
+		if err := p.takeConsents(ctx, tx, m); err != nil {
+			return err
 		}
 		if len(res.FeedSeqs) > 0 {
 			keys := make([]string, 0, len(recs))
@@ -210,4 +218,43 @@ func (p *Pipeline) separateIdentity(m chunkMessage) ([]store.StoredRecord, []cli
 		}
 	}
 	return recs, links, rejected
+}
+
+// takeConsents hands the chunk's consent statements to the consent taker,
+// after its records are stored and linked, and stores what became of them:
+// the counts and the refused statements for the receipt. A registration
+// whose statement was refused loses its source digest, so that the
+// partner's next export maps the row again and the statement is taken
+// again (after the partner or the rules were put right).
+func (p *Pipeline) takeConsents(ctx context.Context, tx pgx.Tx, m chunkMessage) error {
+	if len(m.Consents) == 0 {
+		return nil
+	}
+	stmts := make([]sdk.Consent, len(m.Consents))
+	for i, c := range m.Consents {
+		stmts[i] = sdk.Consent{Line: c.Line, RecordKey: c.RecordKey, JSON: c.JSON}
+	}
+	var res consentflow.Result
+	if p.cfg.Consents == nil {
+		for _, st := range stmts {
+			res.Rejected = append(res.Rejected, sdk.RecordError{Line: st.Line, RecordKey: st.RecordKey, Code: sdk.CodeConsentUnsupported,
+				Message: "toestemming: deze hub neemt geen toestemming aan via adapters; de verklaring is niet vastgelegd"})
+		}
+	} else {
+		var err error
+		if res, err = p.cfg.Consents.Take(ctx, tx, m.Partner, m.DocumentID, stmts); err != nil {
+			return fmt.Errorf("take consent statements of %s: %w", m.DocumentID, err)
+		}
+	}
+	issues := make([]store.QuarantinedRecord, len(res.Rejected))
+	var keys []string
+	for i, e := range res.Rejected {
+		issues[i] = store.QuarantinedRecord{Line: e.Line, Column: e.Column, Field: e.Field, RecordKey: e.RecordKey,
+			Code: e.Code, Message: e.Message, Severity: "error"}
+		if e.RecordKey != "" {
+			keys = append(keys, e.RecordKey)
+		}
+	}
+	return p.cfg.Store.RecordConsents(ctx, tx, m.Partner, m.DocumentID, m.Seq,
+		store.ConsentCounts{Recorded: res.Recorded, Unchanged: res.Unchanged, Rejected: len(res.Rejected)}, issues, keys)
 }

@@ -37,7 +37,7 @@ type Engine struct {
 	consents ConsentReader
 	now      func() time.Time
 	log      *slog.Logger
-	partners []string
+	partners func() []string
 }
 
 // EngineOptions configure NewEngine.
@@ -48,6 +48,11 @@ type EngineOptions struct {
 	Logger *slog.Logger
 	// Partners are passed to Load on Reload (see LoadOptions.Partners).
 	Partners []string
+	// PartnerIDs, when set, replaces Partners: it is asked for the ids of
+	// the configured partners at every reload, so that partners added or
+	// removed while the hub runs are known to the next roles.yaml, and Watch
+	// reads roles.yaml again when they change.
+	PartnerIDs func() []string
 }
 
 // NewEngine returns an engine deciding with p (which may be nil: then
@@ -61,7 +66,11 @@ func NewEngine(p *Policy, consents ConsentReader, opts EngineOptions) *Engine {
 	if e.log == nil {
 		e.log = slog.Default()
 	}
-	e.partners = slices.Clone(opts.Partners)
+	e.partners = opts.PartnerIDs
+	if e.partners == nil {
+		fixed := slices.Clone(opts.Partners)
+		e.partners = func() []string { return fixed }
+	}
 	if p != nil {
 		e.cur.Store(p)
 	}
@@ -79,7 +88,7 @@ func (e *Engine) Swap(p *Policy) *Policy { return e.cur.Swap(p) }
 // problems the policy in force stays and the problems are returned
 // (config.Errors) and logged by position and code.
 func (e *Engine) Reload(path string) error {
-	p, err := Load(path, LoadOptions{Partners: e.partners})
+	p, err := Load(path, LoadOptions{Partners: e.partners()})
 	if err != nil {
 		e.log.Error("roles not reloaded; the previous roles stay in force", "file", path, "problems", err.Error())
 		return fmt.Errorf("reload %s: %w", path, err)

@@ -118,6 +118,23 @@ type Policy struct {
 	knownPartners map[string]bool // nil when the caller gave no list
 }
 
+// parsedWith reports whether p was loaded with exactly these partner ids
+// (LoadOptions.Partners).
+func (p *Policy) parsedWith(ids []string) bool {
+	if p == nil || p.knownPartners == nil {
+		return ids == nil
+	}
+	if len(ids) != len(p.knownPartners) {
+		return false
+	}
+	for _, id := range ids {
+		if !p.knownPartners[id] {
+			return false
+		}
+	}
+	return true
+}
+
 // Purpose is one purpose of processing (doelbinding).
 type Purpose struct {
 	Name        string

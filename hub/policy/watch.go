@@ -6,7 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/ketenhub/ketenhub/hub/reload"
 )
 
 // DefaultWatchInterval is how often Watch looks at roles.yaml when
@@ -47,36 +51,26 @@ type ReloadResult struct {
 // Reload does: a file with problems is refused and the rules in force
 // stay. It compares the content's sha256 with the revision in force, so a
 // touch without a change does nothing and a refused content is tried once,
-// not at every look. A file that cannot be read keeps the rules in force
-// too. Watch returns when ctx ends.
+// not at every look. When the partners change (EngineOptions.PartnerIDs)
+// the content is tried again against them. A file that cannot be read
+// keeps the rules in force too. Watch returns when ctx ends.
 func (e *Engine) Watch(ctx context.Context, path string, opts WatchOptions) {
-	interval := opts.Interval
-	if interval <= 0 {
-		interval = DefaultWatchInterval
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
 	tried := ""
 	if p := e.cur.Load(); p != nil {
-		tried = p.Revision
+		tried = watchKey(p.Revision, e.partners())
 	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-opts.Trigger:
-		}
+	reload.Every(ctx, opts.Interval, DefaultWatchInterval, opts.Trigger, func() {
 		tried = e.look(ctx, path, tried, opts.OnReload)
-	}
+	})
 }
 
-// look reads the file once and tries a content it has not tried before. It
-// returns the revision tried last.
+// look reads the file once and tries a content it has not tried before
+// with these partners. It returns what it tried last (see watchKey).
 func (e *Engine) look(ctx context.Context, path, tried string, onReload func(context.Context, ReloadResult)) string {
 	previous := ""
-	if p := e.cur.Load(); p != nil {
-		previous = p.Revision
+	cur := e.cur.Load()
+	if cur != nil {
+		previous = cur.Revision
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -91,11 +85,13 @@ func (e *Engine) look(ctx context.Context, path, tried string, onReload func(con
 	}
 	sum := sha256.Sum256(data)
 	rev := hex.EncodeToString(sum[:])
-	if rev == tried || rev == previous {
-		return rev
+	partners := e.partners()
+	key := watchKey(rev, partners)
+	if key == tried || rev == previous && cur.parsedWith(partners) {
+		return key
 	}
 	res := ReloadResult{File: path, Revision: rev, Previous: previous}
-	p, err := Parse(path, data, LoadOptions{Partners: e.partners})
+	p, err := Parse(path, data, LoadOptions{Partners: partners})
 	if err != nil {
 		res.Err = fmt.Errorf("reload %s: %w", path, err)
 		e.log.Error("roles not reloaded; the previous roles stay in force", "file", path, "revision", rev, "problems", err.Error())
@@ -106,5 +102,12 @@ func (e *Engine) look(ctx context.Context, path, tried string, onReload func(con
 	if onReload != nil {
 		onReload(ctx, res)
 	}
-	return rev
+	return key
+}
+
+// watchKey names what look tried: a content with a set of partners.
+func watchKey(revision string, partners []string) string {
+	ids := slices.Clone(partners)
+	slices.Sort(ids)
+	return revision + " " + strings.Join(ids, ",")
 }

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -118,5 +120,66 @@ func TestWatch(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Watch did not return when its context ended")
+	}
+}
+
+// TestWatchNewPartner: a roles.yaml that names a partner the hub does not
+// have yet is refused, and put in force without a change of its own once
+// the partner is added (EngineOptions.PartnerIDs).
+func TestWatchNewPartner(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "roles.yaml")
+	good, err := os.ReadFile("testdata/roles.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := policy.Load(path, policy.LoadOptions{Partners: partners})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	ids := slices.Clone(partners)
+	e := policy.NewEngine(p, &fakeConsents{}, policy.EngineOptions{Logger: slog.New(slog.DiscardHandler),
+		PartnerIDs: func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(ids) }})
+	results := make(chan policy.ReloadResult, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go e.Watch(ctx, path, policy.WatchOptions{Interval: 10 * time.Millisecond,
+		OnReload: func(_ context.Context, r policy.ReloadResult) { results <- r }})
+	next := func() policy.ReloadResult {
+		t.Helper()
+		select {
+		case r := <-results:
+			return r
+		case <-time.After(10 * time.Second):
+			t.Fatal("no reload")
+		}
+		return policy.ReloadResult{}
+	}
+
+	withNew := bytes.Replace(good, []byte("\npartners:\n"), []byte("\npartners:\n  wijkteam-noord: ketenpartner-systeem\n"), 1)
+	if err := os.WriteFile(path+".tmp", withNew, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil { // never half a file
+		t.Fatal(err)
+	}
+	if r := next(); r.Err == nil || !strings.Contains(r.Err.Error(), "wijkteam-noord") {
+		t.Fatalf("roles naming an unknown partner: %+v", r)
+	}
+	mu.Lock()
+	ids = append(ids, "wijkteam-noord")
+	mu.Unlock()
+	r := next()
+	if r.Err != nil || e.Policy().Partners["wijkteam-noord"] != "ketenpartner-systeem" {
+		t.Fatalf("after the partner was added: %+v", r)
+	}
+	// Nothing changes any more: nothing is tried again.
+	select {
+	case r := <-results:
+		t.Errorf("tried again without a change: %+v", r)
+	case <-time.After(100 * time.Millisecond):
 	}
 }

@@ -29,6 +29,10 @@ type Landing struct {
 	// ReplayOf names an earlier document whose content is deliberately
 	// ingested again; it bypasses the duplicate check.
 	ReplayOf string
+	// IdempotencyKey is the Idempotency-Key a partner system sent with a
+	// push, or "". Land returns an error wrapping ErrIdempotencyKeyTaken
+	// when the partner has a document with the key already.
+	IdempotencyKey string
 	// OnLanded runs inside the landing transaction once the bytes are
 	// stored, to publish the document to the pipeline atomically with it
 	// (an outbox). It is not called for a duplicate.
@@ -50,13 +54,20 @@ func (s *Store) Land(ctx context.Context, l Landing, r io.Reader) (doc hub.Docum
 	if _, err := rand.Read(placeholder); err != nil {
 		return hub.Document{}, false, fmt.Errorf("land document: %w", err)
 	}
-	var replay *string
+	var replay, key *string
 	if l.ReplayOf != "" {
 		replay = &l.ReplayOf
 	}
+	if l.IdempotencyKey != "" {
+		key = &l.IdempotencyKey
+	}
 	err = s.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO documents (id, partner, original_name, source, size, sha256, replay_of)
-			VALUES ($1, $2, $3, $4, 0, $5, $6)`, id, l.Partner, l.OriginalName, src, placeholder, replay); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO documents (id, partner, original_name, source, size, sha256, replay_of, idempotency_key)
+			VALUES ($1, $2, $3, $4, 0, $5, $6, $7)`, id, l.Partner, l.OriginalName, src, placeholder, replay, key); err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "documents_partner_idempotency" {
+				return ErrIdempotencyKeyTaken
+			}
 			return fmt.Errorf("insert document: %w", err)
 		}
 		h := sha256.New()
@@ -113,6 +124,10 @@ func (s *Store) Land(ctx context.Context, l Landing, r io.Reader) (doc hub.Docum
 	doc, err = s.Document(ctx, id)
 	return doc, false, err
 }
+
+// ErrIdempotencyKeyTaken is the cause of a Land whose Idempotency-Key the
+// partner used before.
+var ErrIdempotencyKeyTaken = errors.New("idempotency key taken")
 
 type errDuplicate struct{ sum []byte }
 

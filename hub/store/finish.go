@@ -33,13 +33,16 @@ func (s *Store) FinishDocument(ctx context.Context, tx pgx.Tx, documentID string
 	}
 	r.DocumentID = documentID
 	r.SHA256 = hex.EncodeToString(sum)
-	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(inserted), 0), coalesce(sum(updated), 0), coalesce(sum(deleted), 0), coalesce(sum(rejected), 0)
-		FROM document_chunks WHERE document_id = $1`, documentID).Scan(&r.Counts.Inserted, &r.Counts.Updated, &r.Counts.Deleted, &r.Counts.Rejected); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(inserted), 0), coalesce(sum(updated), 0), coalesce(sum(deleted), 0), coalesce(sum(rejected), 0),
+			coalesce(sum(consents_recorded), 0), coalesce(sum(consents_unchanged), 0), coalesce(sum(consents_rejected), 0)
+		FROM document_chunks WHERE document_id = $1`, documentID).Scan(&r.Counts.Inserted, &r.Counts.Updated, &r.Counts.Deleted, &r.Counts.Rejected,
+		&r.Counts.ConsentsRecorded, &r.Counts.ConsentsUnchanged, &r.Counts.ConsentsRejected); err != nil {
 		return r, fmt.Errorf("count document %s: %w", documentID, err)
 	}
 	if endMissing {
 		var unsafe int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM record_errors WHERE document_id = $1 AND severity = 'error' AND (record_key = '' OR line = 0)`,
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM record_errors WHERE document_id = $1 AND severity = 'error' AND (record_key = '' OR line = 0)
+			AND code NOT LIKE 'CONSENT\_%'`,
 			documentID).Scan(&unsafe); err != nil {
 			return r, fmt.Errorf("check export completeness of %s: %w", documentID, err)
 		}
@@ -161,9 +164,15 @@ func receiptIssues(ctx context.Context, tx pgx.Tx, documentID, severity string) 
 // FailDocument marks a document failed with a receipt that gives the reason.
 // The raw bytes stay stored, so the document can be replayed.
 func (s *Store) FailDocument(ctx context.Context, documentID, reason string) (hub.Receipt, error) {
+	return failDocument(ctx, s.pool, documentID, reason, hub.ReceiptIssue{Code: "DOC_FAILED", Message: reason})
+}
+
+// failDocument marks a document failed through db with a receipt that lists
+// issue and gives reason.
+func failDocument(ctx context.Context, db DB, documentID, reason string, issue hub.ReceiptIssue) (hub.Receipt, error) {
 	var r hub.Receipt
 	var sum []byte
-	err := s.pool.QueryRow(ctx, `SELECT partner, original_name, sha256, received_at FROM documents WHERE id = $1`, documentID).
+	err := db.QueryRow(ctx, `SELECT partner, original_name, sha256, received_at FROM documents WHERE id = $1`, documentID).
 		Scan(&r.Partner, &r.OriginalName, &sum, &r.ReceivedAt)
 	if err != nil {
 		return r, fmt.Errorf("fail document %s: %w", documentID, err)
@@ -173,13 +182,13 @@ func (s *Store) FailDocument(ctx context.Context, documentID, reason string) (hu
 	r.Status = hub.DocFailed
 	r.Failure = reason
 	r.FinishedAt = time.Now().UTC().Truncate(time.Millisecond)
-	r.Errors = []hub.ReceiptIssue{{Code: "DOC_FAILED", Message: reason}}
+	r.Errors = []hub.ReceiptIssue{issue}
 	r.Warnings = []hub.ReceiptIssue{}
 	doc, err := json.Marshal(r)
 	if err != nil {
 		return r, fmt.Errorf("encode receipt of %s: %w", documentID, err)
 	}
-	if _, err := s.pool.Exec(ctx, `UPDATE documents SET status = 'failed', failure = $2, finished_at = $3, receipt = $4 WHERE id = $1`,
+	if _, err := db.Exec(ctx, `UPDATE documents SET status = 'failed', failure = $2, finished_at = $3, receipt = $4 WHERE id = $1`,
 		documentID, reason, r.FinishedAt, doc); err != nil {
 		return r, fmt.Errorf("fail document %s: %w", documentID, err)
 	}

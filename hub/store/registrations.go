@@ -305,33 +305,72 @@ func (s *Store) StoreChunk(ctx context.Context, tx pgx.Tx, partner, documentID s
 			}
 		}
 	}
-	if len(rejected) > 0 {
-		rows := make([][]any, len(rejected))
-		rejectedLines := make(map[int]bool)
-		for i, q := range rejected {
-			sev := q.Severity
-			if sev == "" {
-				sev = "error"
-			}
-			if sev == "error" && !rejectedLines[q.Line] {
-				rejectedLines[q.Line] = true // one record, however many problems it has
-				res.Rejected++
-			}
-			var rec any
-			if len(q.Record) > 0 {
-				rec = string(q.Record)
-			}
-			rows[i] = []any{documentID, int32(seq), int32(q.Line), int32(q.Column), q.Field, q.RecordKey, q.Code, q.Message, sev, rec}
+	rejectedLines := make(map[int]bool)
+	for _, q := range rejected {
+		if (q.Severity == "" || q.Severity == "error") && !rejectedLines[q.Line] {
+			rejectedLines[q.Line] = true // one record, however many problems it has
+			res.Rejected++
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"record_errors"},
-			[]string{"document_id", "chunk_seq", "line", "col", "field", "record_key", "code", "message", "severity", "record"},
-			pgx.CopyFromRows(rows)); err != nil {
-			return res, fmt.Errorf("quarantine records of chunk %d of %s: %w", seq, documentID, err)
-		}
+	}
+	if err := quarantine(ctx, tx, documentID, seq, rejected); err != nil {
+		return res, err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE document_chunks SET inserted = $3, updated = $4, deleted = $5, rejected = $6 WHERE document_id = $1 AND seq = $2`,
 		documentID, seq, res.Inserted, res.Updated, res.Deleted, res.Rejected); err != nil {
 		return res, fmt.Errorf("count chunk %d of %s: %w", seq, documentID, err)
 	}
 	return res, nil
+}
+
+// quarantine stores the problems of a chunk in record_errors.
+func quarantine(ctx context.Context, tx pgx.Tx, documentID string, seq int, rejected []QuarantinedRecord) error {
+	if len(rejected) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(rejected))
+	for i, q := range rejected {
+		sev := q.Severity
+		if sev == "" {
+			sev = "error"
+		}
+		var rec any
+		if len(q.Record) > 0 {
+			rec = string(q.Record)
+		}
+		rows[i] = []any{documentID, int32(seq), int32(q.Line), int32(q.Column), q.Field, q.RecordKey, q.Code, q.Message, sev, rec}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"record_errors"},
+		[]string{"document_id", "chunk_seq", "line", "col", "field", "record_key", "code", "message", "severity", "record"},
+		pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("quarantine records of chunk %d of %s: %w", seq, documentID, err)
+	}
+	return nil
+}
+
+// ConsentCounts is what became of a chunk's consent statements.
+type ConsentCounts struct {
+	Recorded, Unchanged, Rejected int
+}
+
+// RecordConsents stores, in tx after StoreChunk of the same chunk, what
+// became of its consent statements: the counts for the receipt, the
+// refused statements as errors (they do not count as rejected records),
+// and it forgets the source digests of the partner's registrations in
+// forget, so that the next export maps those rows again.
+func (s *Store) RecordConsents(ctx context.Context, tx pgx.Tx, partner, documentID string, seq int, n ConsentCounts, refused []QuarantinedRecord, forget []string) error {
+	if _, err := tx.Exec(ctx, `UPDATE document_chunks SET consents_recorded = consents_recorded + $3,
+			consents_unchanged = consents_unchanged + $4, consents_rejected = consents_rejected + $5
+		WHERE document_id = $1 AND seq = $2`, documentID, seq, n.Recorded, n.Unchanged, n.Rejected); err != nil {
+		return fmt.Errorf("count consents of chunk %d of %s: %w", seq, documentID, err)
+	}
+	if err := quarantine(ctx, tx, documentID, seq, refused); err != nil {
+		return err
+	}
+	if len(forget) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE registrations SET source_digest = NULL WHERE partner = $1 AND record_key = ANY($2::text[])`,
+			partner, forget); err != nil {
+			return fmt.Errorf("forget source digests of %s: %w", documentID, err)
+		}
+	}
+	return nil
 }

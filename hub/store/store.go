@@ -48,6 +48,13 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	// while a table was still small (a sequential scan) would otherwise stay
 	// in use on that connection as the table grows to millions of rows.
 	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	// Compress large values (chunk messages on the bus, document parts)
+	// with lz4 where the server has it: five times faster than pglz.
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, `SELECT set_config('default_toast_compression', 'lz4', false) FROM pg_settings
+			WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)`)
+		return err
+	}
 	cfg.MaxConns = opts.MaxConns
 	if cfg.MaxConns == 0 {
 		cfg.MaxConns = 32

@@ -254,3 +254,25 @@ func TestChangedKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestLargeValuesCompressedWithLZ4 checks that the hub's connections store
+// large values with lz4 when the server supports it.
+func TestLargeValuesCompressedWithLZ4(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, pgtest.NewDatabase(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var supported bool
+	if err := s.Pool().QueryRow(ctx, `SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'`).Scan(&supported); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := s.Pool().QueryRow(ctx, `SHOW default_toast_compression`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[bool]string{true: "lz4", false: "pglz"}[supported]; got != want {
+		t.Fatalf("default_toast_compression = %s, want %s", got, want)
+	}
+}

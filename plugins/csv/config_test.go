@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"testing"
 
-	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 func TestConfigure(t *testing.T) {
@@ -67,19 +65,9 @@ func TestConfigure(t *testing.T) {
 				partner = "test"
 			}
 			a := newAdapter()
-			err := a.Configure(context.Background(), partner, []byte(tt.config))
+			sdktest.WantConfigError(t, a.Configure(context.Background(), partner, []byte(tt.config)), tt.wantField, tt.wantMsg)
 			if tt.wantField == "-" {
-				if err != nil {
-					t.Fatalf("Configure: %v", err)
-				}
 				return
-			}
-			var ce *sdk.ConfigError
-			if !errors.As(err, &ce) {
-				t.Fatalf("Configure = %v, want a *sdk.ConfigError", err)
-			}
-			if ce.Field != tt.wantField || !strings.Contains(ce.Message, tt.wantMsg) {
-				t.Errorf("ConfigError = {%q, %q}, want field %q and a message with %q", ce.Field, ce.Message, tt.wantField, tt.wantMsg)
 			}
 			if a.plan.Load() != nil {
 				t.Error("a failed Configure installed a configuration")

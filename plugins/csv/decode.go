@@ -25,14 +25,14 @@ type decoder struct {
 	p       *plan
 	r       *dsv.Reader
 	b       *sdk.Batcher
-	m       *mapping.Mapper
-	header  []string  // the header names, for messages
-	width   int       // the number of columns of every row; 0 while unknown
-	highest int       // without header: the highest configured position
-	rows    int       // records seen, good or bad
-	bound   bool      // the columns have their positions
-	js      []byte    // the block the next record's JSON goes into
-	seen    *keyIndex // the record keys so far, to find duplicates
+	m       *mapper
+	header  []string          // the header names, for messages
+	width   int               // the number of columns of every row; 0 while unknown
+	highest int               // without header: the highest configured position
+	rows    int               // records seen, good or bad
+	bound   bool              // the columns have their positions
+	js      sdk.JSONBlocks    // where the records' JSON goes
+	seen    *mapping.KeyIndex // the record keys so far, to find duplicates
 	// Source digests (see digest.go).
 	known *sdk.DigestSeeker  // over the hub's, sdk.Document.Known
 	db    *sdk.DigestBuilder // seeded for this plan
@@ -50,8 +50,8 @@ func newDecoder(p *plan, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) *
 		p:        p,
 		r:        dsv.NewReader(src, p.read),
 		b:        sdk.NewBatcher(out, sdk.DefaultChunkRecords),
-		m:        mapping.NewMapper(p.Plan, receivedAt),
-		seen:     newKeyIndex(),
+		m:        newMapper(p, receivedAt),
+		seen:     mapping.NewKeyIndex(),
 		known:    doc.Known.Seeker(),
 		hasKnown: doc.Known.Len() > 0,
 		db:       sdk.NewDigestBuilder(p.digestSeed...),
@@ -82,7 +82,7 @@ func (d *decoder) decode(ctx context.Context) error {
 			return err
 		}
 	} else {
-		d.highest = d.m.BindPositions()
+		d.highest = d.m.bindPositions()
 		d.bound = true
 	}
 	for n := 0; ; n++ {
@@ -159,7 +159,7 @@ func (d *decoder) readHeader(ctx context.Context) error {
 	for i, h := range d.header {
 		d.header[i] = strings.TrimSpace(h)
 	}
-	missing, doubled := d.m.BindHeader(d.header)
+	missing, doubled := d.m.bindHeader(d.header)
 	var e sdk.RecordError
 	switch {
 	case len(missing) > 0:
@@ -189,8 +189,8 @@ func (d *decoder) headerMismatch(rec dsv.Record, missing []string) sdk.RecordErr
 		if len(fields) < 2 {
 			continue
 		}
-		probe := mapping.NewMapper(d.p.Plan, "")
-		if m, _ := probe.BindHeader(fields); len(m) == 0 || len(rec.Fields) == 1 {
+		probe := newMapper(d.p, "")
+		if m, _ := probe.bindHeader(fields); len(m) == 0 || len(rec.Fields) == 1 {
 			return sdk.RecordError{Line: rec.Line, Code: sdk.CodeDelimiter,
 				Message: fmt.Sprintf("de kopregel lijkt %s als scheidingsteken te gebruiken in plaats van het ingestelde %s; de kolommen %s zijn daardoor niet gevonden en het document is niet verwerkt",
 					runeName(delim), runeName(d.p.read.Delimiter), quoteList(missing))}
@@ -233,15 +233,22 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 			return d.b.AddUnchanged(ctx, sdk.Unchanged{Line: rec.Line, RecordKey: key})
 		}
 	}
-	reg, key, errs := d.m.MapRow(rec.Line, rec.Fields)
+	reg, key, errs := d.m.mapRow(rec.Line, rec.Fields)
 	if key != "" {
-		if first, ok := d.seen.first(key); ok {
-			f := d.p.Fields[mapping.RecordKey]
-			errs = append(errs, sdk.RecordError{Line: rec.Line, Column: d.m.Column(mapping.RecordKey), Field: f.Spec.Path, RecordKey: key, Code: sdk.CodeDuplicateKey,
-				Message: fmt.Sprintf("%s (veld %s, %s) kwam al eerder voor in dit document, op regel %d; deze regel is niet verwerkt", f.Spec.Label, f.Spec.Path, d.m.ColRef(f.Source), first)})
+		if first, ok := d.seen.First(key); ok {
+			e := d.m.m.Problem(mapping.RecordKey, sdk.CodeDuplicateKey, "kwam al eerder voor in dit document, op regel %d; deze regel is niet verwerkt", first)
+			e.RecordKey = key
+			errs = append(errs, e)
 			reg = nil
 		} else {
-			d.seen.add(key, rec.Line)
+			d.seen.Add(key, rec.Line)
+		}
+	}
+	var stmts []sdk.Consent
+	if len(d.p.consents) > 0 && key != "" && (reg != nil || len(errs) > 0) {
+		var cerrs []sdk.RecordError
+		if stmts, cerrs = d.m.mapConsents(rec.Line, rec.Fields, key); len(cerrs) > 0 {
+			errs, reg = append(errs, cerrs...), nil
 		}
 	}
 	for _, e := range errs {
@@ -252,28 +259,15 @@ func (d *decoder) row(ctx context.Context, rec dsv.Record) error {
 	if reg == nil {
 		return nil
 	}
-	return d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: d.marshal(reg), SourceDigest: d.digest(rec.Fields)})
-}
-
-// jsonBlock is the size of the blocks that records' JSON is written into,
-// and minJSONRoom the room a block must have left to take another record.
-const (
-	jsonBlock   = 64 << 10
-	minJSONRoom = 2 << 10
-)
-
-// marshal returns the JSON of reg. The records of a document share blocks of
-// memory: each record gets the next stretch of the current block, capped so
-// that appending to it cannot reach the next record, and a stretch once
-// handed out is never written again. A block lives as long as a record in it
-// does.
-func (d *decoder) marshal(reg *sdk.Registration) []byte {
-	if cap(d.js)-len(d.js) < minJSONRoom {
-		d.js = make([]byte, 0, jsonBlock)
+	if err := d.b.Add(ctx, sdk.Record{Line: rec.Line, RecordKey: key, JSON: d.js.Marshal(reg), SourceDigest: d.digest(rec.Fields)}); err != nil {
+		return err
 	}
-	start := len(d.js)
-	d.js = reg.AppendJSON(d.js)
-	return d.js[start:len(d.js):len(d.js)]
+	for _, st := range stmts {
+		if err := d.b.AddConsent(ctx, st); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // guessDelimiter finds another delimiter that gives a headerless row enough
@@ -291,12 +285,12 @@ func (d *decoder) guessDelimiter(rec dsv.Record) (rune, bool) {
 // has a clean one.
 func (d *decoder) keyOf(fields []string) string {
 	f := d.p.Fields[mapping.RecordKey]
-	for i, c := range d.p.Sources {
-		if c != f.Source || c.Re != nil || d.m.Pos[i] >= len(fields) {
+	for i, c := range d.p.columns {
+		if c.in != f.Input || c.in.Re != nil || d.m.pos[i] >= len(fields) {
 			continue
 		}
-		k := strings.TrimSpace(fields[d.m.Pos[i]])
-		if utf8.RuneCountInString(k) <= f.Spec.MaxLen && utf8.ValidString(k) && !strings.ContainsFunc(k, isControlRune) {
+		k := strings.TrimSpace(fields[d.m.pos[i]])
+		if utf8.RuneCountInString(k) <= f.MaxLen() && utf8.ValidString(k) && !strings.ContainsFunc(k, isControlRune) {
 			return k
 		}
 	}
@@ -356,9 +350,9 @@ func (d *decoder) columnName(n int) string {
 // fieldAt returns the target field of the column at 1-based position n, or
 // "" when the column is not mapped to a single field.
 func (d *decoder) fieldAt(n int) string {
-	for i, c := range d.p.Sources {
-		if d.bound && d.m.Pos[i] == n-1 && c.Re == nil {
-			return d.p.Fields[c.Target].Spec.Path
+	for i, c := range d.p.columns {
+		if d.bound && d.m.pos[i] == n-1 && c.in.Re == nil {
+			return d.p.Fields[c.in.Target].Path()
 		}
 	}
 	return ""

@@ -7,7 +7,8 @@ import (
 
 // The source digest of a row (the "digest" capability, see package sdk) is
 // taken over the raw fields of the configured columns, in the order of the
-// configuration, under a seed of the adapter's build, the partner and the
+// configuration, and of the consent columns (a changed consent cell must
+// reach the hub even when the registration is the same), under a seed of the adapter's build, the partner and the
 // configuration: the mapping of a row depends on nothing else (the
 // document's reception time only gives registered_at, which does not count
 // as content). Columns that are not configured, and where the configured
@@ -37,8 +38,11 @@ func (d *decoder) digest(fields []string) []byte {
 // sum appends the source digest of a row with fields to dst.
 func (d *decoder) sum(dst []byte, fields []string) []byte {
 	d.db.Reset()
-	for i := range d.p.Sources {
-		d.db.Field(fields[d.m.Pos[i]])
+	for i := range d.p.columns {
+		d.db.Field(fields[d.m.pos[i]])
+	}
+	for _, pos := range d.m.cpos {
+		d.db.Field(fields[pos])
 	}
 	return d.db.Sum(dst)
 }
@@ -48,17 +52,17 @@ func (d *decoder) sum(dst []byte, fields []string) []byte {
 // duplicate) and its digest is known. It then counts the key as seen and
 // returns it.
 func (d *decoder) unchanged(rec dsv.Record) (string, bool) {
-	key := d.m.RecordKey(rec.Fields)
+	key := d.m.recordKey(rec.Fields)
 	if key == "" {
 		return "", false
 	}
-	if _, seen := d.seen.first(key); seen {
+	if _, seen := d.seen.First(key); seen {
 		return "", false
 	}
 	var buf [sdk.DigestSize]byte
 	if !d.known.Has(d.sum(buf[:0], rec.Fields)) {
 		return "", false
 	}
-	d.seen.add(key, rec.Line)
+	d.seen.Add(key, rec.Line)
 	return key, true
 }

@@ -53,7 +53,7 @@ func (a *adapter) Encode(ctx context.Context, req sdk.EncodeRequest, out io.Writ
 	if p.header {
 		names := make([]string, len(e.o.cols))
 		for i, col := range e.o.cols {
-			names[i] = col.Key
+			names[i] = col.key
 		}
 		if err := e.writeRow(names); err != nil {
 			return sdk.EncodeResult{}, err
@@ -109,31 +109,31 @@ func (e *encoder) row(it sdk.EncodeItem) ([]string, *sdk.EncodeError) {
 			continue
 		}
 		v := ""
-		if col.Re == nil {
-			v = e.code(col.Target, vals[col.Target])
+		if col.in.Re == nil {
+			v = e.code(col.in.Target, vals[col.in.Target])
 		} else {
 			var ok bool
 			if v, ok = e.compose(col, vals); !ok {
-				f := e.p.Fields[col.Groups[0].Target]
-				return nil, &sdk.EncodeError{Field: f.Spec.Path, Code: sdk.CodeEncodeFormat,
-					Message: fmt.Sprintf("kolom '%s': de waarden passen niet in het patroon van de kolom", col.Key)}
+				f := e.p.Fields[col.in.Groups[0].Target]
+				return nil, &sdk.EncodeError{Field: f.Path(), Code: sdk.CodeEncodeFormat,
+					Message: fmt.Sprintf("kolom '%s': de waarden passen niet in het patroon van de kolom", col.key)}
 			}
 		}
 		q, ok := e.quote(v)
 		if !ok {
 			field := ""
-			if col.Re == nil {
-				field = e.p.Fields[col.Target].Spec.Path
+			if col.in.Re == nil {
+				field = e.p.Fields[col.in.Target].Path()
 			}
 			return nil, &sdk.EncodeError{Field: field, Code: sdk.CodeEncodeFormat,
-				Message: fmt.Sprintf("kolom '%s': de waarde bevat het scheidingsteken en aanhalingstekens staan uit", col.Key)}
+				Message: fmt.Sprintf("kolom '%s': de waarde bevat het scheidingsteken en aanhalingstekens staan uit", col.key)}
 		}
 		cells[i] = q
 	}
 	return cells, nil
 }
 
-// values gives the value of every mapped target field of reg, by FieldID,
+// values gives the value of every mapped target field of reg, by mapping.FieldID,
 // in the shared schema's form (dates already in the partner's layout).
 func (e *encoder) values(reg *sdk.Registration, op sdk.Operation) []string {
 	p := e.p
@@ -150,7 +150,7 @@ func (e *encoder) values(reg *sdk.Registration, op sdk.Operation) []string {
 	e.surname(v, mapping.PartnerSurname, mapping.PartnerSurnamePrefix, c.PartnerSurname, c.PartnerSurnamePrefix)
 	set(mapping.Initials, c.Initials)
 	set(mapping.FirstNames, c.FirstNames)
-	set(mapping.BirthDate, e.o.date.FormatDate(c.BirthDate))
+	set(mapping.BirthDate, e.o.date.Format(c.BirthDate))
 	set(mapping.Gender, c.Gender)
 	if w := reg.ResponsibleWorker; w != nil {
 		set(mapping.WorkerName, w.Name)
@@ -177,7 +177,7 @@ func (e *encoder) values(reg *sdk.Registration, op sdk.Operation) []string {
 	for i, d := range p.Domains {
 		ld := reg.LifeDomains[d]
 		set(mapping.DomainField(i, false), ld.Status)
-		set(mapping.DomainField(i, true), e.o.date.FormatDate(ld.Date))
+		set(mapping.DomainField(i, true), e.o.date.Format(ld.Date))
 	}
 	return v
 }
@@ -214,7 +214,7 @@ func (e *encoder) code(id mapping.FieldID, v string) string {
 		return ""
 	}
 	f := e.p.Fields[id]
-	if f.Spec.Kind == mapping.KindBool {
+	if f.Bool() {
 		b, ok := mapping.ParseBool(v)
 		if !ok {
 			return v
@@ -226,7 +226,7 @@ func (e *encoder) code(id mapping.FieldID, v string) string {
 			return c
 		}
 	}
-	if f.Spec.Kind == mapping.KindBool {
+	if f.Bool() {
 		if v == "true" {
 			return "ja"
 		}
@@ -237,10 +237,10 @@ func (e *encoder) code(id mapping.FieldID, v string) string {
 
 // compose writes the groups of a split column back into one value by the
 // column's pattern, and checks that the pattern gives them back.
-func (e *encoder) compose(col *mapping.Source, vals []string) (string, bool) {
-	want := make(map[int]string, len(col.Groups))
+func (e *encoder) compose(col *column, vals []string) (string, bool) {
+	want := make(map[int]string, len(col.in.Groups))
 	empty := true
-	for _, g := range col.Groups {
+	for _, g := range col.in.Groups {
 		want[g.Sub] = e.code(g.Target, vals[g.Target])
 		empty = empty && want[g.Sub] == ""
 	}
@@ -250,11 +250,11 @@ func (e *encoder) compose(col *mapping.Source, vals []string) (string, bool) {
 	var b strings.Builder
 	composeInto(&b, e.o.compose[col], want)
 	s := strings.TrimSpace(b.String())
-	m := col.Re.FindStringSubmatch(s)
+	m := col.in.Re.FindStringSubmatch(s)
 	if m == nil {
 		return "", false
 	}
-	for _, g := range col.Groups {
+	for _, g := range col.in.Groups {
 		if strings.TrimSpace(m[g.Sub]) != want[g.Sub] {
 			return "", false
 		}

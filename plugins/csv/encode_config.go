@@ -24,22 +24,22 @@ type Output struct {
 type outPlan struct {
 	// cols are the columns in file order. Without header a column sits at
 	// its position and the gaps are nil.
-	cols     []*mapping.Source
+	cols     []*column
 	date     mapping.DateLayout
 	dateTime string
 	eol      string
-	// reverse gives, per FieldID, the partner's code of each value of the
+	// reverse gives, per mapping.FieldID, the partner's code of each value of the
 	// shared schema: the inverse of the field's value table.
 	reverse []map[string]string
 	// compose holds the pattern of every split column as a syntax tree, to
 	// write its groups back into one value.
-	compose map[*mapping.Source]*syntax.Regexp
+	compose map[*column]*syntax.Regexp
 }
 
 // setOutput checks the output settings and prepares the outPlan.
 func (p *plan) setOutput(c *Config) error {
 	o := c.Output
-	op := &outPlan{eol: "\r\n", reverse: make([]map[string]string, len(p.Fields)), compose: map[*mapping.Source]*syntax.Regexp{}}
+	op := &outPlan{eol: "\r\n", reverse: make([]map[string]string, len(p.Fields)), compose: map[*column]*syntax.Regexp{}}
 	if o.LineEnding == "lf" {
 		op.eol = "\n"
 	}
@@ -48,19 +48,19 @@ func (p *plan) setOutput(c *Config) error {
 		return mapping.ConfigErr("/output/columns", "zonder kopregel (header: false) bepaalt de positie van een kolom de volgorde; laat output.columns weg")
 	case !p.header:
 		highest := 0
-		for _, col := range p.Sources {
-			highest = max(highest, col.Index)
+		for _, col := range p.columns {
+			highest = max(highest, col.index)
 		}
-		op.cols = make([]*mapping.Source, highest)
-		for _, col := range p.Sources {
-			op.cols[col.Index-1] = col
+		op.cols = make([]*column, highest)
+		for _, col := range p.columns {
+			op.cols[col.index-1] = col
 		}
 	case len(o.Columns) > 0:
-		byName := map[string]*mapping.Source{}
-		for _, col := range p.Sources {
-			byName[mapping.Fold(col.Key)] = col
+		byName := map[string]*column{}
+		for _, col := range p.columns {
+			byName[mapping.Fold(col.key)] = col
 		}
-		seen := map[*mapping.Source]bool{}
+		seen := map[*column]bool{}
 		for i, name := range o.Columns {
 			col, ok := byName[mapping.Fold(name)]
 			if !ok {
@@ -72,13 +72,13 @@ func (p *plan) setOutput(c *Config) error {
 			seen[col] = true
 			op.cols = append(op.cols, col)
 		}
-		for _, col := range p.Sources {
+		for _, col := range p.columns {
 			if !seen[col] {
-				return mapping.ConfigErr("/output/columns", "kolom '%s' ontbreekt; noem elke kolom uit columns", col.Key)
+				return mapping.ConfigErr("/output/columns", "kolom '%s' ontbreekt; noem elke kolom uit columns", col.key)
 			}
 		}
 	default:
-		op.cols = slices.Clone(p.Sources) // sorted by name
+		op.cols = slices.Clone(p.columns) // sorted by name
 	}
 	layout := c.DateLayouts[0]
 	ptr := "/date_layouts/0"
@@ -89,7 +89,7 @@ func (p *plan) setOutput(c *Config) error {
 	if err != nil {
 		return mapping.ConfigErr(ptr, "ongeldige datumnotatie: %v", err)
 	}
-	if !slices.ContainsFunc(p.Dates, func(l mapping.DateLayout) bool { return l.Layout == layout }) {
+	if !slices.ContainsFunc(p.Dates, func(l mapping.DateLayout) bool { return l.Layout() == layout }) {
 		return mapping.ConfigErr(ptr, "de notatie staat niet in date_layouts, zodat de partner zijn eigen bestand niet terug kan lezen")
 	}
 	op.date = d
@@ -103,19 +103,19 @@ func (p *plan) setOutput(c *Config) error {
 			return mapping.ConfigErr("/output/datetime_layout", "de notatie staat niet in datetime_layouts, zodat de partner zijn eigen bestand niet terug kan lezen")
 		}
 	}
-	for _, col := range p.Sources {
-		if col.Re == nil {
+	for _, col := range p.columns {
+		if col.in.Re == nil {
 			continue
 		}
-		re, err := syntax.Parse(c.Columns[col.Key].Pattern, syntax.Perl)
+		re, err := syntax.Parse(c.Columns[col.key].Pattern, syntax.Perl)
 		if err != nil {
-			return mapping.ConfigErr(mapping.Pointer("columns", col.Key, "pattern"), "ongeldige reguliere expressie: %v", err)
+			return mapping.ConfigErr(mapping.Pointer("columns", col.key, "pattern"), "ongeldige reguliere expressie: %v", err)
 		}
 		op.compose[col] = re
 	}
 	for _, f := range p.Fields {
-		if f != nil && f.Table != nil {
-			op.reverse[f.ID] = f.Table.Reverse(f.Spec)
+		if f != nil {
+			op.reverse[f.ID] = f.Reverse()
 		}
 	}
 	p.out = op

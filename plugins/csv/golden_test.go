@@ -29,8 +29,15 @@ type goldenRecord struct {
 }
 
 type goldenOutput struct {
-	Records []goldenRecord    `json:"records"`
-	Errors  []sdk.RecordError `json:"errors"`
+	Records  []goldenRecord    `json:"records"`
+	Errors   []sdk.RecordError `json:"errors"`
+	Consents []goldenConsent   `json:"consents,omitempty"`
+}
+
+type goldenConsent struct {
+	Line      int             `json:"line"`
+	RecordKey string          `json:"record_key"`
+	Statement json.RawMessage `json:"statement"`
 }
 
 // goldenCases are the documents with golden output: the example exports and
@@ -45,39 +52,50 @@ var goldenCases = []struct{ name, partner string }{
 func TestGoldenPartnerExports(t *testing.T) {
 	for _, gc := range goldenCases {
 		t.Run(gc.name, func(t *testing.T) {
-			a := mustAdapter(t, gc.partner, string(partnerConfig(t, gc.partner)))
-			data, err := os.ReadFile(filepath.Join("testdata", gc.name+".csv"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := decodeString(t, a, string(data))
-			checkRecords(t, w.records())
-			out := goldenOutput{Records: []goldenRecord{}, Errors: w.errors()}
-			for _, r := range w.records() {
-				out.Records = append(out.Records, goldenRecord{Line: r.Line, RecordKey: r.RecordKey, Registration: r.JSON})
-			}
-			if out.Errors == nil {
-				out.Errors = []sdk.RecordError{}
-			}
-			got, err := json.MarshalIndent(out, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("testdata", "golden", gc.name+".json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden file (run with -update to create it): %v", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s; run go test ./plugins/csv/... -update and review the diff", path)
-			}
+			checkGolden(t, mustAdapter(t, gc.partner, string(partnerConfig(t, gc.partner))), gc.name)
 		})
+	}
+}
+
+// checkGolden decodes testdata/<name>.csv with a and compares the records,
+// errors and consent statements with testdata/golden/<name>.json.
+func checkGolden(t *testing.T, a sdk.Adapter, name string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name+".csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := decodeString(t, a, string(data))
+	checkRecords(t, w.records())
+	out := goldenOutput{Records: []goldenRecord{}, Errors: w.errors()}
+	for _, r := range w.records() {
+		out.Records = append(out.Records, goldenRecord{Line: r.Line, RecordKey: r.RecordKey, Registration: r.JSON})
+	}
+	for _, c := range w.chunks {
+		for _, st := range c.Consents {
+			out.Consents = append(out.Consents, goldenConsent{Line: st.Line, RecordKey: st.RecordKey, Statement: st.JSON})
+		}
+	}
+	if out.Errors == nil {
+		out.Errors = []sdk.RecordError{}
+	}
+	got, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run with -update to create it): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s; run go test ./plugins/csv/... -update and review the diff", path)
 	}
 }
 
@@ -88,15 +106,8 @@ func TestPartnerConfigs(t *testing.T) {
 	for _, id := range partners {
 		t.Run(id, func(t *testing.T) {
 			cfg := partnerConfig(t, id)
-			var v any
-			if err := json.Unmarshal(cfg, &v); err != nil {
-				t.Fatal(err)
-			}
-			s, err := configSchema()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Validate(v); err != nil {
+			var c Config
+			if err := configSchema.Decode(cfg, &c); err != nil {
 				t.Errorf("adapter.config does not satisfy config.schema.json: %v", err)
 			}
 			if partnerSchema == nil {
@@ -158,8 +169,8 @@ func TestEveryColumnMapped(t *testing.T) {
 			header, _, _ := bytes.Cut(data, []byte("\n"))
 			fields := bytes.Split(bytes.TrimSpace(header), []byte(string(p.read.Delimiter)))
 			mapped := map[string]bool{}
-			for _, c := range p.Sources {
-				mapped[mapping.Fold(c.Key)] = true
+			for _, c := range p.columns {
+				mapped[mapping.Fold(c.key)] = true
 			}
 			for _, f := range fields {
 				if !mapped[mapping.Fold(string(f))] {
@@ -185,7 +196,7 @@ func TestDescribe(t *testing.T) {
 	if v["$schema"] != "http://json-schema.org/draft-07/schema#" {
 		t.Errorf("config schema is not draft-07: %v", v["$schema"])
 	}
-	if _, err := configSchema(); err != nil {
+	if err := configSchema.Compile(); err != nil {
 		t.Errorf("config schema does not compile: %v", err)
 	}
 }

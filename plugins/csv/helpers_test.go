@@ -5,16 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
-	"gopkg.in/yaml.v3"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 	"github.com/ketenhub/ketenhub/schemas"
 )
 
@@ -56,27 +55,7 @@ func (w *chunkRecorder) errors() []sdk.RecordError {
 // adapter.config as JSON.
 func partnerConfig(t testing.TB, id string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "partners", id+".yaml"))
-	if err != nil {
-		t.Fatalf("read partner config: %v", err)
-	}
-	var doc struct {
-		Adapter struct {
-			Name   string         `yaml:"name"`
-			Config map[string]any `yaml:"config"`
-		} `yaml:"adapter"`
-	}
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		t.Fatalf("parse partner config %s: %v", id, err)
-	}
-	if doc.Adapter.Name != adapterName {
-		t.Fatalf("partner %s uses adapter %q", id, doc.Adapter.Name)
-	}
-	js, err := json.Marshal(doc.Adapter.Config)
-	if err != nil {
-		t.Fatalf("partner config %s as JSON: %v", id, err)
-	}
-	return js
+	return sdktest.AdapterConfig(t, filepath.Join("..", "..", "config", "partners", id+".yaml"), adapterName)
 }
 
 // mustAdapter returns an adapter configured with the JSON config.

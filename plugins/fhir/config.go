@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -26,6 +30,27 @@ type Config struct {
 	InitialsFromGiven *bool `json:"initials_from_given"`
 	// ProcessStep is set on every registration, when given.
 	ProcessStep string `json:"process_step"`
+	// Consent, when given, turns patient-privacy Consents into consent
+	// statements for the hub (see consent.go); without it Consents are
+	// only validated.
+	Consent *ConsentConfig `json:"consent"`
+}
+
+// ConsentConfig says how Consent resources name the recipients and
+// purposes of roles.yaml.
+type ConsentConfig struct {
+	// Recipients maps a provision actor, by its reference
+	// ("Organization/123") or identifier ("system|value"), to a partner id
+	// or group of roles.yaml.
+	Recipients map[string]string `json:"recipients"`
+	// Recipient is the recipient when the provision names no actor.
+	Recipient string `json:"recipient"`
+	// Purposes maps a provision purpose code (such as TREAT) to a purpose
+	// of roles.yaml.
+	Purposes map[string]string `json:"purposes"`
+	// Purpose is the purpose when the provision names none that Purposes
+	// maps.
+	Purpose string `json:"purpose"`
 }
 
 // The values of Inactive.
@@ -45,9 +70,21 @@ var partnerID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 // parseConfig decodes raw strictly: unknown settings are refused. It returns
 // a *sdk.ConfigError when raw is no valid configuration.
 func parseConfig(raw []byte) (*Config, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
 	var c Config
-	if err := sdk.DecodeConfig(raw, &c); err != nil {
-		return nil, err
+	if err := dec.Decode(&c); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, &sdk.ConfigError{Field: "/" + strings.ReplaceAll(te.Field, ".", "/"), Message: "verkeerd soort waarde (verwacht " + te.Type.String() + ")"}
+		}
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return nil, &sdk.ConfigError{Field: "/" + strings.Trim(name, `"`), Message: "onbekende instelling"}
+		}
+		return nil, &sdk.ConfigError{Message: "de configuratie is geen geldig JSON-object"}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, &sdk.ConfigError{Message: "na de configuratie staat nog tekst"}
 	}
 	return &c, nil
 }
@@ -77,6 +114,7 @@ type plan struct {
 	inactive    bool // active=false deletes
 	initials    bool
 	step        string
+	consent     *ConsentConfig // nil: Consents are only validated
 }
 
 func configErr(ptr, format string, args ...any) error {
@@ -105,5 +143,33 @@ func newPlan(partner string, c *Config) (*plan, error) {
 	if c.ProcessStep != "" && !slices.Contains(processSteps, c.ProcessStep) {
 		return nil, configErr("/process_step", "waarde niet toegestaan; toegestaan zijn %s", strings.Join(processSteps, ", "))
 	}
+	if cc := c.Consent; cc != nil {
+		if cc.Recipient == "" && len(cc.Recipients) == 0 {
+			return nil, configErr("/consent", "geef recipient of recipients: aan wie een toestemming toestaat te delen")
+		}
+		if cc.Purpose == "" && len(cc.Purposes) == 0 {
+			return nil, configErr("/consent", "geef purpose of purposes: voor welk doel uit roles.yaml")
+		}
+		for _, f := range []struct {
+			ptr string
+			ids map[string]string
+		}{{"/consent/recipient", map[string]string{"": cc.Recipient}}, {"/consent/purpose", map[string]string{"": cc.Purpose}},
+			{"/consent/recipients", cc.Recipients}, {"/consent/purposes", cc.Purposes}} {
+			for k, id := range f.ids {
+				if (k != "" || id != "") && !partnerID.MatchString(id) {
+					return nil, configErr(f.ptr+pointerToken(k), "moet een id uit roles.yaml zijn (kleine letters, cijfers en '-')")
+				}
+			}
+		}
+		p.consent = cc
+	}
 	return p, nil
+}
+
+// pointerToken is the JSON pointer token of a map key, "" for none.
+func pointerToken(k string) string {
+	if k == "" {
+		return ""
+	}
+	return "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
 }

@@ -15,13 +15,17 @@ var invalidConfigs = [][]byte{
 	[]byte(`{"inactive": "keep"}`),
 	[]byte(`{"process_step": "intake"}`),
 	[]byte(`{"columns": {}}`),
+	[]byte(`{"consent": {}}`),
+	[]byte(`{"consent": {"recipient": "opvang-zuid"}}`),
+	[]byte(`{"consent": {"recipient": "Opvang Zuid", "purpose": "zorgcoordinatie"}}`),
+	[]byte(`{"consent": {"recipients": {"Organization/1": "opvang-zuid"}, "purposes": {"TREAT": "Zorg"}}}`),
 }
 
 // TestConformance runs the SDK's conformance suite on every golden sample,
 // the NDJSON bulk export first: its large input (the export repeated) also
 // shows that Decode streams. The counts are those of the golden files.
 func TestConformance(t *testing.T) {
-	for _, cfg := range []string{"default", "ggz-bulk"} {
+	for _, cfg := range []string{"default", "ggz-bulk", "consent"} {
 		t.Run(cfg, func(t *testing.T) {
 			var samples []sdktest.Sample
 			for _, gc := range goldenCases {
@@ -29,8 +33,11 @@ func TestConformance(t *testing.T) {
 					samples = append(samples, sdktest.Sample{Name: gc.sample, Data: readSample(t, gc.sample), WantRecords: -1, WantErrors: -1})
 				}
 			}
-			if cfg == "default" {
+			switch cfg {
+			case "default":
 				samples[0].WantRecords, samples[0].WantErrors = 6, 0
+			case "consent":
+				samples[0].WantRecords, samples[0].WantErrors, samples[0].WantConsents = 2, 2, 4
 			}
 			sdktest.Run(t, newAdapter(), sdktest.Config{
 				Partner:        testPartner,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,11 +13,9 @@ import (
 
 // consent is a FHIR R4 Consent, as far as the chain needs one: whose it is,
 // what it covers (scope, category, policy), whether it is in force (status,
-// provision period) and whether it permits or denies. The SDK has no way yet
-// to hand a consent to the hub, so Decode only validates consents and
-// reports the invalid ones; the hub will take them when consent is wired in
-// (issue 4). The type is kept close to FHIR so that the wiring can pass it on
-// as it is.
+// provision period) and whether it permits or denies. Decode validates every
+// Consent; with the consent configuration a valid patient-privacy Consent
+// becomes consent statements for the hub (statements).
 type consent struct {
 	resourceHead
 	Meta       *meta             `json:"meta"`
@@ -203,4 +202,129 @@ func parseFHIRTime(s string) (time.Time, bool) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	return t, err == nil
+}
+
+// scopePrivacy is the scope of a Consent about sharing data; the other
+// scopes (advance directives, research, treatment) are not about sharing
+// and give no statement.
+const scopePrivacy = "patient-privacy"
+
+// sharingState is what a Consent amounts to as a consent statement: active
+// and permitting is given, active and denying or rejected is refused, and
+// inactive (ended) or entered-in-error (never valid) is withdrawn. A draft
+// or proposed Consent is not in force and gives nothing.
+func (c *consent) sharingState() (string, bool) {
+	switch c.Status {
+	case "active":
+		if c.Provision != nil && c.Provision.Type == "deny" {
+			return sdk.ConsentRefused, true
+		}
+		return sdk.ConsentGiven, true
+	case "rejected":
+		return sdk.ConsentRefused, true
+	case "inactive", "entered-in-error":
+		return sdk.ConsentWithdrawn, true
+	}
+	return "", false
+}
+
+// statements maps a valid patient-privacy Consent onto one consent
+// statement per recipient and purpose, for the Patient with record key
+// patientKey; key is the Consent's own key (Consent/<id>), the statement's
+// consent key and, for given consent, its evidence. Every actor of the base
+// provision must be in cc.Recipients and, when it names purposes, one of
+// them in cc.Purposes: a Consent the configuration cannot place gives no
+// statement at all, only its problems, never a guess.
+func (c *consent) statements(cc *ConsentConfig, partner, key, patientKey string) ([]sdk.ConsentStatement, []problem) {
+	state, ok := c.sharingState()
+	if !ok || c.scope() != scopePrivacy {
+		return nil, nil
+	}
+	var ps []problem
+	p := c.Provision
+	if p == nil {
+		p = &provision{}
+	}
+	var recipients []string
+	for i, a := range p.Actor {
+		field := fmt.Sprintf("Consent.provision.actor[%d].reference", i)
+		r, ok := "", false
+		if a.Reference != nil {
+			if r, ok = cc.Recipients[a.Reference.Reference]; !ok && a.Reference.Identifier != nil {
+				r, ok = cc.Recipients[a.Reference.Identifier.System+"|"+a.Reference.Identifier.Value]
+			}
+		}
+		if !ok {
+			ps = append(ps, problem{field, sdk.CodeValueUnknown, "de actor staat niet in consent.recipients van de configuratie; de toestemming is niet doorgegeven"})
+			continue
+		}
+		if !slices.Contains(recipients, r) {
+			recipients = append(recipients, r)
+		}
+	}
+	if len(p.Actor) == 0 {
+		if cc.Recipient == "" {
+			ps = append(ps, problem{"Consent.provision.actor", sdk.CodeRequired, "de bepaling noemt geen actor en de configuratie geen consent.recipient"})
+		}
+		recipients = append(recipients, cc.Recipient)
+	}
+	var purposes []string
+	for _, cd := range p.Purpose {
+		if pu, ok := cc.Purposes[cd.Code]; ok && !slices.Contains(purposes, pu) {
+			purposes = append(purposes, pu)
+		}
+	}
+	switch {
+	case len(purposes) > 0:
+	case len(p.Purpose) > 0:
+		ps = append(ps, problem{"Consent.provision.purpose", sdk.CodeValueUnknown, "geen van de doelen staat in consent.purposes van de configuratie; de toestemming is niet doorgegeven"})
+	case cc.Purpose == "":
+		ps = append(ps, problem{"Consent.provision.purpose", sdk.CodeRequired, "de bepaling noemt geen doel en de configuratie geen consent.purpose"})
+	default:
+		purposes = append(purposes, cc.Purpose)
+	}
+	if key == "" {
+		ps = append(ps, problem{"Consent.id", sdk.CodeRequired, "de Consent heeft geen id en de entry geen fullUrl; zonder die is de toestemming niet terug te vinden"})
+	}
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	base := sdk.ConsentStatement{Source: sdk.ConsentSource{Partner: partner, ConsentKey: key},
+		Client: sdk.ConsentClient{RecordKey: patientKey}, State: state, LegalBasis: sdk.BasisToestemming}
+	if p.Period != nil {
+		base.ValidFrom, base.ValidUntil = consentDate(p.Period.Start, false), consentDate(p.Period.End, true)
+	}
+	if state == sdk.ConsentGiven {
+		base.EvidenceRef = key
+	}
+	var out []sdk.ConsentStatement
+	for _, r := range recipients {
+		for _, pu := range purposes {
+			st := base
+			st.Recipient, st.Purpose = r, pu
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// consentDate writes a FHIR date or dateTime of a period as a statement
+// does: a year or month becomes its first day, or for the end its last; a
+// day or a moment stays as it is.
+func consentDate(s string, end bool) string {
+	switch len(s) {
+	case 4:
+		if end {
+			return s + "-12-31"
+		}
+		return s + "-01-01"
+	case 7:
+		if !end {
+			return s + "-01"
+		}
+		y, _ := strconv.Atoi(s[:4])
+		m, _ := strconv.Atoi(s[5:])
+		return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	}
+	return s
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,21 +27,27 @@ func parseConsentJSON(t *testing.T, s string) *consent {
 	return &c
 }
 
+// consentFromXMLString reads a Consent from XML as Decode does.
+func consentFromXMLString(t *testing.T, xml string) *consent {
+	t.Helper()
+	xr := newXMLReader(newDecoder(mustAdapter(t, `{}`).plan.Load(), testDoc, &chunkRecorder{}), strings.NewReader(xml))
+	root, err := xr.nextStart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := xr.build(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return consentFromXML(n)
+}
+
 // TestConsentSamples checks that the Nictiz consent examples, read from XML,
 // are valid, and keep what the chain needs.
 func TestConsentSamples(t *testing.T) {
 	for _, name := range []string{"nl-core-AdvanceDirective-01.xml", "nl-core-TreatmentDirective2-01-Consent-01.xml", "nl-core-TreatmentDirective2-01.xml"} {
 		t.Run(name, func(t *testing.T) {
-			xr := newXMLReader(newDecoder(mustAdapter(t, `{}`).plan.Load(), testDoc, &chunkRecorder{}), strings.NewReader(string(readSample(t, name))))
-			root, err := xr.nextStart()
-			if err != nil {
-				t.Fatal(err)
-			}
-			n, err := xr.build(root)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := consentFromXML(n)
+			c := consentFromXMLString(t, string(readSample(t, name)))
 			if ps := c.validate(); len(ps) != 0 {
 				t.Errorf("validate = %+v, want no problems", ps)
 			}
@@ -121,6 +129,108 @@ func TestConsentPermits(t *testing.T) {
 			}
 			if got := cc.permits(at(tt.at)); got != tt.want {
 				t.Errorf("permits(%s) = %v, want %v", tt.at, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestConsentStatements: how a patient-privacy Consent becomes statements:
+// its state from status and provision type, recipients and purposes
+// through the configuration (an actor it does not know gives no statement
+// at all), the period's partial dates as whole days.
+func TestConsentStatements(t *testing.T) {
+	cc := &ConsentConfig{Recipients: map[string]string{"Organization/o1": "opvang-zuid", "urn:oid:1|42": "kernpartners"},
+		Purposes: map[string]string{"TREAT": "zorgcoordinatie"}, Purpose: "aanmelding"}
+	tests := []struct {
+		name, status, typ, actors, purposes, period string
+		want                                        string // state recipient/purpose ... or the problem's code
+	}{
+		{"Permit", "active", "permit", `[{"reference": {"reference": "Organization/o1"}}]`, `[{"code": "TREAT"}]`, "", "given opvang-zuid/zorgcoordinatie"},
+		{"Deny", "active", "deny", `[{"reference": {"identifier": {"system": "urn:oid:1", "value": "42"}}}]`, `[]`, "", "refused kernpartners/aanmelding"},
+		{"Rejected", "rejected", "permit", `[{"reference": {"reference": "Organization/o1"}}]`, `[]`, "", "refused opvang-zuid/aanmelding"},
+		{"Inactive", "inactive", "permit", `[{"reference": {"reference": "Organization/o1"}}, {"reference": {"identifier": {"system": "urn:oid:1", "value": "42"}}}]`, `[]`, "",
+			"withdrawn opvang-zuid/aanmelding withdrawn kernpartners/aanmelding"},
+		{"EnteredInError", "entered-in-error", "permit", `[{"reference": {"reference": "Organization/o1"}}]`, `[]`, "", "withdrawn opvang-zuid/aanmelding"},
+		{"Draft", "draft", "permit", `[{"reference": {"reference": "Organization/o1"}}]`, `[]`, "", ""},
+		{"UnknownActor", "active", "permit", `[{"reference": {"reference": "Organization/o1"}}, {"reference": {"reference": "Organization/o2"}}]`, `[]`, "", "FIELD_VALUE"},
+		{"NoActorNoDefault", "active", "permit", `[]`, `[]`, "", "FIELD_REQUIRED"},
+		{"UnknownPurpose", "active", "permit", `[{"reference": {"reference": "Organization/o1"}}]`, `[{"code": "HRESCH"}]`, "", "FIELD_VALUE"},
+		{"PartialPeriod", "active", "permit", `[{"reference": {"reference": "Organization/o1"}}]`, `[]`, `{"start": "2024-02", "end": "2024-02"}`,
+			"given opvang-zuid/aanmelding 2024-02-01..2024-02-29"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			period := ""
+			if tt.period != "" {
+				period = `, "period": ` + tt.period
+			}
+			c := parseConsentJSON(t, `{"resourceType": "Consent", "id": "c1", "status": "`+tt.status+`",
+				"scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+				"category": [{"coding": [{"code": "x"}]}], "patient": {"reference": "Patient/p1"}, "policyRule": {"text": "opt-in"},
+				"provision": {"type": "`+tt.typ+`", "actor": `+tt.actors+`, "purpose": `+tt.purposes+period+`}}`)
+			cfg := *cc
+			if tt.name == "NoActorNoDefault" {
+				cfg.Recipient = ""
+			} else {
+				cfg.Recipient = "opvang-zuid"
+			}
+			sts, ps := c.statements(&cfg, "ggz-oost", "Consent/c1", "Patient/p1")
+			var got []string
+			for _, p := range ps {
+				got = append(got, p.code)
+			}
+			for _, st := range sts {
+				s := st.State + " " + st.Recipient + "/" + st.Purpose
+				if st.ValidFrom != "" {
+					s += " " + st.ValidFrom + ".." + st.ValidUntil
+				}
+				got = append(got, s)
+				if st.Client.RecordKey != "Patient/p1" || st.Source.ConsentKey != "Consent/c1" || (st.State == "given") != (st.EvidenceRef == "Consent/c1") {
+					t.Errorf("statement %+v", st)
+				}
+			}
+			if strings.Join(got, " ") != tt.want {
+				t.Errorf("got %q, want %q", strings.Join(got, " "), tt.want)
+			}
+		})
+	}
+}
+
+// TestActorIdentifierFromXML: an actor named by identifier is read from XML too.
+func TestActorIdentifierFromXML(t *testing.T) {
+	xml := `<Consent xmlns="http://hl7.org/fhir"><id value="c1"/><provision><actor><reference><identifier>
+		<system value="http://fhir.nl/fhir/NamingSystem/ura"/><value value="12345678"/></identifier></reference></actor></provision></Consent>`
+	c := consentFromXMLString(t, xml)
+	if id := c.Provision.Actor[0].Reference.Identifier; id == nil || id.Value != "12345678" {
+		t.Errorf("actor %+v", c.Provision.Actor)
+	}
+}
+
+// TestMitzExamples decodes the Mitz examples of the shared data (read
+// there: they are EUPL-licensed and not copied into this repository) with
+// the consent configuration: none of them is a Consent (an XACML query, a
+// Subscription, a Nationale Verwijsindex List), so none gives a statement,
+// and none breaks Decode.
+func TestMitzExamples(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "shared", "data", "mitz")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("the shared data is not beside the repository: %v", err)
+	}
+	a := mustAdapter(t, string(readConfig(t, "consent")))
+	for _, name := range []string{"mitz_xacml_example.xml", "mitz_example_subscription.xml", "nvi_bundle-transaction.json"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := decodeNamed(t, a, name, string(data))
+			for _, c := range w.chunks {
+				if len(c.Consents) > 0 || len(c.Records) > 0 {
+					t.Errorf("chunk %+v from a document without Patient or Consent", c)
+				}
+			}
+			if name == "mitz_xacml_example.xml" && (len(w.errors()) != 1 || w.errors()[0].Code != "DOC_HEADER") {
+				t.Errorf("the XACML query gives %+v, want one DOC_HEADER (not FHIR)", w.errors())
 			}
 		})
 	}

@@ -42,11 +42,25 @@ type decoder struct {
 	b       *sdk.Batcher
 	m       *mapper
 	items   int
-	history bool // the Bundle is a history: older versions of a resource follow the newest
-	js      []byte
+	history bool           // the Bundle is a history: older versions of a resource follow the newest
+	js      sdk.JSONBlocks // where the records' JSON goes
 	// seen maps the FNV-1a hash of every record key to the line it was
 	// first seen on, to find duplicate keys (as plugins/csv does).
 	seen map[uint64]uint32
+	// patients maps the urn:uuid fullUrl of a Patient of a transaction to
+	// its record key, for the Consents that refer to it.
+	patients map[string]string
+	// pending are consent statements whose Patient had not come yet; they
+	// go out at the end of the document, after every Patient of it, named
+	// by their Patient's key as it is known then.
+	pending []pendingConsent
+}
+
+// pendingConsent is a statement held for a later Patient.
+type pendingConsent struct {
+	st   sdk.ConsentStatement
+	ref  string // the Consent's patient reference
+	line int
 }
 
 func newDecoder(p *plan, doc sdk.Document, out sdk.ChunkWriter) *decoder {
@@ -61,6 +75,18 @@ func newDecoder(p *plan, doc sdk.Document, out sdk.ChunkWriter) *decoder {
 		m:    &mapper{p: p, receivedAt: receivedAt},
 		seen: map[uint64]uint32{},
 	}
+}
+
+// flushPending hands the statements held for later Patients to the batcher.
+func (d *decoder) flushPending(ctx context.Context) error {
+	for _, pc := range d.pending {
+		pc.st.Client.RecordKey = d.patientKeyOf(pc.ref)
+		if err := d.b.AddConsent(ctx, pc.st.Consent(pc.line)); err != nil {
+			return err
+		}
+	}
+	d.pending = nil
+	return nil
 }
 
 // run decodes the document; it returns an error only when it cannot go on.
@@ -84,6 +110,9 @@ func (d *decoder) run(ctx context.Context, src io.Reader) error {
 		err = d.b.AddError(ctx, *refusal)
 	}
 	if err != nil && !errors.Is(err, errStop) {
+		return err
+	}
+	if err := d.flushPending(ctx); err != nil {
 		return err
 	}
 	return d.b.Flush(ctx)
@@ -184,6 +213,12 @@ func (d *decoder) onPatient(ctx context.Context, it *item, method string) error 
 			"dezelfde Patient kwam al eerder voor in dit document, op regel %d; deze is niet verwerkt", first)
 	}
 	d.seen[h] = uint32(min(it.line, 1<<32-1))
+	if strings.HasPrefix(it.fullURL, "urn:uuid:") && it.fullURL != key && d.p.consent != nil {
+		if d.patients == nil {
+			d.patients = map[string]string{}
+		}
+		d.patients[it.fullURL] = key
+	}
 	reg, errs := d.m.mapPatient(it.line, it.patient, key, op)
 	for _, e := range errs {
 		if err := d.b.AddError(ctx, e); err != nil {
@@ -193,19 +228,54 @@ func (d *decoder) onPatient(ctx context.Context, it *item, method string) error 
 	if reg == nil {
 		return nil
 	}
-	return d.b.Add(ctx, sdk.Record{Line: it.line, RecordKey: key, JSON: d.marshal(reg)})
+	return d.b.Add(ctx, sdk.Record{Line: it.line, RecordKey: key, JSON: d.js.Marshal(reg)})
 }
 
-// onConsent validates a Consent. The SDK cannot hand consents to the hub
-// yet, so a valid one gives nothing; an invalid one gives its problems.
+// onConsent validates a Consent; an invalid one gives its problems. With
+// the consent configuration a valid one gives its consent statements, after
+// the Patient they concern: at once when it came before in the document,
+// else at the end of the document.
 func (d *decoder) onConsent(ctx context.Context, it *item) error {
 	key := it.refKey()
-	for _, p := range it.consent.validate() {
+	ps := it.consent.validate()
+	if len(ps) == 0 && d.p.consent != nil {
+		ckey := key
+		if ckey == "" && len(it.fullURL) <= 200 {
+			ckey = it.fullURL
+		}
+		pk := d.patientKeyOf(it.consent.Patient.Reference)
+		var stmts []sdk.ConsentStatement
+		stmts, ps = it.consent.statements(d.p.consent, d.p.partner, ckey, pk)
+		for _, st := range stmts {
+			if _, ok := d.seen[keyHash(pk)]; !ok {
+				d.pending = append(d.pending, pendingConsent{st: st, ref: it.consent.Patient.Reference, line: it.line})
+				continue
+			}
+			if err := d.b.AddConsent(ctx, st.Consent(it.line)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range ps {
 		if err := d.fail(ctx, it, key, p.field, p.code, "Consent: %s", p.msg); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// patientKeyOf returns the record key of the Patient a Consent refers to:
+// the key of a Patient of this transaction with that urn:uuid, else
+// Patient/<id> of a relative or absolute reference, else the urn:uuid
+// itself (the key of a Patient without id).
+func (d *decoder) patientKeyOf(ref string) string {
+	if k, ok := d.patients[ref]; ok {
+		return k
+	}
+	if typ, id, ok := parseRef(ref); ok && typ == "Patient" {
+		return "Patient/" + id
+	}
+	return ref
 }
 
 // fhirID is the form of a FHIR resource id.
@@ -270,24 +340,6 @@ func (it *item) refKey() string {
 }
 
 func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
-
-// jsonBlock is the size of the blocks that records' JSON is written into,
-// and minJSONRoom the room a block must have left to take another record.
-const (
-	jsonBlock   = 64 << 10
-	minJSONRoom = 2 << 10
-)
-
-// marshal returns the JSON of reg in a stretch of a shared block that is
-// never written again (as plugins/csv does).
-func (d *decoder) marshal(reg *sdk.Registration) []byte {
-	if cap(d.js)-len(d.js) < minJSONRoom {
-		d.js = make([]byte, 0, jsonBlock)
-	}
-	start := len(d.js)
-	d.js = reg.AppendJSON(d.js)
-	return d.js[start:len(d.js):len(d.js)]
-}
 
 // keyHash is the 64-bit FNV-1a hash of a record key.
 func keyHash(s string) uint64 {

@@ -18,8 +18,15 @@ type goldenRecord struct {
 }
 
 type goldenOutput struct {
-	Records []goldenRecord    `json:"records"`
-	Errors  []sdk.RecordError `json:"errors"`
+	Records  []goldenRecord    `json:"records"`
+	Errors   []sdk.RecordError `json:"errors"`
+	Consents []goldenConsent   `json:"consents,omitempty"`
+}
+
+type goldenConsent struct {
+	Line      int             `json:"line"`
+	RecordKey string          `json:"record_key"`
+	Statement json.RawMessage `json:"statement"`
 }
 
 // goldenCases are the documents with golden output, each decoded with a
@@ -34,11 +41,20 @@ var goldenCases = []struct{ sample, config string }{
 	{"searchset-bundle.xml", "default"},
 	{"transaction-bundle.json", "default"},
 	{"broken.ndjson", "ggz-bulk"},
+	// Consents as statements: the nl-core Consents are advance directives
+	// (scope adr), not about sharing, and give none.
+	{"consent-bundle.json", "consent"},
+	{"nl-core-AdvanceDirective-01.xml", "consent"},
+	{"nl-core-TreatmentDirective2-01-Consent-01.xml", "consent"},
 }
 
 func TestGolden(t *testing.T) {
 	for _, gc := range goldenCases {
-		t.Run(gc.sample, func(t *testing.T) {
+		name := gc.sample
+		if gc.config == "consent" {
+			name += ".consent"
+		}
+		t.Run(name, func(t *testing.T) {
 			a := mustAdapter(t, string(readConfig(t, gc.config)))
 			w := decodeNamed(t, a, gc.sample, string(readSample(t, gc.sample)))
 			checkRecords(t, w.records())
@@ -49,12 +65,17 @@ func TestGolden(t *testing.T) {
 			if out.Errors == nil {
 				out.Errors = []sdk.RecordError{}
 			}
+			for _, c := range w.chunks {
+				for _, st := range c.Consents {
+					out.Consents = append(out.Consents, goldenConsent{Line: st.Line, RecordKey: st.RecordKey, Statement: st.JSON})
+				}
+			}
 			got, err := json.MarshalIndent(out, "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
 			got = append(got, '\n')
-			path := filepath.Join("testdata", "golden", gc.sample+".golden.json")
+			path := filepath.Join("testdata", "golden", name+".golden.json")
 			if *update {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 					t.Fatal(err)

@@ -100,7 +100,8 @@ type humanName struct {
 }
 
 type reference struct {
-	Reference string `json:"reference"`
+	Reference  string      `json:"reference"`
+	Identifier *identifier `json:"identifier"`
 }
 
 type period struct {

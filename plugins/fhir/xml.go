@@ -388,7 +388,11 @@ func referenceFromXML(n *node) *reference {
 	if n == nil {
 		return nil
 	}
-	return &reference{Reference: n.val("reference")}
+	r := &reference{Reference: n.val("reference")}
+	if id := n.child("identifier"); id != nil {
+		r.Identifier = &identifier{System: id.val("system"), Value: id.val("value")}
+	}
+	return r
 }
 
 // consentFromXML reads a Consent element.

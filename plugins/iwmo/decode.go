@@ -27,8 +27,8 @@ type decoder struct {
 	b     *sdk.Batcher
 	m     *mapper
 	hdr   *header
-	lines int // product lines seen, good or bad
-	js    []byte
+	lines int            // product lines seen, good or bad
+	js    sdk.JSONBlocks // where the records' JSON goes
 	// seen maps the FNV-1a hash of every record key to the line it was
 	// first seen on, to find duplicate keys (as plugins/csv does).
 	seen map[uint64]uint32
@@ -128,7 +128,7 @@ func (d *decoder) onClient(ctx context.Context, c *client, products []*product, 
 		reg, key, errs, back := d.m.mapProduct(c, p)
 		lines[i] = mapped{line: p.line, key: key, errs: slices.Clone(errs), takesBack: back}
 		if reg != nil {
-			lines[i].js = d.marshal(reg)
+			lines[i].js = d.js.Marshal(reg)
 		}
 	}
 	for i, l := range lines {
@@ -185,24 +185,6 @@ func (d *decoder) emit(ctx context.Context, l mapped) error {
 		return nil
 	}
 	return d.b.Add(ctx, sdk.Record{Line: l.line, RecordKey: l.key, JSON: l.js})
-}
-
-// jsonBlock is the size of the blocks that records' JSON is written into,
-// and minJSONRoom the room a block must have left to take another record.
-const (
-	jsonBlock   = 64 << 10
-	minJSONRoom = 2 << 10
-)
-
-// marshal returns the JSON of reg in a stretch of a shared block that is
-// never written again (as plugins/csv does).
-func (d *decoder) marshal(reg *sdk.Registration) []byte {
-	if cap(d.js)-len(d.js) < minJSONRoom {
-		d.js = make([]byte, 0, jsonBlock)
-	}
-	start := len(d.js)
-	d.js = reg.AppendJSON(d.js)
-	return d.js[start:len(d.js):len(d.js)]
 }
 
 // keyHash is the 64-bit FNV-1a hash of a record key.

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
+	"strings"
 	"sync/atomic"
 	_ "time/tzdata" // the timezone setting must work on hosts without zoneinfo
 
@@ -61,7 +63,7 @@ func (a *adapter) Describe(context.Context) (sdk.Description, error) {
 		Name:         adapterName,
 		Version:      adapterVersion,
 		Capabilities: []string{"decode", sdk.CapabilityPoll},
-		ConfigSchema: slices.Clone(configSchemaJSON),
+		ConfigSchema: configSchema.JSON(),
 	}, nil
 }
 
@@ -77,7 +79,7 @@ func (a *adapter) Configure(_ context.Context, partner string, config []byte) er
 	if err := c.check(); err != nil {
 		return err
 	}
-	mp, err := mapping.NewPlan(partner, c.Mapping, mapping.Options{Keys: mapping.KeysPointer, Prefix: "/mapping"})
+	mp, err := newMappingPlan(partner, c.Mapping)
 	if err != nil {
 		return err
 	}
@@ -93,6 +95,28 @@ func (a *adapter) Configure(_ context.Context, partner string, config []byte) er
 		old.client.close()
 	}
 	return nil
+}
+
+// newMappingPlan checks the mapping of a configuration: its sources are
+// JSON pointers (or element paths, written the same way) into an item. It
+// returns a *sdk.ConfigError at a pointer under /mapping.
+func newMappingPlan(partner string, m *Mapping) (*mapping.Plan, error) {
+	keys := slices.Sorted(maps.Keys(m.Fields))
+	specs := make([]mapping.InputSpec, 0, len(keys))
+	for _, k := range keys {
+		ptr := mapping.Pointer("mapping", "fields", k)
+		if k != keySource && !validPointer(k, false) {
+			return nil, mapping.ConfigErr(ptr, "geen JSON-pointer: schrijf /naam, of /naam/achternaam voor een veld binnen een object (~1 voor een / in een naam)")
+		}
+		specs = append(specs, mapping.InputSpec{Key: k, Ref: k, Pointer: ptr, Source: m.Fields[k]})
+	}
+	p, err := mapping.NewPlan(partner, &m.Settings, specs, mapping.Options{Word: "veld", The: "het veld", Each: "elk item",
+		Pointer: "/mapping/fields", FieldIsSource: true})
+	var ce *sdk.ConfigError
+	if errors.As(err, &ce) && !strings.HasPrefix(ce.Field, "/mapping/") {
+		ce.Field = "/mapping" + ce.Field // a setting of the mapping, such as /values/...
+	}
+	return p, err
 }
 
 // current returns the configuration in force, or errNotConfigured.

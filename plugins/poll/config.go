@@ -33,10 +33,18 @@ type Config struct {
 	MaxPageBytes int   `json:"max_page_bytes"`
 	REST         *REST `json:"rest"`
 	StUF         *StUF `json:"stuf"`
-	// Mapping maps an item onto the shared schema, as the csv adapter
-	// maps a row, with JSON pointers into an item (rest) or element paths in
-	// an object (stuf-bg) instead of column names.
-	Mapping *mapping.Config `json:"mapping"`
+	// Mapping maps an item onto the shared schema, as jsonpush maps a
+	// record: JSON pointers into an item (rest) or element paths in an
+	// object (stuf-bg).
+	Mapping *Mapping `json:"mapping"`
+}
+
+// Mapping is how an item maps onto the shared schema: per source (a JSON
+// pointer, or an element path) its target, and the settings every mapping
+// adapter has (value tables, dates, surnames, ...).
+type Mapping struct {
+	Fields map[string]mapping.Source `json:"fields"`
+	mapping.Settings
 }
 
 // Auth is the credential sent with every request. The secret itself never
@@ -140,11 +148,14 @@ const (
 	defaultStUFStart    = "19000101000000000"
 )
 
-// parseConfig decodes raw strictly: unknown settings are refused. It returns
-// a *sdk.ConfigError when raw is no valid configuration.
+// configSchema checks configurations against configSchemaJSON.
+var configSchema = mapping.NewSchema("https://ketenhub.nl/schemas/adapter-poll.config.schema.json", configSchemaJSON)
+
+// parseConfig checks raw against config.schema.json and decodes it. It
+// returns a *sdk.ConfigError when raw is no valid configuration.
 func parseConfig(raw []byte) (*Config, error) {
 	var c Config
-	if err := sdk.DecodeConfig(raw, &c); err != nil {
+	if err := configSchema.Decode(raw, &c); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -177,15 +188,12 @@ func (c *Config) setDefaults() {
 		}
 		c.Mapping = withStUFDefaults(c.Mapping)
 	}
-	if c.Mapping != nil {
-		c.Mapping.SetDefaults()
-	}
 }
 
-// stufColumns is the mapping of the stuf-bg mode: element paths in an NPS
+// stufFields is the mapping of the stuf-bg mode: element paths in an NPS
 // object onto the shared schema. "/#sleutel" is the object's key (see
 // objectKey).
-var stufColumns = map[string]mapping.Column{
+var stufFields = map[string]mapping.Source{
 	keySource:                      {Field: "source.record_key"},
 	"/inp.bsn":                     {Field: "client.bsn"},
 	"/geslachtsnaam":               {Field: "client.surname"},
@@ -205,16 +213,16 @@ const keySource = "/#sleutel"
 var stufGenders = map[string]string{"M": "man", "V": "vrouw", "O": "onbekend"}
 
 // withStUFDefaults returns the mapping of the stuf-bg mode: the built-in
-// columns unless m gives its own, the gender codes of StUF with m's value
+// fields unless m gives its own, the gender codes of StUF with m's value
 // tables over them, dates as StUF writes them, and initials from the first
 // names when the object has none.
-func withStUFDefaults(m *mapping.Config) *mapping.Config {
-	out := mapping.Config{}
+func withStUFDefaults(m *Mapping) *Mapping {
+	out := Mapping{}
 	if m != nil {
 		out = *m
 	}
-	if len(out.Columns) == 0 {
-		out.Columns = maps.Clone(stufColumns)
+	if len(out.Fields) == 0 {
+		out.Fields = maps.Clone(stufFields)
 	}
 	values := map[string]mapping.ValueTable{"client.gender": {Map: maps.Clone(stufGenders)}}
 	maps.Copy(values, out.Values)
@@ -250,7 +258,7 @@ func (c *Config) check() error {
 	case c.Mode == modeREST && c.REST == nil:
 		return mapping.ConfigErr("/rest", "modus rest vraagt rest (met ten minste cursor)")
 	case c.Mode == modeREST && c.Mapping == nil:
-		return mapping.ConfigErr("/mapping", "modus rest vraagt mapping met columns: welke eigenschap van een item welk doelveld vult")
+		return mapping.ConfigErr("/mapping", "modus rest vraagt mapping met fields: welke eigenschap van een item welk doelveld vult")
 	}
 	for name := range c.Headers {
 		if strings.EqualFold(name, "authorization") || c.Auth != nil && strings.EqualFold(name, c.Auth.Header) {

@@ -125,7 +125,7 @@ func TestDecodeItemsElsewhere(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			w := decode(t, mustAdapter(t, readFile(t, "config/rest.json")), []byte(page))
-			if errs := w.Errors(); len(w.Records()) != 1 || len(errs) != 1 || errs[0].Code != sdk.CodeDocumentRejected || errs[0].Line != 0 {
+			if errs := w.Errors(); len(w.Records()) != 1 || len(errs) != 1 || errs[0].Code != sdk.CodeSyntax || errs[0].Line != 0 {
 				t.Fatalf("%d records, errors %+v", len(w.Records()), errs)
 			}
 		})

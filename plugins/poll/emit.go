@@ -12,13 +12,14 @@ import (
 )
 
 // emitter maps the items of one page and writes them out in chunks,
-// whatever the mode read them from.
+// whatever the mode read them from: for each item begin, the values of its
+// sources (set, reject), then finish.
 type emitter struct {
 	p    *plan
 	b    *sdk.Batcher
 	m    *mapping.Mapper
-	seen map[string]int // record key -> the item it was first seen in
-	row  []string       // the values of the item being mapped, by source
+	seen *mapping.KeyIndex // the record keys so far, with the item each was first seen in
+	js   sdk.JSONBlocks
 }
 
 func newEmitter(p *plan, doc sdk.Document, out sdk.ChunkWriter) *emitter {
@@ -27,27 +28,26 @@ func newEmitter(p *plan, doc sdk.Document, out sdk.ChunkWriter) *emitter {
 		receivedAt = doc.ReceivedAt
 	}
 	return &emitter{p: p, b: sdk.NewBatcher(out, sdk.DefaultChunkRecords), m: mapping.NewMapper(p.mapping, receivedAt),
-		seen: map[string]int{}, row: make([]string, len(p.mapping.Sources))}
+		seen: mapping.NewKeyIndex()}
 }
 
-// item maps item n, whose source values are in e.row, and writes it with
-// its problems; probs are problems found while reading the values, which
-// keep the item from being taken.
-func (e *emitter) item(ctx context.Context, n int, probs []sdk.RecordError) error {
-	reg, key, errs := e.m.MapRow(n, e.row)
-	if len(probs) > 0 {
-		for i := range probs {
-			probs[i].RecordKey = key
-		}
-		errs, reg = append(probs, errs...), nil
-	}
+// begin starts item n.
+func (e *emitter) begin(n int) { e.m.Begin(n) }
+
+// set gives source i of the item the value v.
+func (e *emitter) set(i int, v string) { e.m.Set(i, v, 0) }
+
+// finish maps the item begun last and writes it, or its problems.
+func (e *emitter) finish(ctx context.Context, n int) error {
+	reg, key, errs := e.m.Map()
 	if key != "" {
-		if first, ok := e.seen[key]; ok {
-			errs = append(errs, sdk.RecordError{Line: n, Field: "source.record_key", RecordKey: key, Code: sdk.CodeDuplicateKey,
-				Message: fmt.Sprintf("de recordsleutel kwam al eerder voor in deze pagina, in item %d; dit item is niet verwerkt", first)})
+		if first, ok := e.seen.First(key); ok {
+			dup := e.m.Problem(mapping.RecordKey, sdk.CodeDuplicateKey, "kwam al eerder voor in deze pagina, in item %d; dit item is niet verwerkt", first)
+			dup.RecordKey = key
+			errs = append(errs, dup)
 			reg = nil
 		} else {
-			e.seen[key] = n
+			e.seen.Add(key, n)
 		}
 	}
 	for _, er := range errs {
@@ -58,17 +58,7 @@ func (e *emitter) item(ctx context.Context, n int, probs []sdk.RecordError) erro
 	if reg == nil {
 		return nil
 	}
-	return e.b.Add(ctx, sdk.Record{Line: n, RecordKey: key, JSON: reg.AppendJSON(nil)})
-}
-
-// fieldOf names the target field of source i, for a problem with its value.
-func (e *emitter) fieldOf(i int) string {
-	src := e.p.mapping.Sources[i]
-	id := src.Target
-	if src.Re != nil {
-		id = src.Groups[0].Target
-	}
-	return e.p.mapping.Fields[id].Spec.Path
+	return e.b.Add(ctx, sdk.Record{Line: n, RecordKey: key, JSON: e.js.Marshal(reg)})
 }
 
 // refuse reports a problem with the page as a whole (line 0).

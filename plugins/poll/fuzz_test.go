@@ -14,7 +14,7 @@ import (
 // knownCodes are the codes Decode may report.
 var knownCodes = map[string]bool{
 	sdk.CodeEmptyDocument: true, sdk.CodeRequired: true, sdk.CodeDate: true, sdk.CodeValueUnknown: true,
-	sdk.CodeFieldFormat: true, sdk.CodeDuplicateKey: true, sdk.CodeDocumentRejected: true,
+	sdk.CodeFieldFormat: true, sdk.CodeDuplicateKey: true, sdk.CodeDocumentRejected: true, sdk.CodeSyntax: true,
 }
 
 // fuzzConfigs are the configurations the fuzz tests decode with, by mode.

@@ -49,9 +49,9 @@ func decodeREST(ctx context.Context, e *emitter, src io.Reader) error {
 	case errors.Is(err, io.EOF) && dec.InputOffset() == 0:
 		return e.refuse(ctx, sdk.CodeEmptyDocument, "de pagina is leeg (0 bytes)")
 	case errors.Is(err, errTrailing):
-		return e.refuse(ctx, sdk.CodeDocumentRejected, "na het einde van de JSON-pagina staat vanaf byte %d nog meer; de items zijn verwerkt, de rest niet", dec.InputOffset())
+		return e.refuse(ctx, sdk.CodeSyntax, "na het einde van de JSON-pagina staat vanaf byte %d nog meer; de items zijn verwerkt, de rest niet", dec.InputOffset())
 	}
-	return e.refuse(ctx, sdk.CodeDocumentRejected, "de pagina is vanaf byte %d geen geldige JSON (afgebroken of beschadigd); de items daarvóór zijn verwerkt, de rest niet", dec.InputOffset())
+	return e.refuse(ctx, sdk.CodeSyntax, "de pagina is vanaf byte %d geen geldige JSON (afgebroken of beschadigd); de items daarvóór zijn verwerkt, de rest niet", dec.InputOffset())
 }
 
 // decodeItems maps the items of the list the decoder stands before.
@@ -63,10 +63,10 @@ func decodeItems(ctx context.Context, e *emitter, dec *json.Decoder) error {
 	if t != json.Delim('[') {
 		return errNotFound
 	}
-	srcs := e.p.mapping.Sources
-	tokens := make([][]string, len(srcs))
-	for i, s := range srcs {
-		tokens[i] = mustSplit(s.Key)
+	inputs := e.p.mapping.Inputs
+	tokens := make([][]string, len(inputs))
+	for i, in := range inputs {
+		tokens[i] = mustSplit(in.Key)
 	}
 	for n := 1; dec.More(); n++ {
 		if n%256 == 0 {
@@ -86,17 +86,16 @@ func decodeItems(ctx context.Context, e *emitter, dec *json.Decoder) error {
 			}
 			continue
 		}
-		var probs []sdk.RecordError
+		e.begin(n)
 		for i, tk := range tokens {
 			v, _ := lookup(obj, tk)
-			s, ok := scalar(v)
-			if !ok {
-				probs = append(probs, sdk.RecordError{Line: n, Field: e.fieldOf(i), Code: sdk.CodeFieldFormat,
-					Message: fmt.Sprintf("eigenschap '%s' (veld %s) is een object of lijst, geen enkele waarde", srcs[i].Key, e.fieldOf(i))})
+			if s, ok := scalar(v); ok {
+				e.set(i, s)
+			} else {
+				e.m.Reject(i, sdk.CodeFieldFormat, "is een object of lijst, geen enkele waarde")
 			}
-			e.row[i] = s
 		}
-		if err := e.item(ctx, n, probs); err != nil {
+		if err := e.finish(ctx, n); err != nil {
 			return emitError{err}
 		}
 	}

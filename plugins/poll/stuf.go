@@ -281,7 +281,7 @@ func scopeTree(p *plan) []*scopeNode {
 		}
 	}
 	add("/inp.bsn")
-	for _, src := range p.mapping.Sources {
+	for _, src := range p.mapping.Inputs {
 		if src.Key != keySource && src.Key != "/tijdstipRegistratie" {
 			add(src.Key)
 		}

@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
-	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -20,20 +20,21 @@ func decodeStUF(ctx context.Context, e *emitter, src io.Reader) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	srcs := e.p.mapping.Sources
+	inputs := e.p.mapping.Inputs
 	sr := &sourceReader{r: src}
 	a, err := readStUF(ctx, sr, func(o *stufObject) error {
-		for i, s := range srcs {
-			switch s.Key {
+		e.begin(o.n)
+		for i, in := range inputs {
+			switch in.Key {
 			case keySource:
-				e.row[i] = objectKey(e.p.stufKey, o)
+				e.set(i, objectKey(e.p.stufKey, o))
 			case "/tijdstipRegistratie":
-				e.row[i] = registeredAt(o.leaves[s.Key], e.p)
+				e.set(i, registeredAt(o.leaves[in.Key], e.p))
 			default:
-				e.row[i] = o.leaves[s.Key]
+				e.set(i, o.leaves[in.Key])
 			}
 		}
-		if err := e.item(ctx, o.n, nil); err != nil {
+		if err := e.finish(ctx, o.n); err != nil {
 			return emitError{err}
 		}
 		return nil
@@ -56,7 +57,11 @@ func decodeStUF(ctx context.Context, e *emitter, src io.Reader) error {
 	if a.objects > 0 {
 		done = fmt.Sprintf("de %d personen daarvóór zijn verwerkt, de rest niet", a.objects)
 	}
-	return e.refuse(ctx, sdk.CodeDocumentRejected, "de pagina is geen leesbaar npsLa01-bericht (%s); %s", describeXMLError(err), done)
+	code := sdk.CodeDocumentRejected
+	if !errors.As(err, &st) {
+		code = sdk.CodeSyntax // XML that is not well-formed
+	}
+	return e.refuse(ctx, code, "de pagina is geen leesbaar npsLa01-bericht (%s); %s", describeXMLError(err), done)
 }
 
 // registeredAt turns a tijdstipRegistratie into RFC 3339 in the mapping's
@@ -82,8 +87,8 @@ func objectKey(secret []byte, o *stufObject) string {
 	if o.key != "" {
 		return o.key
 	}
-	bsn, ok := mapping.NormaliseBSN(o.leaves["/inp.bsn"])
-	if !ok || bsn == "" {
+	bsn := strings.TrimSpace(o.leaves["/inp.bsn"]) // StUF writes it as nine digits
+	if bsn == "" {
 		return ""
 	}
 	m := hmac.New(sha256.New, secret)

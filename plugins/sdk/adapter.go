@@ -90,6 +90,9 @@ type Chunk struct {
 	// Unchanged are the records whose source digest is in Document.Known,
 	// not mapped.
 	Unchanged []Unchanged
+	// Consents are the consent statements found, each after the record it
+	// concerns (see Consent); nil from adapters that deliver none.
+	Consents []Consent
 }
 
 // Unchanged is a record that the hub holds unchanged: its source digest is

@@ -10,9 +10,10 @@ import (
 // small next to the records' own, small enough to keep a chunk near 1 MB.
 const DefaultChunkRecords = 2000
 
-// Batcher collects records, unchanged records and record errors into chunks
-// of a fixed number of them and hands each full chunk to a ChunkWriter.
-// Chunk boundaries depend only on the order of the Add calls, which keeps
+// Batcher collects records, unchanged records, record errors and consent
+// statements into chunks of a fixed number of records, unchanged records
+// and record errors, and hands each full chunk to a ChunkWriter. Chunk
+// boundaries depend only on the order of the Add calls, which keeps
 // Decode deterministic as the contract requires; an unchanged record takes
 // the place of a record, so that they do not depend on which records the
 // hub holds either. A Batcher is not safe for concurrent use.
@@ -53,6 +54,24 @@ func (b *Batcher) AddUnchanged(ctx context.Context, u Unchanged) error {
 	return b.flushWhenFull(ctx)
 }
 
+// MaxChunkConsents is how many consent statements a Batcher holds in one
+// chunk at most. Statements do not count towards a chunk's size (so that an
+// adapter with the digest capability, which gives statements only with
+// the records it maps, cuts the same chunks whichever records are known);
+// a chunk that reaches this many statements is flushed all the same.
+// Adapters that give a few statements per record never reach it.
+const MaxChunkConsents = 8 * DefaultChunkRecords
+
+// AddConsent queues one consent statement. It flushes only when the chunk
+// holds MaxChunkConsents statements: see there.
+func (b *Batcher) AddConsent(ctx context.Context, c Consent) error {
+	b.cur.Consents = append(b.cur.Consents, c)
+	if len(b.cur.Consents) >= MaxChunkConsents {
+		return b.Flush(ctx)
+	}
+	return nil
+}
+
 func (b *Batcher) flushWhenFull(ctx context.Context) error {
 	if len(b.cur.Records)+len(b.cur.Errors)+len(b.cur.Unchanged) >= b.size {
 		return b.Flush(ctx)
@@ -62,7 +81,7 @@ func (b *Batcher) flushWhenFull(ctx context.Context) error {
 
 // Flush writes the pending chunk, if it holds anything.
 func (b *Batcher) Flush(ctx context.Context) error {
-	if len(b.cur.Records) == 0 && len(b.cur.Errors) == 0 && len(b.cur.Unchanged) == 0 {
+	if len(b.cur.Records) == 0 && len(b.cur.Errors) == 0 && len(b.cur.Unchanged) == 0 && len(b.cur.Consents) == 0 {
 		return nil
 	}
 	c := b.cur

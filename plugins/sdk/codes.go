@@ -21,4 +21,11 @@ const (
 	CodeBSNInvalid       = "BSN_INVALID"      // the BSN fails the elfproef (a warning: the record is kept)
 	CodeAdapterFailed    = "ADAPTER_FAILED"   // the adapter could not finish the document
 	CodeDocumentRejected = "DOC_REJECTED"     // the hub refused the document as a whole
+	CodeSyntax           = "DOC_SYNTAX"       // the document (or a record of it) is not well-formed JSON
+
+	// Codes of consent statements (Chunk.Consents), given by the hub.
+	CodeConsentInvalid     = "CONSENT_INVALID"         // the statement breaks consent.v1 or a rule of the consent registry
+	CodeConsentSubject     = "CONSENT_SUBJECT_UNKNOWN" // the record key names no registration of the partner
+	CodeConsentForbidden   = "CONSENT_FORBIDDEN"       // the partner's role may not record this statement
+	CodeConsentUnsupported = "CONSENT_UNSUPPORTED"     // the hub has no consent registry to take the statement
 )

@@ -91,6 +91,12 @@ func chunkToProto(c Chunk) *adapterpb.Chunk {
 			p.UnchangedLines[i], p.UnchangedKeys[i] = int64(u.Line), u.RecordKey
 		}
 	}
+	if len(c.Consents) > 0 {
+		p.Consents = make([]*adapterpb.Consent, len(c.Consents))
+		for i, cs := range c.Consents {
+			p.Consents[i] = &adapterpb.Consent{Line: int64(cs.Line), RecordKey: cs.RecordKey, Json: cs.JSON}
+		}
+	}
 	return p
 }
 
@@ -126,6 +132,12 @@ func chunkFromProto(p *adapterpb.Chunk) (Chunk, error) {
 		c.Unchanged = make([]Unchanged, len(lines))
 		for i := range lines {
 			c.Unchanged[i] = Unchanged{Line: int(lines[i]), RecordKey: keys[i]}
+		}
+	}
+	if cs := p.GetConsents(); len(cs) > 0 {
+		c.Consents = make([]Consent, len(cs))
+		for i, x := range cs {
+			c.Consents[i] = Consent{Line: int(x.GetLine()), RecordKey: x.GetRecordKey(), JSON: nilIfEmpty(x.GetJson())}
 		}
 	}
 	return c, nil

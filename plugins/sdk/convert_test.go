@@ -26,6 +26,10 @@ func TestChunkRoundTrip(t *testing.T) {
 			{Code: CodeEmptyDocument, Message: "leeg document"},
 		}}},
 		{"Unchanged", Chunk{Seq: 4, Unchanged: []Unchanged{{Line: 5, RecordKey: "D-5"}, {Line: 9, RecordKey: "D-9"}}}},
+		{"Consents", Chunk{Seq: 5, Consents: []Consent{
+			{Line: 6, RecordKey: "D-6", JSON: []byte(`{"state":"given"}`)},
+			{Line: 7, RecordKey: "D-7"},
+		}}},
 		{"Both", Chunk{
 			Seq:     3,
 			Records: []Record{{Line: 10, RecordKey: "K", JSON: []byte(`{}`)}},

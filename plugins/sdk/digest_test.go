@@ -265,3 +265,37 @@ func TestBatcherUnchanged(t *testing.T) {
 		t.Errorf("chunks %v, want [0:0+2 1:1+1]", sizes)
 	}
 }
+
+func TestBatcherConsents(t *testing.T) {
+	var out collector
+	b := sdk.NewBatcher(&out, 2)
+	ctx := context.Background()
+	// Statements do not take a record's place: the chunk still holds two records.
+	for i := 1; i <= 3; i++ {
+		if err := b.AddConsent(ctx, sdk.Consent{Line: i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 4; i <= 5; i++ {
+		if err := b.Add(ctx, sdk.Record{Line: i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A chunk of statements alone is flushed at MaxChunkConsents, and at the end.
+	for i := 0; i < sdk.MaxChunkConsents+1; i++ {
+		if err := b.AddConsent(ctx, sdk.Consent{Line: 6 + i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var sizes []string
+	for _, c := range out.chunks {
+		sizes = append(sizes, fmt.Sprintf("%d:%d+%d", c.Seq, len(c.Records), len(c.Consents)))
+	}
+	want := fmt.Sprintf("[0:2+3 1:0+%d 2:0+1]", sdk.MaxChunkConsents)
+	if fmt.Sprint(sizes) != want {
+		t.Errorf("chunks %v, want %s", sizes, want)
+	}
+}

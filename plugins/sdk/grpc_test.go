@@ -17,7 +17,8 @@ import (
 )
 
 // lineAdapter decodes "key,value" lines: a line starting with "bad" becomes
-// a record error, "boom" makes Decode fail and "panic" makes it panic.
+// a record error, "consent,key,state" a consent statement about key, "boom"
+// makes Decode fail and "panic" makes it panic.
 type lineAdapter struct {
 	mu    sync.Mutex
 	batch int
@@ -71,6 +72,14 @@ func (a *lineAdapter) Decode(ctx context.Context, _ sdk.Document, src io.Reader,
 			panic("kapot")
 		case strings.HasPrefix(text, "bad"):
 			if err := b.AddError(ctx, sdk.RecordError{Line: line, Column: 1, Field: "key", Code: sdk.CodeFieldFormat, Message: "ongeldige sleutel"}); err != nil {
+				return err
+			}
+			continue
+		case strings.HasPrefix(text, "consent,"):
+			f := strings.Split(text, ",")
+			st := sdk.ConsentStatement{Source: sdk.ConsentSource{Partner: "ggz"}, Client: sdk.ConsentClient{RecordKey: f[1]},
+				Recipient: "opvang", Purpose: "zorgcoordinatie", State: f[2], LegalBasis: sdk.BasisToestemming}
+			if err := b.AddConsent(ctx, st.Consent(line)); err != nil {
 				return err
 			}
 			continue
@@ -182,6 +191,25 @@ func TestDecode(t *testing.T) {
 	}
 	if !reflect.DeepEqual(out.chunks, want) {
 		t.Errorf("chunks =\n%+v\nwant\n%+v", out.chunks, want)
+	}
+}
+
+// TestDecodeConsents: consent statements travel with the chunks, after
+// their records, without counting towards a chunk's size.
+func TestDecodeConsents(t *testing.T) {
+	a := newClient(t, 2)
+	src := "a,1\nconsent,a,given\nb,2\nconsent,b,withdrawn\n"
+	var out collector
+	if err := a.Decode(context.Background(), sdk.Document{ID: "doc1", Partner: "ggz"}, strings.NewReader(src), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.chunks) != 2 || len(out.chunks[0].Records) != 2 || len(out.chunks[0].Consents) != 1 || len(out.chunks[1].Consents) != 1 {
+		t.Fatalf("chunks %+v, want two records and a statement, then a statement", out.chunks)
+	}
+	c := out.chunks[1].Consents[0]
+	want := `{"schema_version":"1","source":{"partner":"ggz"},"client":{"record_key":"b"},"recipient":"opvang","purpose":"zorgcoordinatie","state":"withdrawn","legal_basis":"toestemming"}`
+	if c.Line != 4 || c.RecordKey != "b" || string(c.JSON) != want {
+		t.Errorf("statement %+v (%s), want line 4, key b, %s", c, c.JSON, want)
 	}
 }
 

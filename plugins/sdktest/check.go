@@ -14,24 +14,29 @@ import (
 // codes are the record error codes of plugins/sdk/codes.go. TestCodesComplete
 // fails when a code is added there and not here.
 var codes = map[string]bool{
-	sdk.CodeEmptyDocument:    true,
-	sdk.CodeEncoding:         true,
-	sdk.CodeBinary:           true,
-	sdk.CodeHeaderMissing:    true,
-	sdk.CodeDelimiter:        true,
-	sdk.CodeRowRagged:        true,
-	sdk.CodeQuote:            true,
-	sdk.CodeRowTooLong:       true,
-	sdk.CodeRequired:         true,
-	sdk.CodeDate:             true,
-	sdk.CodeValueUnknown:     true,
-	sdk.CodeFieldFormat:      true,
-	sdk.CodeSchema:           true,
-	sdk.CodeDuplicateKey:     true,
-	sdk.CodeUnknownRecord:    true,
-	sdk.CodeBSNInvalid:       true,
-	sdk.CodeAdapterFailed:    true,
-	sdk.CodeDocumentRejected: true,
+	sdk.CodeEmptyDocument:      true,
+	sdk.CodeEncoding:           true,
+	sdk.CodeBinary:             true,
+	sdk.CodeHeaderMissing:      true,
+	sdk.CodeDelimiter:          true,
+	sdk.CodeRowRagged:          true,
+	sdk.CodeQuote:              true,
+	sdk.CodeRowTooLong:         true,
+	sdk.CodeRequired:           true,
+	sdk.CodeDate:               true,
+	sdk.CodeValueUnknown:       true,
+	sdk.CodeFieldFormat:        true,
+	sdk.CodeSchema:             true,
+	sdk.CodeDuplicateKey:       true,
+	sdk.CodeUnknownRecord:      true,
+	sdk.CodeBSNInvalid:         true,
+	sdk.CodeAdapterFailed:      true,
+	sdk.CodeDocumentRejected:   true,
+	sdk.CodeSyntax:             true,
+	sdk.CodeConsentInvalid:     true,
+	sdk.CodeConsentSubject:     true,
+	sdk.CodeConsentForbidden:   true,
+	sdk.CodeConsentUnsupported: true,
 }
 
 // registrations validates records against the shared schema.
@@ -77,6 +82,10 @@ func (s *suite) checkChunks(t *testing.T, chunks []sdk.Chunk) (records, errs int
 	if err != nil {
 		t.Fatalf("compile the shared schema: %v", err)
 	}
+	cc, err := newConsentChecker(s)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := &reporter{t: t}
 	defer r.done()
 	keys := map[string]int{}
@@ -89,8 +98,8 @@ func (s *suite) checkChunks(t *testing.T, chunks []sdk.Chunk) (records, errs int
 		if c.Seq != i {
 			r.errorf("chunk %d has Seq %d; Seq must count from 0 in steps of 1", i, c.Seq)
 		}
-		if len(c.Records)+len(c.Errors)+len(c.Unchanged) == 0 {
-			r.errorf("chunk %d (Seq %d) has no records and no record errors", i, c.Seq)
+		if len(c.Records)+len(c.Errors)+len(c.Unchanged)+len(c.Consents) == 0 {
+			r.errorf("chunk %d (Seq %d) has no records, record errors or consent statements", i, c.Seq)
 		}
 		checkUnchanged(r, c, keys)
 		for _, rec := range c.Records {
@@ -107,6 +116,13 @@ func (s *suite) checkChunks(t *testing.T, chunks []sdk.Chunk) (records, errs int
 			}
 			s.checkRecordJSON(r, v, where, rec)
 		}
+		for _, rec := range c.Records {
+			cc.seen(r, rec.RecordKey)
+		}
+		for _, u := range c.Unchanged {
+			cc.seen(r, u.RecordKey)
+		}
+		cc.check(r, c, keys)
 		for _, e := range c.Errors {
 			where := fmt.Sprintf("chunk %d: record error %q at line %d", c.Seq, e.Code, e.Line)
 			if !codes[e.Code] {
@@ -159,6 +175,8 @@ func diffChunks(a, b []sdk.Chunk) string {
 			return fmt.Sprintf("chunk %d has %d record errors, then %d", i, len(ca.Errors), len(cb.Errors))
 		case !equalUnchanged(ca, cb):
 			return fmt.Sprintf("chunk %d has %d unchanged records, then %d, or other ones", i, len(ca.Unchanged), len(cb.Unchanged))
+		case !equalConsents(ca, cb):
+			return fmt.Sprintf("chunk %d has %d consent statements, then %d, or other ones", i, len(ca.Consents), len(cb.Consents))
 		}
 		for j, ra := range ca.Records {
 			rb := cb.Records[j]

@@ -34,8 +34,12 @@
 //     Config.Partner as source.partner and its own RecordKey as
 //     source.record_key, starts on a line > 0 and has a key no other record
 //     of the document has; every record error has a code from sdk's codes.go,
-//     a message and a line >= 0; the counts match the sample's WantRecords
-//     and WantErrors.
+//     a message and a line >= 0; every consent statement satisfies
+//     consent.v1, names Config.Partner as source.partner and its own
+//     RecordKey as client.record_key (no chain client id), starts on a
+//     line > 0 and does not come in an earlier chunk than the record it
+//     concerns; the counts match the sample's WantRecords, WantErrors and
+//     WantConsents.
 //   - Deterministic: decoding a sample twice gives the same chunks, as the
 //     hub's crash recovery requires.
 //   - Robust: an empty input, a single byte, 64 KiB of random bytes, the
@@ -57,7 +61,9 @@
 //     records come as Unchanged (line and key), deterministically, in
 //     chunks that cover the same lines as without; an Unchanged record's
 //     key is unique in the document like a record's.
-//     With Config.NextExport, no changed record is reported unchanged. The
+//     The consent statements of known records are left out, the others
+//     stay. With Config.NextExport, no changed record, and no record whose
+//     consent statements changed, is reported unchanged. The
 //     robustness inputs are decoded with the first sample's digests known;
 //     the large one repeats its records, which must stay duplicates.
 //
@@ -76,8 +82,8 @@
 //
 // Optional capabilities have suites of their own: RunEncode for an
 // sdk.Encoder, RunPoll for an sdk.Poller (against a service the adapter's
-// test runs, such as the fakes of plugins/polltest). Recorder, GoldenJSON
-// and Golden serve an adapter's own golden-file tests.
+// test runs, such as the fakes of plugins/polltest). GoldenJSON and Golden
+// serve an adapter's own golden-file tests, with a Recorder.
 //
 // Keep the first sample the most typical one, and let it end with a record
 // that is complete. Sample data stays in the adapter's testdata; the suite

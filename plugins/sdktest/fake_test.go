@@ -181,10 +181,21 @@ func (f *fake) Decode(ctx context.Context, doc sdk.Document, src io.Reader, out 
 			}
 			rec, e := f.row(line, text, delim, partner, calls, seen)
 			var err error
-			if e != nil {
+			switch {
+			case e != nil:
 				err = b.AddError(ctx, *e)
-			} else {
-				err = b.Add(ctx, *rec)
+			case f.broken == "ConsentBeforeRecord" && strings.HasSuffix(text, "+"):
+				// The statement in one chunk, its record in the next.
+				if err = f.addConsent(ctx, b, rec, text, partner); err == nil {
+					err = b.Flush(ctx)
+				}
+				if err == nil {
+					err = b.Add(ctx, *rec)
+				}
+			default:
+				if err = b.Add(ctx, *rec); err == nil {
+					err = f.addConsent(ctx, b, rec, text, partner)
+				}
 			}
 			if err != nil {
 				return err
@@ -239,7 +250,7 @@ func (f *fake) row(line int, text, delim, partner string, calls int, seen map[st
 	if len(fields) != 2 {
 		return fail(sdk.CodeRowRagged, fmt.Sprintf("regel heeft %d kolommen, verwacht 2", len(fields)))
 	}
-	key, surname := fields[0], fields[1]
+	key, surname := fields[0], strings.TrimRight(fields[1], "+-")
 	if n := utf8.RuneCountInString(key); n == 0 || n > 200 || !utf8.ValidString(key) {
 		return fail(sdk.CodeFieldFormat, "sleutel ontbreekt, is te lang of geen UTF-8")
 	}
@@ -271,9 +282,35 @@ func (f *fake) row(line int, text, delim, partner string, calls int, seen map[st
 	}
 	rec.JSON = reg.AppendJSON(nil)
 	if f.digest && f.broken != "DigestMissing" {
-		rec.SourceDigest = f.sum(partner, key, surname)
+		rec.SourceDigest = f.sum(partner, key, fields[1])
 	}
 	return rec, nil
+}
+
+// addConsent adds the consent statement of a line whose surname ends in
+// "+" (given) or "-" (withdrawn).
+func (f *fake) addConsent(ctx context.Context, b *sdk.Batcher, rec *sdk.Record, text, partner string) error {
+	state := ""
+	switch {
+	case strings.HasSuffix(text, "+"):
+		state = sdk.ConsentGiven
+	case strings.HasSuffix(text, "-"):
+		state = sdk.ConsentWithdrawn
+	default:
+		return nil
+	}
+	st := sdk.ConsentStatement{Source: sdk.ConsentSource{Partner: partner}, Client: sdk.ConsentClient{RecordKey: rec.RecordKey},
+		Recipient: "kernpartners", Purpose: "zorgcoordinatie", State: state, LegalBasis: sdk.BasisToestemming}
+	if state == sdk.ConsentGiven {
+		st.EvidenceRef = "formulier " + rec.RecordKey
+	}
+	switch f.broken {
+	case "ConsentAgainstSchema":
+		st.State = "ja"
+	case "ConsentWrongPartner":
+		st.Source.Partner = "elders"
+	}
+	return b.AddConsent(ctx, st.Consent(rec.Line))
 }
 
 // unchanged reports whether a line is a record whose digest is known, with
@@ -301,6 +338,9 @@ func (f *fake) sum(partner, key, surname string) []byte {
 	}
 	b := sdk.NewDigestBuilder([]byte(seed))
 	b.Field(key)
+	if f.broken == "DigestWithoutConsent" {
+		surname = strings.TrimRight(surname, "+-")
+	}
 	if f.broken != "DigestUnsound" {
 		b.Field(surname)
 	}
@@ -309,15 +349,18 @@ func (f *fake) sum(partner, key, surname string) []byte {
 
 // fakeSample is a document for the fake of 4,500 lines, so that it fills
 // more than one chunk: all records but line 3, which has one column, and
-// line 4, which repeats the key of line 1.
+// line 4, which repeats the key of line 1; every 7th record with the
+// client's consent (a surname ending in "+").
 var fakeSample = func() []byte {
 	var b bytes.Buffer
 	for i := 1; i <= 4500; i++ {
-		switch i {
-		case 3:
+		switch {
+		case i == 3:
 			b.WriteString("k3\n")
-		case 4:
+		case i == 4:
 			b.WriteString("k1,Bakker\n")
+		case i%7 == 0:
+			fmt.Fprintf(&b, "k%d,Naam%d+\n", i, i)
 		default:
 			fmt.Fprintf(&b, "k%d,Naam%d\n", i, i)
 		}
@@ -325,9 +368,13 @@ var fakeSample = func() []byte {
 	return b.Bytes()
 }()
 
+// fakeSampleConsents is the number of consent statements of fakeSample.
+const fakeSampleConsents = 4500 / 7
+
 // fakeNextExport is fakeSample with the surnames of every 100th line
-// changed.
-var fakeNextExport = bytes.ReplaceAll(fakeSample, []byte("00\n"), []byte("00-nieuw\n"))
+// changed, and the consent of every 70th line (the 7th ones ending in 1)
+// withdrawn.
+var fakeNextExport = bytes.ReplaceAll(bytes.ReplaceAll(fakeSample, []byte("00\n"), []byte("00-nieuw\n")), []byte("1+\n"), []byte("1-\n"))
 
 // fakeConfig is the suite's configuration for the fake.
 func fakeConfig() Config {
@@ -335,7 +382,7 @@ func fakeConfig() Config {
 		Partner:       "conformance",
 		AdapterConfig: []byte(`{"delimiter": ","}`),
 		Samples: []Sample{
-			{Name: "lines.txt", Data: fakeSample, WantRecords: 4498, WantErrors: 2},
+			{Name: "lines.txt", Data: fakeSample, WantRecords: 4498, WantErrors: 2, WantConsents: fakeSampleConsents},
 			{Name: "small.txt", Data: []byte("a,Jansen\nb,de Vries\r\nc\n"), WantRecords: 2, WantErrors: -1},
 			{Name: "rejected.txt", Data: []byte("%PDF-1.4\na,Jansen\n"), WantRecords: 0, WantErrors: 1},
 		},

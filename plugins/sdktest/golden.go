@@ -2,55 +2,13 @@ package sdktest
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
-
-// Recorder is an sdk.ChunkWriter for an adapter's own tests: it keeps
-// every chunk. It is safe for concurrent use.
-type Recorder struct {
-	mu     sync.Mutex
-	chunks []sdk.Chunk
-}
-
-// WriteChunk keeps c; it never fails.
-func (r *Recorder) WriteChunk(_ context.Context, c sdk.Chunk) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.chunks = append(r.chunks, c)
-	return nil
-}
-
-// Chunks returns the chunks written so far.
-func (r *Recorder) Chunks() []sdk.Chunk {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.chunks
-}
-
-// Records returns the records of every chunk, in order.
-func (r *Recorder) Records() []sdk.Record {
-	var out []sdk.Record
-	for _, c := range r.Chunks() {
-		out = append(out, c.Records...)
-	}
-	return out
-}
-
-// Errors returns the record errors of every chunk, in order.
-func (r *Recorder) Errors() []sdk.RecordError {
-	var out []sdk.RecordError
-	for _, c := range r.Chunks() {
-		out = append(out, c.Errors...)
-	}
-	return out
-}
 
 // goldenRecord and goldenOutput are the form of the golden files.
 type goldenRecord struct {

@@ -48,6 +48,9 @@ type Sample struct {
 	Data        []byte // the document as a partner delivers it
 	WantRecords int    // records Decode must give, or -1
 	WantErrors  int    // record errors Decode must give, or -1
+	// WantConsents is the number of consent statements Decode must give,
+	// or -1; the zero value suits adapters without consent output.
+	WantConsents int
 }
 
 // receivedAt is the Document.ReceivedAt of every Decode the suite makes.
@@ -243,6 +246,9 @@ func (s *suite) decode(t *testing.T) {
 			}
 			if smp.WantErrors >= 0 && errs != smp.WantErrors {
 				t.Errorf("Decode gives %d record errors, want %d", errs, smp.WantErrors)
+			}
+			if n := countConsents(res.chunks); smp.WantConsents >= 0 && n != smp.WantConsents {
+				t.Errorf("Decode gives %d consent statements, want %d", n, smp.WantConsents)
 			}
 		})
 	}

@@ -101,6 +101,10 @@ func TestBrokenAdapters(t *testing.T) {
 		{"DigestUnsound", []string{"Digest"}},
 		{"DigestChunksByKnown", []string{"Digest"}},
 		{"DigestMixedTags", []string{"Digest"}},
+		{"DigestWithoutConsent", []string{"Digest"}},
+		{"ConsentAgainstSchema", []string{"Decode", "Robust"}},
+		{"ConsentWrongPartner", []string{"Decode", "Robust"}},
+		{"ConsentBeforeRecord", []string{"Decode", "Robust"}},
 	}
 	exe, err := os.Executable()
 	if err != nil {

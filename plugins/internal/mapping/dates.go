@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -16,7 +15,7 @@ const minYear = 1800
 
 // DateLayout is a Go time layout for dates, prepared for partly unknown dates.
 type DateLayout struct {
-	Layout string
+	layout string
 	// For a fixed-width numeric layout (2006, 01 and 02 with separators,
 	// such as "02-01-2006" or "20060102") the offsets of year, month and
 	// day; year is -1 for other layouts, which then take only full dates.
@@ -39,7 +38,7 @@ func NewDateLayout(layout string) (DateLayout, error) {
 	case !readsBack:
 		return DateLayout{}, errors.New("geen Go-notatie met jaar (2006), maand (01) en dag (02); schrijf bijvoorbeeld 02-01-2006 voor dd-mm-jjjj")
 	}
-	d := DateLayout{Layout: layout, year: -1, month: -1, day: -1}
+	d := DateLayout{layout: layout, year: -1, month: -1, day: -1}
 	y, m, dd := -1, -1, -1
 	for i := 0; i < len(layout); {
 		switch {
@@ -100,7 +99,7 @@ func parseDate(layouts []DateLayout, v string, partial bool) (string, error) {
 	for _, l := range layouts {
 		y, m, d, ok := l.plainDate(v)
 		if !ok {
-			t, err := time.Parse(l.Layout, v)
+			t, err := time.Parse(l.layout, v)
 			if err != nil {
 				continue
 			}
@@ -136,11 +135,11 @@ func (l DateLayout) plainDate(v string) (y, m, d int, ok bool) {
 // numbers reads year, month and day from v when v has the shape of the
 // fixed-width layout: digits for the numbers and the layout's own separators.
 func (l DateLayout) numbers(v string) (y, m, d int, ok bool) {
-	if l.year < 0 || len(v) != len(l.Layout) {
+	if l.year < 0 || len(v) != len(l.layout) {
 		return 0, 0, 0, false
 	}
 	for i := 0; i < len(v); i++ {
-		if inNumber := l.inNumber(i); inNumber != (v[i] >= '0' && v[i] <= '9') || !inNumber && v[i] != l.Layout[i] {
+		if inNumber := l.inNumber(i); inNumber != (v[i] >= '0' && v[i] <= '9') || !inNumber && v[i] != l.layout[i] {
 			return 0, 0, 0, false
 		}
 	}
@@ -221,49 +220,4 @@ func CheckDateTimeLayout(layout string) error {
 		return errors.New("geen Go-notatie met ten minste jaar (2006), maand (01) en dag (02)")
 	}
 	return nil
-}
-
-// FormatDate writes a date of the shared schema ("YYYY-MM-DD", "YYYY-MM" or
-// "YYYY") in the layout. A partial date is written with zeros for the
-// unknown parts in a fixed-width numeric layout, which is how the decoder
-// reads it back; other layouts cannot hold one and give "".
-func (l DateLayout) FormatDate(v string) string {
-	y, m, d, ok := splitISODate(v)
-	if !ok {
-		return ""
-	}
-	if m > 0 && d > 0 {
-		return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Format(l.Layout)
-	}
-	if l.year < 0 {
-		return ""
-	}
-	b := []byte(time.Date(y, time.Month(max(m, 1)), 1, 0, 0, 0, 0, time.UTC).Format(l.Layout))
-	copy(b[l.day:], "00")
-	if m == 0 {
-		copy(b[l.month:], "00")
-	}
-	return string(b)
-}
-
-// splitISODate reads "YYYY-MM-DD", "YYYY-MM" or "YYYY"; month and day are 0
-// when unknown.
-func splitISODate(v string) (y, m, d int, ok bool) {
-	parts := strings.Split(v, "-")
-	if len(parts) > 3 || len(parts[0]) != 4 {
-		return 0, 0, 0, false
-	}
-	nums := make([]int, 3)
-	for i, s := range parts {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 || i > 0 && len(s) != 2 {
-			return 0, 0, 0, false
-		}
-		nums[i] = n
-	}
-	y, m, d = nums[0], nums[1], nums[2]
-	if m > 12 || d > 31 {
-		return 0, 0, 0, false
-	}
-	return y, m, d, true
 }

@@ -10,7 +10,7 @@ import (
 // come first; life domain fields follow, two per configured domain.
 type FieldID int
 
-// The fixed target fields, in the order a row is mapped.
+// The fixed target fields, in the order a record is mapped.
 const (
 	RecordKey FieldID = iota
 	BSN
@@ -36,29 +36,29 @@ const (
 	NumFixedFields
 )
 
-// Kind says how a value of a target field is checked and normalised.
-type Kind int
+// fieldKind says how a value of a target field is checked and normalised.
+type fieldKind int
 
 const (
-	KindText     Kind = iota // trimmed text, blanks collapsed
-	KindKey                  // the record key: text, always required
-	KindBSN                  // 9 digits
-	KindPrefix               // a voorvoegsel, lower case
-	KindInitials             // "A.H." form
-	KindEnum                 // one of a fixed list of values
-	KindBool                 // true or false
-	KindDate                 // a date; the birth date may be partial
-	KindDateTime             // an RFC 3339 time
+	kindText     fieldKind = iota // trimmed text, blanks collapsed
+	kindKey                       // the record key: text, always required
+	kindBSN                       // 9 digits
+	kindPrefix                    // a voorvoegsel, lower case
+	kindInitials                  // "A.H." form
+	kindEnum                      // one of a fixed list of values
+	kindBool                      // true or false
+	kindDate                      // a date; the birth date may be partial
+	kindDateTime                  // an RFC 3339 time
 )
 
-// FieldSpec describes one target field.
-type FieldSpec struct {
-	Path    string // path in the shared schema, as used in the config
-	Label   string // Dutch name for messages
-	Kind    Kind
-	Enum    []string // allowed values of a KindEnum field
-	MaxLen  int      // maximum length in characters, 0 for none
-	Partial bool     // a KindDate field that may be "YYYY" or "YYYY-MM"
+// fieldSpec describes one target field.
+type fieldSpec struct {
+	path    string // path in the shared schema, as used in the config
+	label   string // Dutch name for messages
+	kind    fieldKind
+	enum    []string // allowed values of a kindEnum field
+	maxLen  int      // maximum length in characters, 0 for none
+	partial bool     // a kindDate field that may be "YYYY" or "YYYY-MM"
 }
 
 // The enumerations of the shared schema (schemas/registration.v1.schema.json).
@@ -72,28 +72,28 @@ var (
 )
 
 // fixedFields describes the fixed target fields, indexed by FieldID.
-var fixedFields = [NumFixedFields]FieldSpec{
-	RecordKey:               {Path: "source.record_key", Label: "recordsleutel", Kind: KindKey, MaxLen: 200},
-	BSN:                     {Path: "client.bsn", Label: "BSN", Kind: KindBSN},
-	Surname:                 {Path: "client.surname", Label: "achternaam", Kind: KindText, MaxLen: 200},
-	SurnamePrefix:           {Path: "client.surname_prefix", Label: "voorvoegsel", Kind: KindPrefix, MaxLen: 20},
-	Initials:                {Path: "client.initials", Label: "voorletters", Kind: KindInitials, MaxLen: 40},
-	FirstNames:              {Path: "client.first_names", Label: "voornamen", Kind: KindText, MaxLen: 200},
-	PartnerSurname:          {Path: "client.partner_surname", Label: "achternaam partner", Kind: KindText, MaxLen: 200},
-	PartnerSurnamePrefix:    {Path: "client.partner_surname_prefix", Label: "voorvoegsel partner", Kind: KindPrefix, MaxLen: 20},
-	BirthDate:               {Path: "client.birth_date", Label: "geboortedatum", Kind: KindDate, Partial: true},
-	Gender:                  {Path: "client.gender", Label: "geslacht", Kind: KindEnum, Enum: genders},
-	WorkerName:              {Path: "responsible_worker.name", Label: "naam regievoerder", Kind: KindText, MaxLen: 200},
-	WorkerOrganisation:      {Path: "responsible_worker.organisation", Label: "organisatie regievoerder", Kind: KindText, MaxLen: 200},
-	WorkerRole:              {Path: "responsible_worker.role", Label: "rol regievoerder", Kind: KindEnum, Enum: workerRoles},
-	ProcessStep:             {Path: "process_step", Label: "processtap", Kind: KindEnum, Enum: processSteps},
-	TargetGroup:             {Path: "target_group", Label: "doelgroep", Kind: KindEnum, Enum: targetGroups},
-	Municipality:            {Path: "municipality", Label: "gemeente", Kind: KindText, MaxLen: 100},
-	Neighbourhood:           {Path: "neighbourhood", Label: "wijk", Kind: KindText, MaxLen: 100},
-	RegisteredAt:            {Path: "registered_at", Label: "registratiemoment", Kind: KindDateTime},
-	Operation:               {Path: "operation", Label: "mutatiesoort", Kind: KindEnum, Enum: operations},
-	DiagnosisPresent:        {Path: "sensitive.diagnosis_present", Label: "diagnose aanwezig", Kind: KindBool},
-	DiagnosisClassification: {Path: "sensitive.diagnosis_classification", Label: "diagnoseclassificatie", Kind: KindText, MaxLen: 200},
+var fixedFields = [NumFixedFields]fieldSpec{
+	RecordKey:               {path: "source.record_key", label: "recordsleutel", kind: kindKey, maxLen: 200},
+	BSN:                     {path: "client.bsn", label: "BSN", kind: kindBSN},
+	Surname:                 {path: "client.surname", label: "achternaam", kind: kindText, maxLen: 200},
+	SurnamePrefix:           {path: "client.surname_prefix", label: "voorvoegsel", kind: kindPrefix, maxLen: 20},
+	Initials:                {path: "client.initials", label: "voorletters", kind: kindInitials, maxLen: 40},
+	FirstNames:              {path: "client.first_names", label: "voornamen", kind: kindText, maxLen: 200},
+	PartnerSurname:          {path: "client.partner_surname", label: "achternaam partner", kind: kindText, maxLen: 200},
+	PartnerSurnamePrefix:    {path: "client.partner_surname_prefix", label: "voorvoegsel partner", kind: kindPrefix, maxLen: 20},
+	BirthDate:               {path: "client.birth_date", label: "geboortedatum", kind: kindDate, partial: true},
+	Gender:                  {path: "client.gender", label: "geslacht", kind: kindEnum, enum: genders},
+	WorkerName:              {path: "responsible_worker.name", label: "naam regievoerder", kind: kindText, maxLen: 200},
+	WorkerOrganisation:      {path: "responsible_worker.organisation", label: "organisatie regievoerder", kind: kindText, maxLen: 200},
+	WorkerRole:              {path: "responsible_worker.role", label: "rol regievoerder", kind: kindEnum, enum: workerRoles},
+	ProcessStep:             {path: "process_step", label: "processtap", kind: kindEnum, enum: processSteps},
+	TargetGroup:             {path: "target_group", label: "doelgroep", kind: kindEnum, enum: targetGroups},
+	Municipality:            {path: "municipality", label: "gemeente", kind: kindText, maxLen: 100},
+	Neighbourhood:           {path: "neighbourhood", label: "wijk", kind: kindText, maxLen: 100},
+	RegisteredAt:            {path: "registered_at", label: "registratiemoment", kind: kindDateTime},
+	Operation:               {path: "operation", label: "mutatiesoort", kind: kindEnum, enum: operations},
+	DiagnosisPresent:        {path: "sensitive.diagnosis_present", label: "diagnose aanwezig", kind: kindBool},
+	DiagnosisClassification: {path: "sensitive.diagnosis_classification", label: "diagnoseclassificatie", kind: kindText, maxLen: 200},
 }
 
 // domainName is the pattern of a life domain name in the shared schema.
@@ -101,7 +101,7 @@ var domainName = regexp.MustCompile(`^[a-z][a-z_]{1,39}$`)
 
 // targetRef is a parsed target field path.
 type targetRef struct {
-	ID     FieldID // for a fixed field
+	id     FieldID // for a fixed field
 	domain string  // for a life domain field: the domain name
 	date   bool    // for a life domain field: the date, not the status
 }
@@ -110,8 +110,8 @@ type targetRef struct {
 // false for an unknown path.
 func parseTarget(path string) (targetRef, bool) {
 	for id, f := range fixedFields {
-		if f.Path == path {
-			return targetRef{ID: FieldID(id)}, true
+		if f.path == path {
+			return targetRef{id: FieldID(id)}, true
 		}
 	}
 	rest, ok := strings.CutPrefix(path, "life_domains.")
@@ -122,22 +122,22 @@ func parseTarget(path string) (targetRef, bool) {
 	if !ok || !domainName.MatchString(name) || (attr != "status" && attr != "date") {
 		return targetRef{}, false
 	}
-	return targetRef{ID: -1, domain: name, date: attr == "date"}, true
+	return targetRef{id: -1, domain: name, date: attr == "date"}, true
 }
 
 // domainSpec describes the status or date field of a life domain.
-func domainSpec(domain string, date bool) FieldSpec {
+func domainSpec(domain string, date bool) fieldSpec {
 	if date {
-		return FieldSpec{Path: "life_domains." + domain + ".date", Label: "datum leefgebied " + domain, Kind: KindDate}
+		return fieldSpec{path: "life_domains." + domain + ".date", label: "datum leefgebied " + domain, kind: kindDate}
 	}
-	return FieldSpec{Path: "life_domains." + domain + ".status", Label: "status leefgebied " + domain, Kind: KindEnum, Enum: statuses}
+	return fieldSpec{path: "life_domains." + domain + ".status", label: "status leefgebied " + domain, kind: kindEnum, enum: statuses}
 }
 
-// KnownTargets lists the target field paths, for messages.
-func KnownTargets() string {
+// knownTargets lists the target paths for messages.
+func knownTargets() string {
 	paths := make([]string, 0, len(fixedFields)+2)
 	for _, f := range fixedFields {
-		paths = append(paths, f.Path)
+		paths = append(paths, f.path)
 	}
 	paths = append(paths, "life_domains.<leefgebied>.status", "life_domains.<leefgebied>.date")
 	return strings.Join(paths, ", ")

@@ -1,17 +1,19 @@
-// Package mapping maps the values of a partner's records onto the shared
-// registration schema (schemas/registration.v1.schema.json) by
-// configuration: which source value feeds which target field, value tables,
-// date layouts, the voorvoegsel of surnames, initials. The csv adapter
-// reads its rows with it; the poll adapter the items of a JSON page. A
-// source is a column of a delimited file (by header name or position) or a
-// JSON pointer into an item: the adapter extracts the source values of a
-// record in the order of Plan.Sources and hands them to a Mapper.
+// Package mapping maps one record of a partner's export onto a registration
+// of the shared schema (schemas/registration.v1.schema.json), as the
+// partner's adapter configuration says: which source feeds which target
+// field (split by a regular expression where one source holds several),
+// value tables, date layouts, the voorvoegsel of a surname, initials. The
+// adapters that map by configuration share it: plugins/csv finds the values
+// in the columns of a row, plugins/jsonpush at JSON pointers in an object;
+// both hand them to a Mapper, which checks and normalises every value and
+// reports problems as sdk.RecordErrors with Dutch messages that never hold
+// the value itself.
 package mapping
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -22,11 +24,11 @@ import (
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
-// Config is the mapping part of an adapter configuration. An adapter embeds
-// it in its own configuration, so that its settings sit at the top level.
-type Config struct {
+// Settings are the configuration settings of every mapping adapter; an
+// adapter's configuration embeds them. The adapter's config.schema.json
+// describes them and its README documents them.
+type Settings struct {
 	NullValues             []string              `json:"null_values"`
-	Columns                map[string]Column     `json:"columns"`
 	Values                 map[string]ValueTable `json:"values"`
 	DateLayouts            []string              `json:"date_layouts"`
 	DateTimeLayouts        []string              `json:"datetime_layouts"`
@@ -36,21 +38,22 @@ type Config struct {
 	Operation              string                `json:"operation"`
 }
 
-// Column maps one source column: either onto one target field, or, with a
-// regular expression, onto the target fields of its named groups.
-type Column struct {
+// Source is what one source value (a column, a JSON member) feeds: one
+// target field, or, with a regular expression, the target fields of its
+// named groups. In a configuration it is a target path, or an object.
+type Source struct {
 	Field   string            `json:"field"`
 	Pattern string            `json:"pattern"`
 	Groups  map[string]string `json:"groups"`
 }
 
 // UnmarshalJSON accepts a target field path as a plain string, or an object.
-func (c *Column) UnmarshalJSON(b []byte) error {
+func (s *Source) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
-		return json.Unmarshal(b, &c.Field)
+		return json.Unmarshal(b, &s.Field)
 	}
-	type plain Column
-	return json.Unmarshal(b, (*plain)(c))
+	type plain Source
+	return json.Unmarshal(b, (*plain)(s))
 }
 
 // ValueTable translates the partner's codes for one target field.
@@ -62,9 +65,9 @@ type ValueTable struct {
 
 // The modes of surname_prefix_mode.
 const (
-	prefixColumn = "column"
-	prefixInside = "inside"
-	prefixNone   = "none"
+	PrefixColumn = "column" // the voorvoegsel has a source of its own
+	PrefixInside = "inside" // the voorvoegsel is inside the surname
+	PrefixNone   = "none"   // the surname is taken as it is
 )
 
 // wildcardStatus is the values key that applies to every life domain status.
@@ -73,86 +76,30 @@ const wildcardStatus = "life_domains.*.status"
 // defaultDateTimeLayouts are tried for registered_at before the date layouts.
 var defaultDateTimeLayouts = []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04"}
 
-// SetDefaults fills in the defaults of the mapping settings.
-func (c *Config) SetDefaults() {
-	if len(c.DateLayouts) == 0 {
-		c.DateLayouts = []string{time.DateOnly}
-	}
-	if len(c.DateTimeLayouts) == 0 {
-		c.DateTimeLayouts = append(slices.Clone(defaultDateTimeLayouts), c.DateLayouts...)
-	}
-	if c.TimeZone == "" {
-		c.TimeZone = "Europe/Amsterdam"
-	}
-	if c.Operation == "" {
-		c.Operation = string(sdk.OpNew)
-	}
-	if c.SurnamePrefixMode == "" {
-		c.SurnamePrefixMode = prefixInside
-		for _, col := range c.Columns {
-			if col.Field == fixedFields[SurnamePrefix].Path {
-				c.SurnamePrefixMode = prefixColumn
-			}
-		}
-	}
+// InputSpec is one configured source, as an adapter hands it to NewPlan.
+type InputSpec struct {
+	// Key names the source in the configuration: a column name, a JSON
+	// pointer into a record.
+	Key string
+	// Ref names the source in messages: "kolom 'achternaam'", "/achternaam".
+	Ref string
+	// Pointer is the JSON pointer of the source's entry in the
+	// configuration, for configuration errors.
+	Pointer string
+	Source  Source
 }
 
-// Keys says what the keys of Config.Columns name.
-type Keys int
-
-// The kinds of source keys.
-const (
-	// KeysHeader: header names of a delimited file, compared without case
-	// and surrounding blanks.
-	KeysHeader Keys = iota
-	// KeysPosition: 1-based positions of a delimited file without header.
-	KeysPosition
-	// KeysPointer: JSON pointers (RFC 6901) into an item, compared exactly.
-	KeysPointer
-)
-
-// Options say how NewPlan reads the columns of a configuration.
-type Options struct {
-	// Keys is what the keys of Config.Columns name.
-	Keys Keys
-	// Prefix is the JSON pointer of Config in the adapter's configuration,
-	// such as "/mapping"; "" when its settings sit at the top level. The
-	// pointers of configuration errors start with it.
-	Prefix string
-}
-
-// Plan is a checked mapping configuration, ready to map records.
-type Plan struct {
-	Partner string
-	// Sources are the configured sources, in the order of their keys.
-	Sources []*Source
-	// Fields are the target fields by FieldID; nil when no source feeds one.
-	Fields []*Field
-	// Domains are the life domain names, sorted.
-	Domains []string
-	// Dates are the date layouts; DateTimes those of registered_at, read
-	// in Loc.
-	Dates     []DateLayout
-	DateTimes []string
-	Loc       *time.Location
-
-	keys      Keys
-	nulls     map[string]bool
-	datesText string // the date layouts in Dutch notation, for messages
-	timesText string
-	prefixes  string // surname_prefix_mode
-	initials  bool   // initials_from_first_names
-	operation string
-}
-
-// Source is one configured source: a column or a JSON pointer.
-type Source struct {
-	Key     string         // header name, position as text, or JSON pointer
-	Index   int            // 1-based position when the document has no header
-	Target  FieldID        // the target field, or -1 for a split source
-	Re      *regexp.Regexp // for a split source
-	Groups  []Group        // for a split source, in the order of the pattern
-	Pointer string         // JSON pointer of the source in the configuration
+// Input is one checked source.
+type Input struct {
+	Key     string
+	Ref     string
+	Pointer string
+	// Target is the field the source feeds, or -1 for a split source.
+	Target FieldID
+	// Re is the pattern of a split source; Groups its named groups in the
+	// order of the pattern.
+	Re     *regexp.Regexp
+	Groups []Group
 }
 
 // Group maps a sub-match of a split source to a target field.
@@ -163,90 +110,129 @@ type Group struct {
 
 // Field is one target field that a source feeds.
 type Field struct {
-	ID     FieldID
-	Spec   FieldSpec
-	Source *Source
-	Table  *Table
+	ID    FieldID
+	spec  fieldSpec
+	Input *Input
+	table *valueTable
 }
 
-// DomainField returns the FieldID of the status or date of life domain i
-// of Plan.Domains.
-func DomainField(i int, date bool) FieldID {
-	id := NumFixedFields + FieldID(2*i)
-	if date {
-		id++
-	}
-	return id
+// Path returns the field's path in the shared schema (client.birth_date).
+func (f *Field) Path() string { return f.spec.path }
+
+// Label returns the field's Dutch name, for messages.
+func (f *Field) Label() string { return f.spec.label }
+
+// Bool reports whether the field takes true or false.
+func (f *Field) Bool() bool { return f.spec.kind == kindBool }
+
+// MaxLen returns the field's maximum length in characters, 0 for none.
+func (f *Field) MaxLen() int { return f.spec.maxLen }
+
+// Options say how an adapter names its sources.
+type Options struct {
+	// Word is the Dutch word for a source: "kolom", "veld"; The the same
+	// with its article: "de kolom", "het veld".
+	Word, The string
+	// Each names every record in the message about a missing record key:
+	// "elke regel", "elk record".
+	Each string
+	// Pointer is the JSON pointer of the sources in the configuration:
+	// "/columns".
+	Pointer string
+	// FieldIsSource makes RecordError.Field name the source (its Key)
+	// instead of the target field: for formats where the source is the
+	// precise place (a JSON pointer), as a column number is for a row.
+	FieldIsSource bool
+	// DynamicDomains: the adapter finds life domains in the records
+	// themselves (Mapper.AddDomain), so the value table of
+	// life_domains.*.status is kept even when no source feeds a domain.
+	DynamicDomains bool
 }
+
+// Plan is a checked mapping configuration for one partner.
+type Plan struct {
+	Partner string
+	// Inputs are the sources in the order NewPlan got them.
+	Inputs []*Input
+	// Fields are the target fields by FieldID; nil where no source feeds one.
+	Fields []*Field
+	// Domains are the life domains that sources feed, sorted.
+	Domains []string
+	// Dates are the date layouts; DateTimes the layouts of registered_at.
+	Dates     []DateLayout
+	DateTimes []string
+	// Loc is the time zone of times without one.
+	Loc *time.Location
+
+	opts      Options
+	status    *valueTable // the table of life_domains.*.status, for Mapper.AddDomain
+	datesText string
+	timesText string
+	nulls     map[string]bool
+	prefixes  string
+	initials  bool
+	operation string
+}
+
+// escape escapes a reference token of a JSON pointer.
+var escape = strings.NewReplacer("~", "~0", "/", "~1")
 
 // Pointer builds a JSON pointer from its reference tokens.
 func Pointer(tokens ...string) string {
 	var b strings.Builder
-	esc := strings.NewReplacer("~", "~0", "/", "~1")
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(esc.Replace(t))
+		b.WriteString(escape.Replace(t))
 	}
 	return b.String()
 }
 
-// ConfigErr returns a *sdk.ConfigError at the JSON pointer ptr with a
-// formatted Dutch message.
+// ConfigErr returns a *sdk.ConfigError at the JSON pointer ptr.
 func ConfigErr(ptr, format string, args ...any) error {
 	return &sdk.ConfigError{Field: ptr, Message: fmt.Sprintf(format, args...)}
 }
 
-// NewPlan checks a configuration with defaults set and prepares it for
-// partner, reading the columns' keys as opts says. It returns a
-// *sdk.ConfigError naming the first problem.
-func NewPlan(partner string, c *Config, opts Options) (*Plan, error) {
-	p, err := newPlan(partner, c, opts)
-	var ce *sdk.ConfigError
-	if errors.As(err, &ce) && opts.Prefix != "" {
-		ce.Field = opts.Prefix + ce.Field
-	}
-	return p, err
-}
+// partnerID is the pattern of a partner id (schemas/partner.schema.json).
+var partnerID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
-func newPlan(partner string, c *Config, opts Options) (*Plan, error) {
+// NewPlan checks the sources and settings of a configuration for partner
+// and prepares them. It fills in the defaults of s (documented in the
+// adapters' config.schema.json). It returns a *sdk.ConfigError naming the
+// first problem.
+func NewPlan(partner string, s *Settings, specs []InputSpec, o Options) (*Plan, error) {
 	if !partnerID.MatchString(partner) {
 		return nil, ConfigErr("", "de partnernaam moet uit kleine letters, cijfers en '-' bestaan")
 	}
-	p := &Plan{
-		Partner:   partner,
-		keys:      opts.Keys,
-		nulls:     map[string]bool{},
-		prefixes:  c.SurnamePrefixMode,
-		initials:  c.InitialsFromFirstNames,
-		operation: c.Operation,
-	}
-	for _, v := range c.NullValues {
+	s.setDefaults(specs)
+	p := &Plan{Partner: partner, opts: o, nulls: map[string]bool{}, prefixes: s.SurnamePrefixMode,
+		initials: s.InitialsFromFirstNames, operation: s.Operation}
+	for _, v := range s.NullValues {
 		p.nulls[Fold(v)] = true
 	}
-	for i, l := range c.DateLayouts {
+	for i, l := range s.DateLayouts {
 		d, err := NewDateLayout(l)
 		if err != nil {
 			return nil, ConfigErr(Pointer("date_layouts", strconv.Itoa(i)), "ongeldige datumnotatie: %v", err)
 		}
 		p.Dates = append(p.Dates, d)
 	}
-	p.datesText = humanLayouts(c.DateLayouts)
-	for i, l := range c.DateTimeLayouts {
+	p.datesText = humanLayouts(s.DateLayouts)
+	for i, l := range s.DateTimeLayouts {
 		if err := CheckDateTimeLayout(l); err != nil {
 			return nil, ConfigErr(Pointer("datetime_layouts", strconv.Itoa(i)), "ongeldige notatie: %v", err)
 		}
 	}
-	p.DateTimes = c.DateTimeLayouts
-	p.timesText = humanLayouts(c.DateTimeLayouts)
-	loc, err := time.LoadLocation(c.TimeZone)
+	p.DateTimes = s.DateTimeLayouts
+	p.timesText = humanLayouts(s.DateTimeLayouts)
+	loc, err := time.LoadLocation(s.TimeZone)
 	if err != nil {
 		return nil, ConfigErr("/timezone", "onbekende tijdzone (verwacht bijvoorbeeld Europe/Amsterdam)")
 	}
 	p.Loc = loc
-	if err := p.setColumns(c); err != nil {
+	if err := p.setInputs(specs); err != nil {
 		return nil, err
 	}
-	if err := p.setValues(c); err != nil {
+	if err := p.setValues(s); err != nil {
 		return nil, err
 	}
 	if err := p.checkRequired(); err != nil {
@@ -255,119 +241,81 @@ func newPlan(partner string, c *Config, opts Options) (*Plan, error) {
 	return p, nil
 }
 
-// validPointer reports whether k is a JSON pointer (RFC 6901) to a member
-// of an item: "/" followed by reference tokens in which "~" only starts
-// "~0" or "~1".
-func validPointer(k string) bool {
-	if !strings.HasPrefix(k, "/") {
-		return false
+// setDefaults fills in the defaults of the settings.
+func (s *Settings) setDefaults(specs []InputSpec) {
+	if len(s.DateLayouts) == 0 {
+		s.DateLayouts = []string{time.DateOnly}
 	}
-	for i := 0; i < len(k); i++ {
-		if k[i] == '~' && (i+1 == len(k) || k[i+1] != '0' && k[i+1] != '1') {
-			return false
+	if len(s.DateTimeLayouts) == 0 {
+		s.DateTimeLayouts = append(slices.Clone(defaultDateTimeLayouts), s.DateLayouts...)
+	}
+	if s.TimeZone == "" {
+		s.TimeZone = "Europe/Amsterdam"
+	}
+	if s.Operation == "" {
+		s.Operation = string(sdk.OpNew)
+	}
+	if s.SurnamePrefixMode == "" {
+		s.SurnamePrefixMode = PrefixInside
+		for _, in := range specs {
+			if in.Source.Field == fixedFields[SurnamePrefix].path {
+				s.SurnamePrefixMode = PrefixColumn
+			}
 		}
 	}
-	return true
 }
 
-// noun names a source in messages: kolom, or eigenschap for JSON pointers.
-func (p *Plan) noun() string {
-	if p.keys == KeysPointer {
-		return "eigenschap"
-	}
-	return "kolom"
-}
-
-// everyRecord says "every record" in messages: elke regel, or elk item for
-// JSON pointers.
-func (p *Plan) everyRecord() string {
-	if p.keys == KeysPointer {
-		return "elk item"
-	}
-	return "elke regel"
-}
-
-// partnerID is the pattern of a partner id (schemas/partner.schema.json).
-var partnerID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-
-// setColumns checks the columns and the target fields they feed.
-func (p *Plan) setColumns(c *Config) error {
-	keys := make([]string, 0, len(c.Columns))
-	for k := range c.Columns {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+// setInputs checks the sources and the target fields they feed.
+func (p *Plan) setInputs(specs []InputSpec) error {
 	type use struct {
 		ref targetRef
-		col *Source
+		in  *Input
 		ptr string
 	}
 	var uses []use
-	seen := map[string]bool{}
-	for _, k := range keys {
-		spec := c.Columns[k]
-		col := &Source{Key: k, Target: -1, Pointer: Pointer("columns", k)}
-		switch p.keys {
-		case KeysHeader:
-			name := Fold(k)
-			if name == "" {
-				return ConfigErr(col.Pointer, "een kolomnaam mag niet leeg zijn")
-			}
-			if seen[name] {
-				return ConfigErr(col.Pointer, "de kolom staat twee keer in de configuratie (hoofdletters tellen niet)")
-			}
-			seen[name] = true
-		case KeysPosition:
-			n, err := strconv.Atoi(k)
-			if err != nil || n < 1 || n > 10000 {
-				return ConfigErr(col.Pointer, "zonder kopregel (header: false) heten kolommen naar hun positie: \"1\" is de eerste")
-			}
-			col.Index = n
-		case KeysPointer:
-			if !validPointer(k) {
-				return ConfigErr(col.Pointer, "geen JSON-pointer: schrijf /naam, of /naam/achternaam voor een veld binnen een object (~1 voor een / in een naam)")
-			}
-		}
+	for _, spec := range specs {
+		src := spec.Source
+		in := &Input{Key: spec.Key, Ref: spec.Ref, Pointer: spec.Pointer, Target: -1}
 		switch {
-		case spec.Pattern != "":
-			re, err := regexp.Compile(`^(?:` + spec.Pattern + `)$`)
+		case src.Pattern != "":
+			re, err := regexp.Compile(`^(?:` + src.Pattern + `)$`)
 			if err != nil {
-				return ConfigErr(Pointer("columns", k, "pattern"), "ongeldige reguliere expressie: %v", err)
+				return ConfigErr(spec.Pointer+"/pattern", "ongeldige reguliere expressie: %v", err)
 			}
-			col.Re = re
+			in.Re = re
 			named := map[string]bool{}
 			for sub, name := range re.SubexpNames() {
 				if name == "" {
 					continue
 				}
 				named[name] = true
-				path, ok := spec.Groups[name]
+				path, ok := src.Groups[name]
 				if !ok {
-					return ConfigErr(Pointer("columns", k, "groups"), "de groep '%s' van het patroon heeft geen doelveld", name)
+					return ConfigErr(spec.Pointer+"/groups", "de groep '%s' van het patroon heeft geen doelveld", name)
 				}
-				ptr := Pointer("columns", k, "groups", name)
+				ptr := spec.Pointer + Pointer("groups", name)
 				ref, ok := parseTarget(path)
 				if !ok {
-					return ConfigErr(ptr, "onbekend doelveld; bekende doelvelden: %s", KnownTargets())
+					return ConfigErr(ptr, "onbekend doelveld; bekende doelvelden: %s", knownTargets())
 				}
-				col.Groups = append(col.Groups, Group{Sub: sub})
-				uses = append(uses, use{ref: ref, col: col, ptr: ptr})
+				in.Groups = append(in.Groups, Group{Sub: sub})
+				uses = append(uses, use{ref: ref, in: in, ptr: ptr})
 			}
-			for _, name := range sortedKeys(spec.Groups) {
+			for _, name := range slices.Sorted(maps.Keys(src.Groups)) {
 				if !named[name] {
-					return ConfigErr(Pointer("columns", k, "groups", name), "het patroon heeft geen benoemde groep met deze naam (schrijf (?P<%s>...))", name)
+					return ConfigErr(spec.Pointer+Pointer("groups", name), "het patroon heeft geen benoemde groep met deze naam (schrijf (?P<%s>...))", name)
 				}
 			}
-		case spec.Field != "":
-			ref, ok := parseTarget(spec.Field)
+		case src.Field != "":
+			ref, ok := parseTarget(src.Field)
 			if !ok {
-				return ConfigErr(col.Pointer, "onbekend doelveld; bekende doelvelden: %s", KnownTargets())
+				return ConfigErr(spec.Pointer, "onbekend doelveld; bekende doelvelden: %s", knownTargets())
 			}
-			uses = append(uses, use{ref: ref, col: col, ptr: col.Pointer})
+			uses = append(uses, use{ref: ref, in: in, ptr: spec.Pointer})
 		default:
-			return ConfigErr(col.Pointer, "geef een doelveld, of pattern met groups")
+			return ConfigErr(spec.Pointer, "geef een doelveld, of pattern met groups")
 		}
-		p.Sources = append(p.Sources, col)
+		p.Inputs = append(p.Inputs, in)
 	}
 	for _, u := range uses {
 		if u.ref.domain != "" && !slices.Contains(p.Domains, u.ref.domain) {
@@ -376,132 +324,154 @@ func (p *Plan) setColumns(c *Config) error {
 	}
 	sort.Strings(p.Domains)
 	p.Fields = make([]*Field, int(NumFixedFields)+2*len(p.Domains))
-	groupIdx := map[*Source]int{}
+	groupIdx := map[*Input]int{}
 	for _, u := range uses {
 		id, spec := p.resolve(u.ref)
 		if f := p.Fields[id]; f != nil {
-			return ConfigErr(u.ptr, "het doelveld %s krijgt al een waarde uit %s '%s'", spec.Path, p.noun(), f.Source.Key)
+			return ConfigErr(u.ptr, "het doelveld %s krijgt al een waarde uit %s", spec.path, f.Input.Ref)
 		}
-		p.Fields[id] = &Field{ID: id, Spec: spec, Source: u.col}
-		if u.col.Re != nil {
-			u.col.Groups[groupIdx[u.col]].Target = id
-			groupIdx[u.col]++
+		p.Fields[id] = &Field{ID: id, spec: spec, Input: u.in}
+		if u.in.Re != nil {
+			u.in.Groups[groupIdx[u.in]].Target = id
+			groupIdx[u.in]++
 		} else {
-			u.col.Target = id
+			u.in.Target = id
 		}
 	}
 	for i, d := range p.Domains {
 		if p.Fields[DomainField(i, true)] != nil && p.Fields[DomainField(i, false)] == nil {
-			return ConfigErr("/columns", "leefgebied %s heeft een %s voor de datum maar niet voor de status", d, p.noun())
+			return ConfigErr(p.opts.Pointer, "leefgebied %s heeft een %s voor de datum maar niet voor de status", d, p.opts.Word)
 		}
 	}
-	hasPrefixCol := p.Fields[SurnamePrefix] != nil
+	hasPrefix := p.Fields[SurnamePrefix] != nil
 	switch {
-	case p.prefixes == prefixColumn && !hasPrefixCol:
-		return ConfigErr("/surname_prefix_mode", "column vraagt een %s voor client.surname_prefix", p.noun())
-	case p.prefixes != prefixColumn && hasPrefixCol:
-		return ConfigErr("/surname_prefix_mode", "er is een %s voor client.surname_prefix; gebruik column", p.noun())
+	case p.prefixes == PrefixColumn && !hasPrefix:
+		return ConfigErr("/surname_prefix_mode", "column vraagt een %s voor client.surname_prefix", p.opts.Word)
+	case p.prefixes != PrefixColumn && hasPrefix:
+		return ConfigErr("/surname_prefix_mode", "er is een %s voor client.surname_prefix; gebruik column", p.opts.Word)
 	}
 	return nil
 }
 
+// DomainField returns the FieldID of the status or date of the life domain
+// with index i in Plan.Domains.
+func DomainField(i int, date bool) FieldID {
+	id := NumFixedFields + FieldID(2*i)
+	if date {
+		id++
+	}
+	return id
+}
+
 // resolve returns the FieldID and spec of a parsed target.
-func (p *Plan) resolve(ref targetRef) (FieldID, FieldSpec) {
+func (p *Plan) resolve(ref targetRef) (FieldID, fieldSpec) {
 	if ref.domain == "" {
-		return ref.ID, fixedFields[ref.ID]
+		return ref.id, fixedFields[ref.id]
 	}
 	i := slices.Index(p.Domains, ref.domain)
 	return DomainField(i, ref.date), domainSpec(ref.domain, ref.date)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // setValues checks the value tables and hangs them on their fields.
-func (p *Plan) setValues(c *Config) error {
-	for _, path := range sortedKeys(c.Values) {
-		vt := c.Values[path]
+func (p *Plan) setValues(s *Settings) error {
+	for _, path := range slices.Sorted(maps.Keys(s.Values)) {
+		vt := s.Values[path]
 		ptr := Pointer("values", path)
 		var targets []*Field
 		if path == wildcardStatus {
 			for i := range p.Domains {
 				targets = append(targets, p.Fields[DomainField(i, false)])
 			}
+			if p.opts.DynamicDomains {
+				t, err := newCheckedTable(domainSpec("*", false), vt, ptr)
+				if err != nil {
+					return err
+				}
+				p.status = t
+			}
 		} else {
 			ref, ok := parseTarget(path)
 			if !ok {
-				return ConfigErr(ptr, "onbekend doelveld; bekende doelvelden: %s, %s", KnownTargets(), wildcardStatus)
+				return ConfigErr(ptr, "onbekend doelveld; bekende doelvelden: %s, %s", knownTargets(), wildcardStatus)
 			}
 			if ref.domain == "" || slices.Contains(p.Domains, ref.domain) {
 				id, _ := p.resolve(ref)
 				targets = append(targets, p.Fields[id])
 			}
 		}
+		if path == wildcardStatus && p.status != nil {
+			for _, f := range targets {
+				f.table = p.status
+			}
+			continue
+		}
 		if len(targets) == 0 || targets[0] == nil {
-			return ConfigErr(ptr, "er is geen %s voor dit doelveld", p.noun())
+			return ConfigErr(ptr, "er is geen %s voor dit doelveld", p.opts.Word)
 		}
-		spec := targets[0].Spec
-		if vt.Unknown == unknownDefault && vt.Default == nil {
-			return ConfigErr(Pointer("values", path, "default"), "unknown: default vraagt een waarde voor default")
+		t, err := newCheckedTable(targets[0].spec, vt, ptr)
+		if err != nil {
+			return err
 		}
-		if vt.Unknown != unknownDefault && vt.Default != nil {
-			return ConfigErr(Pointer("values", path, "default"), "default geldt alleen bij unknown: default")
-		}
-		if vt.Unknown == unknownKeep && (spec.Kind == KindEnum || spec.Kind == KindBool) {
-			return ConfigErr(Pointer("values", path, "unknown"), "keep kan niet bij een veld met vaste waarden (%s)", allowed(spec))
-		}
-		folded := map[string]string{}
-		for _, code := range sortedKeys(vt.Map) {
-			out := vt.Map[code]
-			if prev, ok := folded[Fold(code)]; ok && prev != out {
-				return ConfigErr(Pointer("values", path, "map", code), "de code staat al in de tabel met een andere waarde (hoofdletters tellen niet)")
-			}
-			folded[Fold(code)] = out
-			if !validOutput(spec, out) {
-				return ConfigErr(Pointer("values", path, "map", code), "%s is geen toegestane waarde voor %s (%s)", quoteOrEmpty(out), spec.Path, allowed(spec))
-			}
-		}
-		def := ""
-		if vt.Default != nil {
-			def = *vt.Default
-			if !validOutput(spec, def) {
-				return ConfigErr(Pointer("values", path, "default"), "geen toegestane waarde voor %s (%s)", spec.Path, allowed(spec))
-			}
-		}
-		t := newValueTable(vt.Map, vt.Unknown, def)
 		for _, f := range targets {
-			f.Table = t
+			f.table = t
 		}
 	}
 	return nil
 }
 
+// newCheckedTable checks the value table vt of a field with spec, found at
+// ptr in the configuration, and prepares it.
+func newCheckedTable(spec fieldSpec, vt ValueTable, ptr string) (*valueTable, error) {
+	if vt.Unknown == unknownDefault && vt.Default == nil {
+		return nil, ConfigErr(ptr+"/default", "unknown: default vraagt een waarde voor default")
+	}
+	if vt.Unknown != unknownDefault && vt.Default != nil {
+		return nil, ConfigErr(ptr+"/default", "default geldt alleen bij unknown: default")
+	}
+	if vt.Unknown == unknownKeep && (spec.kind == kindEnum || spec.kind == kindBool) {
+		return nil, ConfigErr(ptr+"/unknown", "keep kan niet bij een veld met vaste waarden (%s)", allowed(spec))
+	}
+	folded := map[string]string{}
+	for _, code := range slices.Sorted(maps.Keys(vt.Map)) {
+		out := vt.Map[code]
+		if prev, ok := folded[Fold(code)]; ok && prev != out {
+			return nil, ConfigErr(ptr+Pointer("map", code), "de code staat al in de tabel met een andere waarde (hoofdletters tellen niet)")
+		}
+		folded[Fold(code)] = out
+		if !validOutput(spec, out) {
+			return nil, ConfigErr(ptr+Pointer("map", code), "%s is geen toegestane waarde voor %s (%s)", quoteOrEmpty(out), spec.path, allowed(spec))
+		}
+	}
+	def := ""
+	if vt.Default != nil {
+		def = *vt.Default
+		if !validOutput(spec, def) {
+			return nil, ConfigErr(ptr+"/default", "geen toegestane waarde voor %s (%s)", spec.path, allowed(spec))
+		}
+	}
+	return newValueTable(vt.Map, vt.Unknown, def), nil
+}
+
 // checkRequired checks that the record key and the client identity have a
-// column.
+// source.
 func (p *Plan) checkRequired() error {
 	if p.Fields[RecordKey] == nil {
-		return ConfigErr("/columns", "er is geen %s voor source.record_key (het dossiernummer); die is verplicht", p.noun())
+		return ConfigErr(p.opts.Pointer, "er is geen %s voor source.record_key (het dossiernummer); die is verplicht", p.opts.Word)
 	}
 	if p.Fields[BSN] == nil && p.Fields[Surname] == nil {
-		return ConfigErr("/columns", "er is een %s nodig voor client.bsn of client.surname", p.noun())
+		return ConfigErr(p.opts.Pointer, "er is een %s nodig voor client.bsn of client.surname", p.opts.Word)
 	}
 	return nil
 }
 
 // validOutput reports whether a value table may produce v for spec.
-func validOutput(spec FieldSpec, v string) bool {
+func validOutput(spec fieldSpec, v string) bool {
 	switch {
 	case v == "":
 		return true
-	case spec.Kind == KindEnum:
-		return slices.Contains(spec.Enum, v)
-	case spec.Kind == KindBool:
+	case spec.kind == kindEnum:
+		return slices.Contains(spec.enum, v)
+	case spec.kind == kindBool:
 		_, ok := ParseBool(v)
 		return ok
 	}
@@ -509,11 +479,11 @@ func validOutput(spec FieldSpec, v string) bool {
 }
 
 // allowed describes the values a field takes, for messages.
-func allowed(spec FieldSpec) string {
-	switch spec.Kind {
-	case KindEnum:
-		return "toegestaan: " + strings.Join(spec.Enum, ", ")
-	case KindBool:
+func allowed(spec fieldSpec) string {
+	switch spec.kind {
+	case kindEnum:
+		return "toegestaan: " + strings.Join(spec.enum, ", ")
+	case kindBool:
 		return "toegestaan: ja, nee"
 	}
 	return "vrije tekst"
@@ -537,3 +507,18 @@ func ParseBool(v string) (bool, bool) {
 	}
 	return false, false
 }
+
+// KnownTargets lists the target paths, for messages.
+func KnownTargets() string { return knownTargets() }
+
+// ParseDate reads a complete date with the date layouts, as a YYYY-MM-DD
+// date ("" for a date of only zeros, the "no date" of some systems); it
+// reports false for a value no layout reads.
+func (p *Plan) ParseDate(v string) (string, bool) {
+	d, err := parseDate(p.Dates, v, false)
+	return d, err == nil
+}
+
+// DateLayoutsText lists the date layouts in Dutch notation (dd-mm-jjjj),
+// for messages.
+func (p *Plan) DateLayoutsText() string { return p.datesText }

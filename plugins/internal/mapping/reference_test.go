@@ -11,7 +11,7 @@ import (
 )
 
 // The functions below are the straightforward forms of the normalisations
-// that the Mapper runs on every value, as they were before they were made to
+// that the mapper runs on every value, as they were before they were made to
 // allocate less. FuzzNormalise holds the fast forms to them.
 
 func foldRef(s string) string {
@@ -189,7 +189,7 @@ func parseBoolRef(v string) (bool, bool) {
 
 func parseDateRef(layouts []DateLayout, v string, partial bool) (string, error) {
 	for _, l := range layouts {
-		if t, err := time.Parse(l.Layout, v); err == nil {
+		if t, err := time.Parse(l.layout, v); err == nil {
 			if t.Year() < minYear {
 				return "", errDate
 			}
@@ -205,12 +205,12 @@ func parseDateRef(layouts []DateLayout, v string, partial bool) (string, error) 
 }
 
 func partialDateRef(l DateLayout, v string, partial bool) (string, bool) {
-	if l.year < 0 || len(v) != len(l.Layout) {
+	if l.year < 0 || len(v) != len(l.layout) {
 		return "", false
 	}
 	for i := 0; i < len(v); i++ {
 		inToken := i >= l.year && i < l.year+4 || i >= l.month && i < l.month+2 || i >= l.day && i < l.day+2
-		if inToken != (v[i] >= '0' && v[i] <= '9') || !inToken && v[i] != l.Layout[i] {
+		if inToken != (v[i] >= '0' && v[i] <= '9') || !inToken && v[i] != l.layout[i] {
 			return "", false
 		}
 	}
@@ -238,7 +238,7 @@ var refLayouts = [][]string{
 	{"2 Jan 2006", "02/01/2006", "2006.01.02"},
 }
 
-// FuzzNormalise holds the normalisations of the Mapper to their
+// FuzzNormalise holds the normalisations of the mapper to their
 // straightforward forms above: for any input they must give the same.
 func FuzzNormalise(f *testing.F) {
 	for _, s := range []string{
@@ -266,8 +266,8 @@ func FuzzNormalise(f *testing.F) {
 			t.Errorf("countFields(%q) = %d, want %d", s, got, want)
 		}
 		m := map[string]int{foldRef(p): 1}
-		if got, _ := lookupFold(m, s); got != m[foldRef(s)] {
-			t.Errorf("lookupFold(%q) with key %q = %d", s, foldRef(p), got)
+		if got, _ := LookupFold(m, s); got != m[foldRef(s)] {
+			t.Errorf("LookupFold(%q) with key %q = %d", s, foldRef(p), got)
 		}
 		own := strings.NewReplacer(" ", "_", "-", "_").Replace(foldRef(p)) // p as an enum value
 		for _, enum := range [][]string{targetGroups, processSteps, statuses, {own}} {
@@ -298,10 +298,10 @@ func FuzzNormalise(f *testing.F) {
 		if got, want := initialsOf(s), initialsOfRef(s); got != want {
 			t.Errorf("initialsOf(%q) = %q, want %q", s, got, want)
 		}
-		gb, gok := NormaliseBSN(s)
+		gb, gok := normaliseBSN(s)
 		wb, wok := normaliseBSNRef(s)
 		if gb != wb || gok != wok {
-			t.Errorf("NormaliseBSN(%q) = %q, %v; want %q, %v", s, gb, gok, wb, wok)
+			t.Errorf("normaliseBSN(%q) = %q, %v; want %q, %v", s, gb, gok, wb, wok)
 		}
 		b, bok := ParseBool(s)
 		wb2, wbok := parseBoolRef(s)

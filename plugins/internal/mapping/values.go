@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -16,9 +15,9 @@ const (
 	unknownDefault = "default" // the table's default value
 )
 
-// Table translates a partner's codes into values of the shared schema.
+// valueTable translates a partner's codes into values of the shared schema.
 // Matching ignores case and surrounding blanks.
-type Table struct {
+type valueTable struct {
 	m       map[string]string // folded code -> value
 	codes   []string          // the codes as configured, sorted, for messages
 	unknown string            // one of the unknown* policies
@@ -59,8 +58,8 @@ func appendFold(dst []byte, s string) []byte {
 	return dst
 }
 
-// lookupFold returns m[Fold(s)] without allocating for a short s.
-func lookupFold[V any](m map[string]V, s string) (V, bool) {
+// LookupFold returns m[Fold(s)] without allocating for a short s.
+func LookupFold[V any](m map[string]V, s string) (V, bool) {
 	if isFolded(s) {
 		v, ok := m[s]
 		return v, ok
@@ -86,7 +85,7 @@ func appendLower(dst []byte, s string) []byte {
 }
 
 // isFolded reports whether s is lower-case ASCII with single inner blanks,
-// the common case that Fold can return as it is.
+// the common case that fold can return as it is.
 func isFolded(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
@@ -99,8 +98,8 @@ func isFolded(s string) bool {
 	return true
 }
 
-func newValueTable(m map[string]string, unknown, def string) *Table {
-	t := &Table{m: make(map[string]string, len(m)), unknown: unknown, def: def}
+func newValueTable(m map[string]string, unknown, def string) *valueTable {
+	t := &valueTable{m: make(map[string]string, len(m)), unknown: unknown, def: def}
 	if t.unknown == "" {
 		t.unknown = unknownError
 	}
@@ -112,13 +111,13 @@ func newValueTable(m map[string]string, unknown, def string) *Table {
 	return t
 }
 
-// Lookup returns the table's value for v and whether v is in the table.
-func (t *Table) Lookup(v string) (string, bool) {
-	return lookupFold(t.m, v)
+// lookup returns the table's value for v and whether v is in the table.
+func (t *valueTable) lookup(v string) (string, bool) {
+	return LookupFold(t.m, v)
 }
 
 // codeList lists the table's codes for a message, at most ten of them.
-func (t *Table) codeList() string {
+func (t *valueTable) codeList() string {
 	return shortList(t.codes)
 }
 
@@ -137,27 +136,4 @@ func shortList(vals []string) string {
 		out = append(out, v)
 	}
 	return strings.Join(out, ", ")
-}
-
-// Reverse returns the inverse of the table for a field: per value of the
-// shared schema the partner's code. When several codes give one value, the
-// first in sorted order is written (a non-empty one for a non-empty value).
-// Boolean values are keyed "true" and "false".
-func (t *Table) Reverse(spec FieldSpec) map[string]string {
-	out := map[string]string{}
-	for _, code := range t.codes {
-		v := t.m[Fold(code)]
-		if spec.Kind == KindBool {
-			b, ok := ParseBool(v)
-			if !ok {
-				continue
-			}
-			v = strconv.FormatBool(b)
-		}
-		prev, ok := out[v]
-		if !ok || prev == "" && code != "" && v != "" {
-			out[v] = code
-		}
-	}
-	return out
 }

@@ -543,8 +543,11 @@ type Chunk struct {
 	// only their lines and keys (entry i of both lists belongs together).
 	UnchangedLines []int64  `protobuf:"varint,4,rep,packed,name=unchanged_lines,json=unchangedLines,proto3" json:"unchanged_lines,omitempty"`
 	UnchangedKeys  []string `protobuf:"bytes,5,rep,name=unchanged_keys,json=unchangedKeys,proto3" json:"unchanged_keys,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Consent statements, after the records they concern; empty from
+	// adapters that deliver none.
+	Consents      []*Consent `protobuf:"bytes,6,rep,name=consents,proto3" json:"consents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Chunk) Reset() {
@@ -612,6 +615,80 @@ func (x *Chunk) GetUnchangedKeys() []string {
 	return nil
 }
 
+func (x *Chunk) GetConsents() []*Consent {
+	if x != nil {
+		return x.Consents
+	}
+	return nil
+}
+
+// Consent is one consent statement: the client's consent given, refused
+// or withdrawn, or a grant on another ground, for one recipient and one
+// purpose.
+type Consent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Line of the source document the statement comes from.
+	Line int64 `protobuf:"varint,1,opt,name=line,proto3" json:"line,omitempty"`
+	// The record key of the partner's registration of the client the
+	// statement concerns.
+	RecordKey string `protobuf:"bytes,2,opt,name=record_key,json=recordKey,proto3" json:"record_key,omitempty"`
+	// The statement as JSON of schemas/consent.v1.schema.json.
+	Json          []byte `protobuf:"bytes,3,opt,name=json,proto3" json:"json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Consent) Reset() {
+	*x = Consent{}
+	mi := &file_adapter_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Consent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Consent) ProtoMessage() {}
+
+func (x *Consent) ProtoReflect() protoreflect.Message {
+	mi := &file_adapter_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Consent.ProtoReflect.Descriptor instead.
+func (*Consent) Descriptor() ([]byte, []int) {
+	return file_adapter_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Consent) GetLine() int64 {
+	if x != nil {
+		return x.Line
+	}
+	return 0
+}
+
+func (x *Consent) GetRecordKey() string {
+	if x != nil {
+		return x.RecordKey
+	}
+	return ""
+}
+
+func (x *Consent) GetJson() []byte {
+	if x != nil {
+		return x.Json
+	}
+	return nil
+}
+
 // Record is one registration.
 type Record struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -629,7 +706,7 @@ type Record struct {
 
 func (x *Record) Reset() {
 	*x = Record{}
-	mi := &file_adapter_proto_msgTypes[9]
+	mi := &file_adapter_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -641,7 +718,7 @@ func (x *Record) String() string {
 func (*Record) ProtoMessage() {}
 
 func (x *Record) ProtoReflect() protoreflect.Message {
-	mi := &file_adapter_proto_msgTypes[9]
+	mi := &file_adapter_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -654,7 +731,7 @@ func (x *Record) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Record.ProtoReflect.Descriptor instead.
 func (*Record) Descriptor() ([]byte, []int) {
-	return file_adapter_proto_rawDescGZIP(), []int{9}
+	return file_adapter_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Record) GetLine() int64 {
@@ -703,7 +780,7 @@ type RecordError struct {
 
 func (x *RecordError) Reset() {
 	*x = RecordError{}
-	mi := &file_adapter_proto_msgTypes[10]
+	mi := &file_adapter_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -715,7 +792,7 @@ func (x *RecordError) String() string {
 func (*RecordError) ProtoMessage() {}
 
 func (x *RecordError) ProtoReflect() protoreflect.Message {
-	mi := &file_adapter_proto_msgTypes[10]
+	mi := &file_adapter_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -728,7 +805,7 @@ func (x *RecordError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordError.ProtoReflect.Descriptor instead.
 func (*RecordError) Descriptor() ([]byte, []int) {
-	return file_adapter_proto_rawDescGZIP(), []int{10}
+	return file_adapter_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RecordError) GetLine() int64 {
@@ -806,13 +883,19 @@ const file_adapter_proto_rawDesc = "" +
 	"\rknown_digests\x18\x03 \x01(\fH\x00R\fknownDigestsB\x05\n" +
 	"\x03msg\"B\n" +
 	"\x0eDecodeResponse\x120\n" +
-	"\x05chunk\x18\x01 \x01(\v2\x1a.ketenhub.adapter.v1.ChunkR\x05chunk\"\xda\x01\n" +
+	"\x05chunk\x18\x01 \x01(\v2\x1a.ketenhub.adapter.v1.ChunkR\x05chunk\"\x94\x02\n" +
 	"\x05Chunk\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x125\n" +
 	"\arecords\x18\x02 \x03(\v2\x1b.ketenhub.adapter.v1.RecordR\arecords\x128\n" +
 	"\x06errors\x18\x03 \x03(\v2 .ketenhub.adapter.v1.RecordErrorR\x06errors\x12'\n" +
 	"\x0funchanged_lines\x18\x04 \x03(\x03R\x0eunchangedLines\x12%\n" +
-	"\x0eunchanged_keys\x18\x05 \x03(\tR\runchangedKeys\"t\n" +
+	"\x0eunchanged_keys\x18\x05 \x03(\tR\runchangedKeys\x128\n" +
+	"\bconsents\x18\x06 \x03(\v2\x1c.ketenhub.adapter.v1.ConsentR\bconsents\"P\n" +
+	"\aConsent\x12\x12\n" +
+	"\x04line\x18\x01 \x01(\x03R\x04line\x12\x1d\n" +
+	"\n" +
+	"record_key\x18\x02 \x01(\tR\trecordKey\x12\x12\n" +
+	"\x04json\x18\x03 \x01(\fR\x04json\"t\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\x03R\x04line\x12\x1d\n" +
 	"\n" +
@@ -844,7 +927,7 @@ func file_adapter_proto_rawDescGZIP() []byte {
 	return file_adapter_proto_rawDescData
 }
 
-var file_adapter_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_adapter_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_adapter_proto_goTypes = []any{
 	(*DescribeRequest)(nil),   // 0: ketenhub.adapter.v1.DescribeRequest
 	(*DescribeResponse)(nil),  // 1: ketenhub.adapter.v1.DescribeResponse
@@ -855,26 +938,28 @@ var file_adapter_proto_goTypes = []any{
 	(*DecodeRequest)(nil),     // 6: ketenhub.adapter.v1.DecodeRequest
 	(*DecodeResponse)(nil),    // 7: ketenhub.adapter.v1.DecodeResponse
 	(*Chunk)(nil),             // 8: ketenhub.adapter.v1.Chunk
-	(*Record)(nil),            // 9: ketenhub.adapter.v1.Record
-	(*RecordError)(nil),       // 10: ketenhub.adapter.v1.RecordError
+	(*Consent)(nil),           // 9: ketenhub.adapter.v1.Consent
+	(*Record)(nil),            // 10: ketenhub.adapter.v1.Record
+	(*RecordError)(nil),       // 11: ketenhub.adapter.v1.RecordError
 }
 var file_adapter_proto_depIdxs = []int32{
 	4,  // 0: ketenhub.adapter.v1.ConfigureResponse.config_error:type_name -> ketenhub.adapter.v1.ConfigError
 	5,  // 1: ketenhub.adapter.v1.DecodeRequest.header:type_name -> ketenhub.adapter.v1.Document
 	8,  // 2: ketenhub.adapter.v1.DecodeResponse.chunk:type_name -> ketenhub.adapter.v1.Chunk
-	9,  // 3: ketenhub.adapter.v1.Chunk.records:type_name -> ketenhub.adapter.v1.Record
-	10, // 4: ketenhub.adapter.v1.Chunk.errors:type_name -> ketenhub.adapter.v1.RecordError
-	0,  // 5: ketenhub.adapter.v1.Adapter.Describe:input_type -> ketenhub.adapter.v1.DescribeRequest
-	2,  // 6: ketenhub.adapter.v1.Adapter.Configure:input_type -> ketenhub.adapter.v1.ConfigureRequest
-	6,  // 7: ketenhub.adapter.v1.Adapter.Decode:input_type -> ketenhub.adapter.v1.DecodeRequest
-	1,  // 8: ketenhub.adapter.v1.Adapter.Describe:output_type -> ketenhub.adapter.v1.DescribeResponse
-	3,  // 9: ketenhub.adapter.v1.Adapter.Configure:output_type -> ketenhub.adapter.v1.ConfigureResponse
-	7,  // 10: ketenhub.adapter.v1.Adapter.Decode:output_type -> ketenhub.adapter.v1.DecodeResponse
-	8,  // [8:11] is the sub-list for method output_type
-	5,  // [5:8] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	10, // 3: ketenhub.adapter.v1.Chunk.records:type_name -> ketenhub.adapter.v1.Record
+	11, // 4: ketenhub.adapter.v1.Chunk.errors:type_name -> ketenhub.adapter.v1.RecordError
+	9,  // 5: ketenhub.adapter.v1.Chunk.consents:type_name -> ketenhub.adapter.v1.Consent
+	0,  // 6: ketenhub.adapter.v1.Adapter.Describe:input_type -> ketenhub.adapter.v1.DescribeRequest
+	2,  // 7: ketenhub.adapter.v1.Adapter.Configure:input_type -> ketenhub.adapter.v1.ConfigureRequest
+	6,  // 8: ketenhub.adapter.v1.Adapter.Decode:input_type -> ketenhub.adapter.v1.DecodeRequest
+	1,  // 9: ketenhub.adapter.v1.Adapter.Describe:output_type -> ketenhub.adapter.v1.DescribeResponse
+	3,  // 10: ketenhub.adapter.v1.Adapter.Configure:output_type -> ketenhub.adapter.v1.ConfigureResponse
+	7,  // 11: ketenhub.adapter.v1.Adapter.Decode:output_type -> ketenhub.adapter.v1.DecodeResponse
+	9,  // [9:12] is the sub-list for method output_type
+	6,  // [6:9] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_adapter_proto_init() }
@@ -893,7 +978,7 @@ func file_adapter_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_adapter_proto_rawDesc), len(file_adapter_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,4 +1,4 @@
-package main
+package mapping
 
 import "testing"
 
@@ -15,9 +15,9 @@ func TestKeyIndex(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			x := newKeyIndex()
+			x := NewKeyIndex()
 			for i, k := range tt.keys {
-				line, ok := x.first(k)
+				line, ok := x.First(k)
 				switch {
 				case tt.want[i] == 0 && ok:
 					t.Errorf("key %d (%s) seen before, on line %d", i, k, line)
@@ -25,7 +25,7 @@ func TestKeyIndex(t *testing.T) {
 					t.Errorf("key %d (%s): first line %d, %v; want %d", i, k, line, ok, tt.want[i])
 				}
 				if !ok {
-					x.add(k, i+1)
+					x.Add(k, i+1)
 				}
 			}
 		})

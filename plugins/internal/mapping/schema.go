@@ -1,50 +1,83 @@
-package main
+package mapping
 
 import (
 	"bytes"
-	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
-	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
-// configSchemaJSON is the JSON Schema of Config, reported by Describe.
-//
-//go:embed config.schema.json
-var configSchemaJSON []byte
+// Schema is the JSON Schema of an adapter's configuration, compiled once on
+// first use.
+type Schema struct {
+	url     string
+	doc     []byte
+	compile func() (*jsonschema.Schema, error)
+}
 
-const configSchemaURL = "https://ketenhub.nl/schemas/adapter-csv.config.schema.json"
+// NewSchema returns the schema doc (draft-07), known by url.
+func NewSchema(url string, doc []byte) *Schema {
+	s := &Schema{url: url, doc: doc}
+	s.compile = sync.OnceValues(func() (*jsonschema.Schema, error) {
+		c := jsonschema.NewCompiler()
+		c.Draft = jsonschema.Draft7
+		if err := c.AddResource(url, bytes.NewReader(doc)); err != nil {
+			return nil, fmt.Errorf("add config schema: %w", err)
+		}
+		cs, err := c.Compile(url)
+		if err != nil {
+			return nil, fmt.Errorf("compile config schema: %w", err)
+		}
+		return cs, nil
+	})
+	return s
+}
 
-// configSchema compiles configSchemaJSON once.
-var configSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft7
-	if err := c.AddResource(configSchemaURL, bytes.NewReader(configSchemaJSON)); err != nil {
-		return nil, fmt.Errorf("add config schema: %w", err)
+// Compile compiles the schema, if that was not done yet, and returns the
+// error of compiling it.
+func (s *Schema) Compile() error {
+	_, err := s.compile()
+	return err
+}
+
+// JSON returns the schema as a document, for Describe.
+func (s *Schema) JSON() []byte { return slices.Clone(s.doc) }
+
+// Decode checks the configuration raw against the schema and decodes it
+// into v. It returns a *sdk.ConfigError for JSON that is no valid
+// configuration, naming the most specific violation in Dutch.
+func (s *Schema) Decode(raw []byte, v any) error {
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return &sdk.ConfigError{Field: "", Message: "de configuratie is geen geldige JSON"}
 	}
-	s, err := c.Compile(configSchemaURL)
-	if err != nil {
-		return nil, fmt.Errorf("compile config schema: %w", err)
+	if err := s.validate(doc); err != nil {
+		return err
 	}
-	return s, nil
-})
+	if err := json.Unmarshal(raw, v); err != nil {
+		return &sdk.ConfigError{Field: "", Message: "de configuratie past niet in het schema van de adapter"}
+	}
+	return nil
+}
 
-// validateSchema checks a decoded configuration against config.schema.json
-// and turns the most specific violation into a *sdk.ConfigError with a Dutch
-// message.
-func validateSchema(doc any) error {
-	s, err := configSchema()
+// validate checks a decoded configuration against the schema and turns the
+// most specific violation into a *sdk.ConfigError with a Dutch message.
+func (s *Schema) validate(doc any) error {
+	cs, err := s.compile()
 	if err != nil {
 		return err
 	}
-	err = s.Validate(doc)
+	err = cs.Validate(doc)
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
 		return err
@@ -96,7 +129,7 @@ var quoted = regexp.MustCompile(`'([^']*)'`)
 func leafPointer(e *jsonschema.ValidationError) string {
 	if keyword(e) == "additionalProperties" {
 		if m := quoted.FindStringSubmatch(e.Message); m != nil {
-			return e.InstanceLocation + mapping.Pointer(m[1])
+			return e.InstanceLocation + Pointer(m[1])
 		}
 	}
 	return e.InstanceLocation
@@ -115,7 +148,10 @@ func schemaMessage(e *jsonschema.ValidationError) string {
 		return "waarde niet toegestaan; " + strings.Replace(e.Message, "value must be one of", "toegestaan zijn", 1)
 	case "pattern":
 		if strings.HasSuffix(e.AbsoluteKeywordLocation, "/definitions/target/pattern") {
-			return "onbekend doelveld; bekende doelvelden: " + mapping.KnownTargets()
+			return "onbekend doelveld; bekende doelvelden: " + knownTargets()
+		}
+		if strings.HasSuffix(e.AbsoluteKeywordLocation, "/definitions/pointer/pattern") {
+			return "geen JSON-pointer (RFC 6901): die begint met /, en ~ staat alleen in ~0 en ~1"
 		}
 		return "waarde heeft niet de juiste vorm"
 	case "minLength", "minItems", "minProperties":

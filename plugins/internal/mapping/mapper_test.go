@@ -19,9 +19,9 @@ func TestNormaliseBSN(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := NormaliseBSN(tt.in)
+			got, ok := normaliseBSN(tt.in)
 			if got != tt.want || ok != tt.ok {
-				t.Errorf("NormaliseBSN(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+				t.Errorf("normaliseBSN(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
 			}
 		})
 	}

@@ -1,6 +1,6 @@
-package main
+package mapping
 
-// keyIndex finds record keys that occur twice in a document. It remembers
+// KeyIndex finds record keys that occur twice in a document. It remembers
 // the FNV-1a hash of every key with the line it was first seen on: some 20
 // to 40 bytes per record, so a few million records fit in tens of
 // megabytes. Two different keys with the same 64-bit hash would be taken for
@@ -11,7 +11,7 @@ package main
 // than the one before, none can repeat: the index then only appends the
 // hashes to a list, which is much cheaper than a hash table of a million
 // entries. The first key out of order moves the list into a map.
-type keyIndex struct {
+type KeyIndex struct {
 	sorted bool    // every key so far was greater than the one before
 	last   string  // the previous key, while sorted
 	list   []keyAt // the keys' hashes, while sorted
@@ -23,10 +23,11 @@ type keyAt struct {
 	line uint32
 }
 
-func newKeyIndex() *keyIndex { return &keyIndex{sorted: true} }
+// NewKeyIndex returns an empty KeyIndex.
+func NewKeyIndex() *KeyIndex { return &KeyIndex{sorted: true} }
 
-// first returns the line that key was first seen on, if it was.
-func (x *keyIndex) first(key string) (int, bool) {
+// First returns the line that key was first seen on, if it was.
+func (x *KeyIndex) First(key string) (int, bool) {
 	if x.sorted {
 		if len(x.list) == 0 || key > x.last {
 			return 0, false
@@ -37,8 +38,8 @@ func (x *keyIndex) first(key string) (int, bool) {
 	return int(line), ok
 }
 
-// add remembers key, first seen on line; first must have reported it new.
-func (x *keyIndex) add(key string, line int) {
+// Add remembers key, first seen on line; First must have reported it new.
+func (x *KeyIndex) Add(key string, line int) {
 	l := uint32(min(line, 1<<32-1))
 	if x.sorted {
 		x.list = append(x.list, keyAt{keyHash(key), l})
@@ -49,7 +50,7 @@ func (x *keyIndex) add(key string, line int) {
 }
 
 // unsort moves the list into the map.
-func (x *keyIndex) unsort() {
+func (x *KeyIndex) unsort() {
 	x.sorted = false
 	x.m = make(map[uint64]uint32, 2*len(x.list))
 	for _, k := range x.list {

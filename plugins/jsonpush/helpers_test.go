@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"path/filepath"
+	"testing"
+
+	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// testPartner is the example partner of testdata/schuldhulp.yaml.
+const testPartner = "schuldhulp"
+
+// testDoc is the document description used by the tests.
+var testDoc = sdk.Document{ID: "doc-1", Partner: testPartner, OriginalName: "registraties.json", ReceivedAt: "2025-03-01T09:30:00+01:00"}
+
+// exampleConfig returns the adapter.config of testdata/schuldhulp.yaml as
+// JSON.
+func exampleConfig(t testing.TB) []byte {
+	t.Helper()
+	return sdktest.AdapterConfig(t, filepath.Join("testdata", testPartner+".yaml"), adapterName)
+}
+
+// withConfig returns the example configuration with the top-level settings
+// in set replaced (a nil value removes one).
+func withConfig(t testing.TB, set map[string]any) []byte {
+	t.Helper()
+	var c map[string]any
+	if err := json.Unmarshal(exampleConfig(t), &c); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range set {
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+	}
+	js, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+// mustAdapter returns an adapter configured with config.
+func mustAdapter(t testing.TB, config []byte) *adapter {
+	t.Helper()
+	a := newAdapter()
+	if err := a.Configure(context.Background(), testPartner, config); err != nil {
+		t.Fatalf("configure: %v", err)
+	}
+	return a
+}
+
+// decode decodes data with a as a document named name.
+func decode(t testing.TB, a *adapter, name string, data []byte) *sdktest.Recorder {
+	t.Helper()
+	doc := testDoc
+	doc.OriginalName = name
+	rec := &sdktest.Recorder{}
+	if err := a.Decode(context.Background(), doc, bytes.NewReader(data), rec); err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	return rec
+}
+
+func readSample(t testing.TB, name string) []byte { return sdktest.Testdata(t, name) }

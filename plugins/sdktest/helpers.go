@@ -1,0 +1,114 @@
+package sdktest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ketenhub/ketenhub/plugins/sdk"
+)
+
+// Recorder is an sdk.ChunkWriter for an adapter's own tests: it keeps every
+// chunk it is given. It is safe for concurrent use.
+type Recorder struct {
+	mu     sync.Mutex
+	chunks []sdk.Chunk
+}
+
+// WriteChunk implements sdk.ChunkWriter.
+func (r *Recorder) WriteChunk(_ context.Context, c sdk.Chunk) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.chunks = append(r.chunks, c)
+	return nil
+}
+
+// Chunks returns the chunks written so far.
+func (r *Recorder) Chunks() []sdk.Chunk {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.chunks
+}
+
+// Records returns the records of every chunk, in order.
+func (r *Recorder) Records() []sdk.Record {
+	var out []sdk.Record
+	for _, c := range r.Chunks() {
+		out = append(out, c.Records...)
+	}
+	return out
+}
+
+// Errors returns the record errors of every chunk, in order.
+func (r *Recorder) Errors() []sdk.RecordError {
+	var out []sdk.RecordError
+	for _, c := range r.Chunks() {
+		out = append(out, c.Errors...)
+	}
+	return out
+}
+
+// WantConfigError checks the error of a Configure: with field "-" it must
+// be nil; otherwise a *sdk.ConfigError at the JSON pointer field whose
+// message contains msg.
+func WantConfigError(t testing.TB, err error, field, msg string) {
+	t.Helper()
+	if field == "-" {
+		if err != nil {
+			t.Fatalf("Configure: %v", err)
+		}
+		return
+	}
+	var ce *sdk.ConfigError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Configure = %v, want a *sdk.ConfigError", err)
+	}
+	if ce.Field != field || !strings.Contains(ce.Message, msg) {
+		t.Errorf("ConfigError = {%q, %q}, want field %q and a message with %q", ce.Field, ce.Message, field, msg)
+	}
+}
+
+// Testdata returns the file testdata/<name> of the package under test.
+func Testdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// AdapterConfig reads the partner file at path and returns its
+// adapter.config as JSON, the way the hub hands it to Configure. The file
+// must use the adapter named adapter.
+func AdapterConfig(t testing.TB, path, adapter string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read partner file: %v", err)
+	}
+	var doc struct {
+		Adapter struct {
+			Name   string         `yaml:"name"`
+			Config map[string]any `yaml:"config"`
+		} `yaml:"adapter"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("parse partner file %s: %v", path, err)
+	}
+	if doc.Adapter.Name != adapter {
+		t.Fatalf("partner file %s uses adapter %q, not %q", path, doc.Adapter.Name, adapter)
+	}
+	js, err := json.Marshal(doc.Adapter.Config)
+	if err != nil {
+		t.Fatalf("partner file %s: adapter.config as JSON: %v", path, err)
+	}
+	return js
+}

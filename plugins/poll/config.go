@@ -384,7 +384,7 @@ func validPointer(p string, empty bool) bool {
 	if p == "" {
 		return empty
 	}
-	_, err := splitPointer(p)
+	_, err := mapping.ParsePointer(p)
 	return err == nil
 }
 

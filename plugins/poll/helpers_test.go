@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -44,25 +43,10 @@ func withSecret(t *testing.T) {
 }
 
 // configWith returns testdata/config/<name>.json with the top-level
-// settings of over replaced.
+// settings of over replaced (a nil value removes one).
 func configWith(t testing.TB, name string, over map[string]any) []byte {
 	t.Helper()
-	var c map[string]any
-	if err := json.Unmarshal(readFile(t, filepath.Join("config", name+".json")), &c); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range over {
-		if v == nil {
-			delete(c, k)
-			continue
-		}
-		c[k] = v
-	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return sdktest.ConfigWith(t, readFile(t, filepath.Join("config", name+".json")), over)
 }
 
 // mustAdapter returns an adapter configured with config.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -74,7 +75,7 @@ func readRESTPage(p *plan, body []byte, cursor string) sdk.PollResult {
 	if r.Items != nil {
 		itemsPtr = *r.Items
 	}
-	v, ok := lookup(page, mustSplit(itemsPtr))
+	v, ok := mustParse(itemsPtr).Lookup(page)
 	items, isList := v.([]any)
 	if !ok || !isList {
 		res.Problem = &sdk.PollError{Code: sdk.CodePollResponse, Message: fmt.Sprintf("de pagina heeft geen lijst met items op %s", pointerName(itemsPtr))}
@@ -89,7 +90,7 @@ func readRESTPage(p *plan, body []byte, cursor string) sdk.PollResult {
 		}
 		res.More = res.NextCursor != cursor && res.Items > 0
 	} else {
-		res.NextCursor = latestSince(items, mustSplit(r.Cursor.SinceField), cursor)
+		res.NextCursor = latestSince(items, mustParse(r.Cursor.SinceField), cursor)
 		res.More = r.PageSizeParam != "" && res.Items >= p.cfg.PageSize
 		if res.More && res.NextCursor == cursor {
 			res.More = false
@@ -98,7 +99,7 @@ func readRESTPage(p *plan, body []byte, cursor string) sdk.PollResult {
 		}
 	}
 	if r.More != "" {
-		if v, ok := lookup(page, mustSplit(r.More)); ok {
+		if v, ok := mustParse(r.More).Lookup(page); ok {
 			more, _ := scalar(v)
 			res.More = more == "true" && res.Items > 0
 		}
@@ -109,7 +110,7 @@ func readRESTPage(p *plan, body []byte, cursor string) sdk.PollResult {
 // tokenCursor reads the next cursor a page gives; "" when it gives none
 // (null, empty or absent: the service has nothing further now).
 func tokenCursor(page any, ptr string) (string, *sdk.PollError) {
-	v, ok := lookup(page, mustSplit(ptr))
+	v, ok := mustParse(ptr).Lookup(page)
 	if !ok {
 		return "", nil
 	}
@@ -122,13 +123,13 @@ func tokenCursor(page any, ptr string) (string, *sdk.PollError) {
 
 // latestSince returns the latest moment at ptr among the items, as the
 // service wrote it, or cursor when no item has a later one.
-func latestSince(items []any, ptr []string, cursor string) string {
+func latestSince(items []any, ptr mapping.JSONPointer, cursor string) string {
 	best, bestAt := cursor, time.Time{}
 	if t, err := time.Parse(time.RFC3339Nano, cursor); err == nil {
 		bestAt = t
 	}
 	for _, it := range items {
-		v, ok := lookup(it, ptr)
+		v, ok := ptr.Lookup(it)
 		if !ok {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -29,7 +30,7 @@ func decodeREST(ctx context.Context, e *emitter, src io.Reader) error {
 		itemsPtr = *r.Items
 	}
 	var open []json.Delim
-	err := seek(dec, mustSplit(itemsPtr), &open)
+	err := seek(dec, mustParse(itemsPtr), &open)
 	if err == nil {
 		err = decodeItems(ctx, e, dec)
 	}
@@ -64,9 +65,9 @@ func decodeItems(ctx context.Context, e *emitter, dec *json.Decoder) error {
 		return errNotFound
 	}
 	inputs := e.p.mapping.Inputs
-	tokens := make([][]string, len(inputs))
+	tokens := make([]mapping.JSONPointer, len(inputs))
 	for i, in := range inputs {
-		tokens[i] = mustSplit(in.Key)
+		tokens[i] = mustParse(in.Key)
 	}
 	for n := 1; dec.More(); n++ {
 		if n%256 == 0 {
@@ -88,7 +89,7 @@ func decodeItems(ctx context.Context, e *emitter, dec *json.Decoder) error {
 		}
 		e.begin(n)
 		for i, tk := range tokens {
-			v, _ := lookup(obj, tk)
+			v, _ := tk.Lookup(obj)
 			if s, ok := scalar(v); ok {
 				e.set(i, s)
 			} else {

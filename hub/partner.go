@@ -31,6 +31,9 @@ type PartnerStatus struct {
 	Adapter  *PartnerAdapter  `json:"adapter,omitempty"`
 	Revision *AppliedRevision `json:"revision,omitempty"`
 	Refused  *RefusedRevision `json:"refused,omitempty"`
+	// Poll is the state of polling the partner's webservice, for a partner
+	// whose file has a poll section.
+	Poll *PartnerPoll `json:"poll,omitempty"`
 }
 
 // PartnerReason says why a partner does not run normally: a stable code and
@@ -93,4 +96,27 @@ type PartnerRevision struct {
 	RecordedAt time.Time       `json:"recorded_at"`
 	Diff       string          `json:"diff"`
 	Errors     []ConfigProblem `json:"errors,omitempty"`
+}
+
+// PartnerPoll is the state of polling a partner's webservice: where the
+// next poll starts, when it polled and polls next, and why the last round
+// failed. It holds no personal data.
+type PartnerPoll struct {
+	// State is starting, waiting, failing (waiting after a failed round)
+	// or polling.
+	State string `json:"state"`
+	// Interval is the time between rounds, such as "5m0s".
+	Interval string `json:"interval"`
+	// Cursor is where the next poll starts; "" before the first page.
+	Cursor string `json:"cursor"`
+	// Pages counts the pages stored; LastDocument is the latest.
+	Pages         int64      `json:"pages"`
+	LastDocument  string     `json:"last_document,omitempty"`
+	LastPollAt    *time.Time `json:"last_poll_at,omitempty"`
+	LastSuccessAt *time.Time `json:"last_success_at,omitempty"`
+	NextPollAt    *time.Time `json:"next_poll_at,omitempty"`
+	// Failures counts the failed rounds in a row; LastError says why the
+	// latest failed, while Failures > 0.
+	Failures  int            `json:"failures"`
+	LastError *PartnerReason `json:"last_error,omitempty"`
 }

@@ -51,7 +51,7 @@ func startAdapter(ctx context.Context, cfg *config.Config, p *config.Partner, lo
 		return nil, fmt.Errorf("partner %s: adapter %q is not in the catalog", p.ID, p.Adapter.Name)
 	}
 	h, err := pluginhost.New(pluginhost.Spec{Name: p.Adapter.Name + "/" + p.ID, Binary: spec.Binary, SHA256: spec.SHA256},
-		pluginhost.Config{Logger: log.With("partner", p.ID), Env: []string{"KETENHUB_PARTNER=" + p.ID}})
+		pluginhost.Config{Logger: log.With("partner", p.ID), Env: adapterEnv(p)})
 	if err != nil {
 		return nil, fmt.Errorf("partner %s: %w", p.ID, err)
 	}
@@ -65,6 +65,10 @@ func startAdapter(ctx context.Context, cfg *config.Config, p *config.Partner, lo
 	if errs := config.ValidateAdapterConfig(p, desc.ConfigSchema); len(errs) > 0 {
 		h.Close()
 		return nil, errs
+	}
+	if err := checkPolling(p, desc); err != nil {
+		h.Close()
+		return nil, err
 	}
 	if err := h.Configure(ctx, p.ID, p.Adapter.Config); err != nil {
 		h.Close()

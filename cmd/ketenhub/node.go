@@ -29,6 +29,7 @@ import (
 	"github.com/ketenhub/ketenhub/hub/metrics"
 	"github.com/ketenhub/ketenhub/hub/pipeline"
 	"github.com/ketenhub/ketenhub/hub/policy"
+	"github.com/ketenhub/ketenhub/hub/poll"
 	"github.com/ketenhub/ketenhub/hub/schema"
 	"github.com/ketenhub/ketenhub/hub/store"
 	"github.com/ketenhub/ketenhub/hub/store/pgmanaged"
@@ -58,6 +59,7 @@ type node struct {
 	partners *partnerSet
 	pipe     *pipeline.Pipeline
 	watcher  *ingest.Watcher
+	polls    *poll.Scheduler
 	metrics  *metrics.Metrics
 	clients  *clients.Registry
 	audit    *audit.Log
@@ -134,8 +136,12 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	}
 	n.watcher = ingest.New(ingest.Config{Store: n.store, Submitter: n.pipe,
 		ScanInterval: cfg.Ingest.ScanInterval, MaxBytes: cfg.Ingest.MaxDocumentBytes, Logger: log, Metrics: n.metrics})
-	// Each partner's adapter, pipeline handlers and drop folder (partners.go).
+	n.polls = poll.New(poll.Config{Store: n.store, Pollers: &n.adapters, Submitter: n.pipe, MaxBytes: cfg.Ingest.MaxDocumentBytes,
+		Logger: log, Metrics: n.metrics})
+	// Each partner's adapter, pipeline handlers, drop folder and polling
+	// (partners.go, polling.go).
 	n.partners = newPartnerSet(cfg, log, &n.adapters, n.pipe, n.watcher, n.store)
+	n.partners.polls = n.polls
 	n.partners.startAll(ctx, cfg.Partners, bootWait)
 	n.token, err = secret(EnvAPIToken, filepath.Join(cfg.DataDir, "api-token"), true, log)
 	if err != nil {
@@ -266,6 +272,7 @@ func (n *node) serve(ctx context.Context, ln net.Listener) error {
 	wg.Go(func() { n.reload(ctx) })
 	wg.Go(func() { n.watchAuth(ctx, n.authRead) })
 	wg.Go(func() { n.watchTLS(ctx) })
+	wg.Go(func() { n.runPolls(ctx) })
 	wg.Add(4)
 	go func() { defer wg.Done(); n.watchRoles(ctx) }()
 	go func() { defer wg.Done(); errs <- n.pipe.Run(ctx) }()

@@ -16,6 +16,7 @@ import (
 	"github.com/ketenhub/ketenhub/hub/ingest"
 	"github.com/ketenhub/ketenhub/hub/pipeline"
 	"github.com/ketenhub/ketenhub/hub/pluginhost"
+	"github.com/ketenhub/ketenhub/hub/poll"
 	"github.com/ketenhub/ketenhub/hub/store"
 )
 
@@ -51,6 +52,7 @@ type partnerSet struct {
 	pipe     *pipeline.Pipeline
 	watcher  *ingest.Watcher
 	history  revisionStore
+	polls    *poll.Scheduler // nil: no partner is polled (partner test, validate)
 
 	mu    sync.Mutex
 	parts map[string]*partnerState
@@ -228,6 +230,7 @@ func (s *partnerSet) applyParsed(ctx context.Context, p *config.Partner) {
 	// adapter reads the new settings with it (pipeline.handleDocument).
 	s.adapters.swap(p.ID, e)
 	s.watcher.SetPartner(ingestPartner(p))
+	s.setPolling(p)
 	s.setApplied(p, e)
 	log.Info("partner configuration applied", "adapter", p.Adapter.Name, "adapter_version", e.desc.Version)
 	s.record(ctx, p.ID, hub.RevisionApplied, p.Revision, p.Source(), nil)
@@ -298,6 +301,7 @@ func (s *partnerSet) deactivate(ctx context.Context, id string) {
 		return
 	}
 	s.watcher.RemovePartner(id)
+	s.stopPolling(id)
 	if err := s.pipe.RemovePartner(ctx, id); err != nil {
 		s.log.Error("stop the partner's pipeline", "partner", id, "error", err)
 	}
@@ -377,6 +381,7 @@ func (s *partnerSet) statusLocked(id string, st *partnerState) hub.PartnerStatus
 	hs := st.entry.host.Status()
 	ps.Adapter = &hub.PartnerAdapter{Name: st.applied.Adapter.Name, Version: st.entry.desc.Version, SHA256: st.entry.spec.SHA256,
 		State: string(hs.State), PID: hs.PID, Restarts: hs.Restarts, Crashes: hs.Crashes, LastError: hs.LastError}
+	ps.Poll = s.pollStatus(id)
 	switch hs.State {
 	case pluginhost.StateDisabled:
 		ps.State = hub.PartnerDisabled

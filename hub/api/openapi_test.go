@@ -212,6 +212,7 @@ func TestOpenAPISchemas(t *testing.T) {
 		"PartnerStatus":       hub.PartnerStatus{},
 		"PartnerReason":       hub.PartnerReason{},
 		"PartnerAdapter":      hub.PartnerAdapter{},
+		"PartnerPoll":         hub.PartnerPoll{},
 		"AppliedRevision":     hub.AppliedRevision{},
 		"RefusedRevision":     hub.RefusedRevision{},
 		"ConfigProblem":       hub.ConfigProblem{},

@@ -131,6 +131,9 @@ type Partner struct {
 	// Receive is what the partner receives from the others; nil when it
 	// receives nothing.
 	Receive *Receive
+	// Poll is how the hub polls the partner's webservice; nil when it does
+	// not.
+	Poll *Poll
 
 	data      []byte    // the file's bytes
 	display   string    // File as shown in problems
@@ -146,6 +149,8 @@ type Adapter struct {
 	// Config is adapter.config converted to JSON ({} when absent). It is
 	// checked against the adapter's own schema by ValidateAdapterConfig.
 	Config json.RawMessage
+	// Env names the hub's environment variables the adapter process gets.
+	Env []string
 }
 
 // Drop is a partner's drop folder.
@@ -209,6 +214,7 @@ type partnerFile struct {
 	Adapter struct {
 		Name   string          `json:"name"`
 		Config json.RawMessage `json:"config"`
+		Env    []string        `json:"env"`
 	} `json:"adapter"`
 	Drop struct {
 		Folder      string `json:"folder"`
@@ -464,7 +470,7 @@ func parsePartner(hub *Config, catalogKnown bool, file, shown string, data []byt
 		ID:      pf.ID,
 		Name:    pf.Name,
 		File:    file,
-		Adapter: Adapter{Name: pf.Adapter.Name, Config: pf.Adapter.Config},
+		Adapter: Adapter{Name: pf.Adapter.Name, Config: pf.Adapter.Config, Env: pf.Adapter.Env},
 		Drop:    Drop{StableAfter: hub.Ingest.StableAfter, DoneMarker: pf.Drop.DoneMarker},
 		Export: Export{Kind: cmp.Or(pf.Export.Kind, ExportDelta), Missing: cmp.Or(pf.Export.Missing, MissingKeep),
 			MaxMissingShare: DefaultMaxMissingShare},
@@ -510,6 +516,7 @@ func parsePartner(hub *Config, catalogKnown bool, file, shown string, data []byt
 		p.dropPtr = "/id"
 	}
 	errs = append(errs, p.loadReceive(bad)...)
+	errs = append(errs, p.loadPoll(bad)...)
 	return p, errs
 }
 

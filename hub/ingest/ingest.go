@@ -15,12 +15,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ketenhub/ketenhub/hub"
+	"github.com/ketenhub/ketenhub/hub/internal/loops"
 	"github.com/ketenhub/ketenhub/hub/metrics"
 	"github.com/ketenhub/ketenhub/hub/store"
 )
@@ -64,21 +64,15 @@ type Config struct {
 // partner's large file never holds up another. Partners can be added,
 // changed and removed while it runs (SetPartner, RemovePartner).
 type Watcher struct {
-	cfg Config
-	log *slog.Logger
-
-	mu     sync.Mutex
-	want   map[string]Partner // the partners to watch
-	loops  map[string]*loop   // the running loop of each partner
-	runCtx context.Context    // Run's context; nil while Run does not run
-	wg     sync.WaitGroup     // the running loops
+	cfg   Config
+	log   *slog.Logger
+	loops *loops.Set[Partner] // one loop per partner
 }
 
 // loop is the scanning of one partner's drop folder.
 type loop struct {
 	p    Partner
-	stop chan struct{} // closed to end the loop after the file in hand
-	done chan struct{} // closed when the loop ended
+	stop <-chan struct{} // closed to end the loop after the file in hand
 }
 
 // New returns a Watcher for cfg.Partners.
@@ -89,27 +83,19 @@ func New(cfg Config) *Watcher {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	w := &Watcher{cfg: cfg, log: cfg.Logger, want: map[string]Partner{}, loops: map[string]*loop{}}
+	w := &Watcher{cfg: cfg, log: cfg.Logger}
+	w.loops = loops.New(func(ctx context.Context, stop <-chan struct{}, _ string, p Partner) {
+		w.watch(ctx, &loop{p: p, stop: stop})
+	})
 	for _, p := range cfg.Partners {
-		w.want[p.ID] = p
+		w.loops.Set(p.ID, p)
 	}
 	return w
 }
 
 // Run scans until ctx ends, then waits for every partner's loop to end.
 func (w *Watcher) Run(ctx context.Context) error {
-	w.mu.Lock()
-	w.runCtx = ctx
-	for _, p := range w.want {
-		w.startLocked(p, nil)
-	}
-	w.mu.Unlock()
-	<-ctx.Done()
-	w.mu.Lock()
-	w.runCtx = nil
-	w.loops = map[string]*loop{}
-	w.mu.Unlock()
-	w.wg.Wait()
+	w.loops.Run(ctx)
 	return nil
 }
 
@@ -118,57 +104,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 // with the new settings takes over. Unchanged settings change nothing.
 // Other partners' loops are not touched. It is safe to call at any time,
 // also before Run.
-func (w *Watcher) SetPartner(p Partner) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.want[p.ID] = p
-	if w.runCtx == nil {
-		return
-	}
-	old := w.loops[p.ID]
-	if old != nil && old.p == p {
-		return
-	}
-	var after chan struct{}
-	if old != nil {
-		close(old.stop)
-		after = old.done
-	}
-	w.startLocked(p, after)
-}
+func (w *Watcher) SetPartner(p Partner) { w.loops.Set(p.ID, p) }
 
 // RemovePartner stops watching a partner's drop folder once the file in
 // hand is landed. Files left in the folder stay there.
-func (w *Watcher) RemovePartner(id string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	delete(w.want, id)
-	if l := w.loops[id]; l != nil {
-		close(l.stop)
-		delete(w.loops, id)
-	}
-}
-
-// startLocked starts a loop for p, after the loop that ends when after is
-// closed (nil: at once). The caller holds mu and Run runs.
-func (w *Watcher) startLocked(p Partner, after <-chan struct{}) {
-	l := &loop{p: p, stop: make(chan struct{}), done: make(chan struct{})}
-	w.loops[p.ID] = l
-	ctx := w.runCtx
-	w.wg.Add(1)
-	go func() {
-		defer w.wg.Done()
-		defer close(l.done)
-		if after != nil {
-			select {
-			case <-after:
-			case <-ctx.Done():
-				return
-			}
-		}
-		w.watch(ctx, l)
-	}()
-}
+func (w *Watcher) RemovePartner(id string) { w.loops.Remove(id) }
 
 // stopped tells whether the loop should end.
 func (l *loop) stopped(ctx context.Context) bool {

@@ -53,16 +53,16 @@ var configSchema = mapping.NewSchema("https://ketenhub.nl/schemas/adapter-jsonpu
 type plan struct {
 	*mapping.Plan
 	format    string
-	records   pointer   // where the list of records is in a JSON document; nil: the document itself
-	maxRecord int       // max_record_bytes
-	fields    []pointer // per mapping input: where its value is in a record
+	records   mapping.JSONPointer   // where the list of records is in a JSON document; nil: the document itself
+	maxRecord int                   // max_record_bytes
+	fields    []mapping.JSONPointer // per mapping input: where its value is in a record
 	domains   *domainPlan
 }
 
 // domainPlan is the checked life_domains setting: the pointers, and the
 // same as text for messages.
 type domainPlan struct {
-	array, name, status, date         pointer
+	array, name, status, date         mapping.JSONPointer
 	arrayAt, nameAt, statusAt, dateAt string
 	names                             map[string]string // folded partner name -> domain name
 }
@@ -86,7 +86,7 @@ func newPlan(partner string, raw []byte) (*plan, error) {
 		if p.format == formatNDJSON {
 			return nil, mapping.ConfigErr("/records", "records geldt alleen voor JSON-documenten, niet bij format: ndjson")
 		}
-		if p.records, err = parsePointer(c.Records); err != nil {
+		if p.records, err = mapping.ParsePointer(c.Records); err != nil {
 			return nil, mapping.ConfigErr("/records", "geen geldige JSON-pointer: %v", err)
 		}
 	}
@@ -94,7 +94,7 @@ func newPlan(partner string, raw []byte) (*plan, error) {
 	specs := make([]mapping.InputSpec, 0, len(keys))
 	for _, k := range keys {
 		ptr := mapping.Pointer("fields", k)
-		f, err := parsePointer(k)
+		f, err := mapping.ParsePointer(k)
 		if err != nil {
 			return nil, mapping.ConfigErr(ptr, "geen geldige JSON-pointer: %v", err)
 		}
@@ -119,12 +119,12 @@ func newDomainPlan(ld *LifeDomains) (*domainPlan, error) {
 	for _, f := range []struct {
 		name string
 		text string
-		dst  *pointer
+		dst  *mapping.JSONPointer
 	}{{"array", ld.Array, &d.array}, {"name", ld.Name, &d.name}, {"status", ld.Status, &d.status}, {"date", ld.Date, &d.date}} {
 		if f.text == "" {
 			continue
 		}
-		ptr, err := parsePointer(f.text)
+		ptr, err := mapping.ParsePointer(f.text)
 		if err != nil {
 			return nil, mapping.ConfigErr("/life_domains/"+f.name, "geen geldige JSON-pointer: %v", err)
 		}

@@ -181,7 +181,7 @@ func (jr *jsonReader) document(ctx context.Context, first byte) error {
 
 // find walks the members of nested objects along ptr (from token i on) to
 // the list of records, reads it, and reads the rest of the document.
-func (jr *jsonReader) find(ctx context.Context, ptr pointer, i int) error {
+func (jr *jsonReader) find(ctx context.Context, ptr mapping.JSONPointer, i int) error {
 	tok, err := jr.dec.Token()
 	if err != nil {
 		return jr.syntax(ctx, err)
@@ -466,7 +466,7 @@ func (d *decoder) mapRecord(n int, obj map[string]any) (*sdk.Registration, strin
 	m.Begin(n)
 	d.errs = d.errs[:0]
 	for i, ptr := range d.p.fields {
-		v, _ := ptr.lookup(obj)
+		v, _ := ptr.Lookup(obj)
 		s, kind := scalar(v)
 		if kind != "" {
 			m.Reject(i, sdk.CodeFieldFormat, "is %s; verwacht tekst, een getal of true/false", kind)
@@ -490,7 +490,7 @@ func (d *decoder) mapRecord(n int, obj map[string]any) (*sdk.Registration, strin
 // lifeDomains hands the life domains in the record's list to the mapper.
 func (d *decoder) lifeDomains(obj map[string]any) {
 	dp := d.p.domains
-	v, ok := dp.array.lookup(obj)
+	v, ok := dp.array.Lookup(obj)
 	if !ok || v == nil {
 		return
 	}
@@ -511,14 +511,14 @@ func (d *decoder) lifeDomains(obj map[string]any) {
 		}
 		var bad bool
 		for _, f := range []struct {
-			ptr pointer
+			ptr mapping.JSONPointer
 			at  string
 			dst *string
 		}{{dp.name, in.NameAt, &in.Name}, {dp.status, in.StatusAt, &in.Status}, {dp.date, in.DateAt, &in.Date}} {
 			if f.ptr == nil {
 				continue
 			}
-			v, _ := f.ptr.lookup(el)
+			v, _ := f.ptr.Lookup(el)
 			s, kind := scalar(v)
 			if kind != "" {
 				d.fail(f.at, "leefgebied (veld life_domains, %s) is %s; verwacht tekst", f.at, kind)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"path/filepath"
 	"testing"
@@ -31,22 +30,7 @@ func exampleConfig(t testing.TB) []byte {
 // in set replaced (a nil value removes one).
 func withConfig(t testing.TB, set map[string]any) []byte {
 	t.Helper()
-	var c map[string]any
-	if err := json.Unmarshal(exampleConfig(t), &c); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range set {
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-	}
-	js, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return sdktest.ConfigWith(t, exampleConfig(t), set)
 }
 
 // mustAdapter returns an adapter configured with config.

@@ -20,7 +20,7 @@ const encodeFrameBytes = 1 << 20
 // withEncoder gives the hub's view of an adapter process the Encoder
 // capability: the Adapter calls go to c, Encode to the Encoder service on
 // the same connection.
-func withEncoder(c *grpcClient, conn *grpc.ClientConn) Adapter {
+func withEncoder(c *grpcClient, conn *grpc.ClientConn) *encodingClient {
 	return &encodingClient{grpcClient: c, encoder: adapterpb.NewEncoderClient(conn)}
 }
 
@@ -54,31 +54,49 @@ func (c *encodingClient) Encode(ctx context.Context, req EncodeRequest, out io.W
 		}
 		return EncodeResult{}, fmt.Errorf("encode: send items: %w", encodeStatus(parent, err))
 	}
-	var res *adapterpb.EncodeResult
+	res, err := readFrames(stream.Recv, func(m *adapterpb.EncodeResponse) ([]byte, *adapterpb.EncodeResult) {
+		return m.GetData(), m.GetResult()
+	}, out, 0)
+	if err != nil {
+		return EncodeResult{}, fmt.Errorf("encode: %w", encodeStatus(parent, err))
+	}
+	return encodeResultFromProto(res), nil
+}
+
+// readFrames receives the messages of a stream that sends data frames and
+// then one result: it writes the data to out, at most limit bytes (0: no
+// limit), and returns the result. It returns the stream's own errors as
+// they are, for the caller to translate.
+func readFrames[M any, R any](recv func() (M, error), split func(M) ([]byte, *R), out io.Writer, limit int) (*R, error) {
+	var res *R
+	size := 0
 	for {
-		resp, err := stream.Recv()
+		m, err := recv()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return EncodeResult{}, fmt.Errorf("encode: %w", encodeStatus(parent, err))
+			return nil, err
 		}
-		switch m := resp.GetMsg().(type) {
-		case *adapterpb.EncodeResponse_Data:
-			if res != nil {
-				return EncodeResult{}, errors.New("encode: adapter sent data after its result")
-			}
-			if _, err := out.Write(m.Data); err != nil {
-				return EncodeResult{}, fmt.Errorf("encode: write file: %w", err)
-			}
-		case *adapterpb.EncodeResponse_Result:
-			res = m.Result
+		data, r := split(m)
+		if r != nil {
+			res = r
+			continue
+		}
+		if res != nil {
+			return nil, errors.New("adapter sent data after its result")
+		}
+		if size += len(data); limit > 0 && size > limit {
+			return nil, fmt.Errorf("adapter sent more than %d bytes", limit)
+		}
+		if _, err := out.Write(data); err != nil {
+			return nil, fmt.Errorf("write: %w", err)
 		}
 	}
 	if res == nil {
-		return EncodeResult{}, errors.New("encode: adapter ended without a result")
+		return nil, errors.New("adapter ended without a result")
 	}
-	return encodeResultFromProto(res), nil
+	return res, nil
 }
 
 // sendItems sends the header and the items in frames of about
@@ -154,7 +172,9 @@ func (s *encoderServer) Encode(stream adapterpb.Encoder_EncodeServer) (err error
 		}
 		req.Items = append(req.Items, encodeItemsFromProto(items.GetItems())...)
 	}
-	w := &frameWriter{stream: stream}
+	w := &frameWriter{send: func(data []byte) error {
+		return stream.Send(&adapterpb.EncodeResponse{Msg: &adapterpb.EncodeResponse_Data{Data: data}})
+	}}
 	res, err := s.impl.Encode(stream.Context(), req, w)
 	if err != nil {
 		return toStatus(err)
@@ -165,10 +185,11 @@ func (s *encoderServer) Encode(stream adapterpb.Encoder_EncodeServer) (err error
 	return stream.Send(&adapterpb.EncodeResponse{Msg: &adapterpb.EncodeResponse_Result{Result: encodeResultToProto(res)}})
 }
 
-// frameWriter sends what the adapter writes in data frames of FrameSize.
+// frameWriter sends what the adapter writes in data frames of FrameSize,
+// each with send.
 type frameWriter struct {
-	stream adapterpb.Encoder_EncodeServer
-	buf    []byte
+	send func(data []byte) error
+	buf  []byte
 }
 
 // Write buffers p and sends every full frame; it returns 0 and the error
@@ -196,8 +217,8 @@ func (w *frameWriter) flush() error {
 	// gRPC may hold on to a sent message, so every frame gets its own buffer.
 	data := w.buf
 	w.buf = make([]byte, 0, FrameSize)
-	if err := w.stream.Send(&adapterpb.EncodeResponse{Msg: &adapterpb.EncodeResponse_Data{Data: data}}); err != nil {
-		return fmt.Errorf("send file: %w", err)
+	if err := w.send(data); err != nil {
+		return fmt.Errorf("send data: %w", err)
 	}
 	return nil
 }

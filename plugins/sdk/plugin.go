@@ -53,8 +53,8 @@ type GRPCPlugin struct {
 var _ plugin.GRPCPlugin = (*GRPCPlugin)(nil)
 
 // GRPCServer registers Impl with the adapter process's gRPC server, and its
-// Encoder service when Impl implements Encoder. It returns an error when
-// Impl is nil.
+// Encoder and Poller services when Impl implements Encoder and Poller. It
+// returns an error when Impl is nil.
 func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 	if p.Impl == nil {
 		return errors.New("serve adapter: no implementation")
@@ -63,13 +63,16 @@ func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 	if e, ok := p.Impl.(Encoder); ok {
 		adapterpb.RegisterEncoderServer(s, &encoderServer{impl: e})
 	}
+	if pl, ok := p.Impl.(Poller); ok {
+		adapterpb.RegisterPollerServer(s, &pollerServer{impl: pl})
+	}
 	return nil
 }
 
 // GRPCClient returns the hub-side Adapter that calls the adapter process
-// over conn; it implements Encoder too. It never fails.
+// over conn; it implements Encoder and Poller too. It never fails.
 func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
-	return withEncoder(&grpcClient{client: adapterpb.NewAdapterClient(conn)}, conn), nil
+	return withPoller(withEncoder(&grpcClient{client: adapterpb.NewAdapterClient(conn)}, conn), conn), nil
 }
 
 // Serve runs a as an adapter plugin and returns when the hub ends the

@@ -9,9 +9,8 @@ import (
 // TestClient serves a in-process over a real gRPC connection and returns
 // the hub's view of it, so that adapter tests go through the same protocol,
 // conversions and streaming as production without building a binary. The
-// returned Adapter also implements Encoder (see Encoder for an adapter that
-// does not). The
-// connection is closed when the test ends. It fails the test when the
+// returned Adapter also implements Encoder and Poller (see them for an
+// adapter that does not). The connection is closed when the test ends. It fails the test when the
 // connection cannot be set up.
 func TestClient(t testing.TB, a Adapter) Adapter {
 	t.Helper()

@@ -80,6 +80,11 @@
 // after the context ends are refused with the context's error, as the real
 // transport does.
 //
+// Optional capabilities have suites of their own: RunEncode for an
+// sdk.Encoder, RunPoll for an sdk.Poller (against a service the adapter's
+// test runs, such as the fakes of plugins/polltest). GoldenJSON and Golden
+// serve an adapter's own golden-file tests, with a Recorder.
+//
 // Keep the first sample the most typical one, and let it end with a record
 // that is complete. Sample data stays in the adapter's testdata; the suite
 // never prints record contents, only lines and record keys.

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -130,8 +128,6 @@ func TestFakeEncoder(t *testing.T) {
 	RunEncode(t, &fakeEncoder{fake: &fake{broken: name}}, fakeConfig())
 }
 
-var failedEncode = regexp.MustCompile(`--- FAIL: TestFakeEncoder/(\w+) \(`)
-
 // TestBrokenEncoders runs RunEncode against encoders that each break one
 // rule, in a child process each, and checks that exactly the subtests of
 // the rule fail.
@@ -139,10 +135,7 @@ func TestBrokenEncoders(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suite in child processes")
 	}
-	tests := []struct {
-		fake string
-		want []string
-	}{
+	runBroken(t, "TestFakeEncoder", fakeEncodeEnv, []brokenCase{
 		{"EncNoCapability", []string{"Describe"}},
 		{"EncDropsSurname", []string{"RoundTrip", "Withheld"}},
 		{"EncNonDeterministic", []string{"Deterministic"}},
@@ -152,26 +145,5 @@ func TestBrokenEncoders(t *testing.T) {
 		{"EncAnyPartner", []string{"OtherPartner"}},
 		{"EncIgnoresCancel", []string{"Cancellation"}},
 		{"EncHandlesNothing", []string{"RoundTrip", "Withheld", "Deterministic", "Robust"}},
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tt := range tests {
-		t.Run(tt.fake, func(t *testing.T) {
-			t.Parallel()
-			cmd := exec.CommandContext(t.Context(), exe, "-test.run=^TestFakeEncoder$", "-test.v", "-test.count=1")
-			cmd.Env = append(os.Environ(), fakeEncodeEnv+"="+tt.fake)
-			out, err := cmd.CombinedOutput()
-			var got []string
-			for _, m := range failedEncode.FindAllStringSubmatch(string(out), -1) {
-				got = append(got, m[1])
-			}
-			slices.Sort(got)
-			want := slices.Sorted(slices.Values(tt.want))
-			if !slices.Equal(got, want) || err == nil {
-				t.Errorf("RunEncode against %s: failed subtests %q (exit: %v), want %q\n%s", tt.fake, got, err, want, out)
-			}
-		})
-	}
+	})
 }

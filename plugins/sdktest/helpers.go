@@ -112,3 +112,26 @@ func AdapterConfig(t testing.TB, path, adapter string) []byte {
 	}
 	return js
 }
+
+// ConfigWith returns the JSON configuration config with the top-level
+// settings in set replaced (a nil value removes one), for a test of one
+// setting.
+func ConfigWith(t testing.TB, config []byte, set map[string]any) []byte {
+	t.Helper()
+	var c map[string]any
+	if err := json.Unmarshal(config, &c); err != nil {
+		t.Fatalf("configuration: %v", err)
+	}
+	for k, v := range set {
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+	}
+	js, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}

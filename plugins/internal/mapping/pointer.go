@@ -1,23 +1,23 @@
-package main
+package mapping
 
 import (
 	"errors"
 	"strconv"
 	"strings"
-
-	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 )
 
-// pointer is a parsed JSON pointer (RFC 6901): its reference tokens,
-// unescaped. The empty pointer names the whole value.
-type pointer []string
+// JSONPointer is a parsed JSON pointer (RFC 6901): its reference tokens,
+// unescaped. The empty pointer names the whole value. Adapters that read
+// JSON name their sources with them.
+type JSONPointer []string
 
 // unescape undoes the escapes of a reference token: ~1 first, then ~0.
 var unescape = strings.NewReplacer("~1", "/", "~0", "~")
 
-// parsePointer parses a JSON pointer. It returns an error for text that is
-// neither empty nor starts with '/', and for a '~' that is not ~0 or ~1.
-func parsePointer(s string) (pointer, error) {
+// ParsePointer parses a JSON pointer. It returns an error (in Dutch, for a
+// configuration error) for text that is neither empty nor starts with '/',
+// and for a '~' that is not ~0 or ~1.
+func ParsePointer(s string) (JSONPointer, error) {
 	if s == "" {
 		return nil, nil
 	}
@@ -40,9 +40,9 @@ func parsePointer(s string) (pointer, error) {
 	return tokens, nil
 }
 
-// lookup returns the value p names in v, a value as encoding/json decodes
+// Lookup returns the value p names in v, a value as encoding/json decodes
 // it into any, and whether there is one.
-func (p pointer) lookup(v any) (any, bool) {
+func (p JSONPointer) Lookup(v any) (any, bool) {
 	for _, t := range p {
 		switch x := v.(type) {
 		case map[string]any:
@@ -79,4 +79,4 @@ func arrayIndex(t string) (int, bool) {
 }
 
 // String writes the pointer back in its escaped form.
-func (p pointer) String() string { return mapping.Pointer(p...) }
+func (p JSONPointer) String() string { return Pointer(p...) }

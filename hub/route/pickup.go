@@ -68,16 +68,19 @@ func (d *Deliverer) writePickup(ctx context.Context, r Recipient, items []item) 
 		return o
 	}
 	for _, group := range bySource(items) {
+		window := len(group)
 		for len(group) > 0 {
-			left, err := d.writeGroup(ctx, r, group, &o)
-			if err == nil && len(left) == len(group) {
-				err = fmt.Errorf("DELIVERY_ENCODE: de adapter schreef geen van de %d registraties en weigerde er ook geen", len(group))
+			call := group[:min(window, len(group))]
+			left, err := d.writeGroup(ctx, r, call, &o)
+			if err == nil && len(left) == len(call) {
+				err = fmt.Errorf("DELIVERY_ENCODE: de adapter schreef geen van de %d registraties en weigerde er ook geen", len(call))
 			}
 			if err != nil {
 				o.retry = err.Error()
 				return o
 			}
-			group = left
+			window = sdk.EncodeWindow(len(call) - len(left))
+			group = append(left, group[len(call):]...)
 		}
 	}
 	return o

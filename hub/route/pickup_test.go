@@ -19,9 +19,16 @@ import (
 // oneFileEncoder writes one item per file, as a format that holds a single
 // registration (an iWmo 3.x message) does, rejects items whose JSON is
 // "reject" on the way and leaves the rest; with stuck it handles nothing.
-type oneFileEncoder struct{ stuck bool }
+// It counts the items of every call in calls.
+type oneFileEncoder struct {
+	stuck bool
+	calls *[]int
+}
 
 func (e oneFileEncoder) Encode(_ context.Context, req sdk.EncodeRequest, out io.Writer) (sdk.EncodeResult, error) {
+	if e.calls != nil {
+		*e.calls = append(*e.calls, len(req.Items))
+	}
 	res := sdk.EncodeResult{Suffix: ".xml", MediaType: "application/xml"}
 	if e.stuck {
 		return res, nil
@@ -53,14 +60,20 @@ func pickupItems(payloads ...string) []item {
 }
 
 // TestPickupOneItemPerFile: an adapter that leaves items gets them again
-// for the next file, until every item is written (one file and sidecar
-// each) or rejected; one that handles nothing makes the batch wait.
+// for the next file (at most sdk.EncodeWindow of them after the first
+// call), until every item is written (one file and sidecar each) or
+// rejected; one that handles nothing makes the batch wait.
 func TestPickupOneItemPerFile(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		dir := t.TempDir()
-		d := &Deliverer{cfg: DelivererConfig{Encoders: oneFileEncoders{}}}
+		var calls []int
+		d := &Deliverer{cfg: DelivererConfig{Encoders: oneFileEncoders{enc: oneFileEncoder{calls: &calls}}}}
 		r := Recipient{Partner: "wmo-thuishulp", Pickup: &Pickup{Folder: dir, Format: FormatAdapter}}
-		o := d.writePickup(context.Background(), r, pickupItems(`{}`, "reject", `{}`, `{}`))
+		payloads := []string{`{}`, "reject", `{}`, `{}`}
+		for range 36 {
+			payloads = append(payloads, `{}`)
+		}
+		o := d.writePickup(context.Background(), r, pickupItems(payloads...))
 		if o.retry != "" {
 			t.Fatalf("retry: %s", o.retry)
 		}
@@ -69,12 +82,15 @@ func TestPickupOneItemPerFile(t *testing.T) {
 			delivered = append(delivered, s...)
 		}
 		slices.Sort(delivered)
-		if !slices.Equal(delivered, []int64{1, 3, 4}) || len(o.failed) != 1 || len(o.delivered) != 3 {
+		if len(delivered) != 39 || delivered[0] != 1 || delivered[1] != 3 || len(o.failed) != 1 || len(o.delivered) != 39 {
 			t.Fatalf("delivered %v in %d files, failed %v", delivered, len(o.delivered), o.failed)
 		}
+		if calls[0] != 40 || slices.Max(calls[1:]) != 16 || len(calls) != 39 {
+			t.Errorf("calls with %v items, want 40 and then at most 16", calls)
+		}
 		files, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
-		if len(files) != 3 {
-			t.Fatalf("files %v, want 3", files)
+		if len(files) != 39 {
+			t.Fatalf("%d files, want 39", len(files))
 		}
 		for _, f := range files {
 			b, err := os.ReadFile(f)

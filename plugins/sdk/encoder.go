@@ -30,7 +30,8 @@ type Encoder interface {
 	// items per file than a batch has (an iWmo 3.x message holds one
 	// client) may stop early: it writes or rejects the first items and
 	// lists neither the ones after them, which the hub then encodes into
-	// the next file (see EncodeResult.Left). Encode must be deterministic:
+	// the next file (see EncodeResult.Left and EncodeWindow). Encode must
+	// be deterministic:
 	// the same items and configuration give the same bytes, so that a
 	// repeated delivery gives the same file. It returns an error only when
 	// it cannot write the file at all: not configured, another partner,
@@ -70,6 +71,13 @@ type EncodeResult struct {
 	// Rejected lists the items that could not be written.
 	Rejected []EncodeError `json:"rejected"`
 }
+
+// EncodeWindow is the most items the hub hands an encoder in the call after
+// one that handled (wrote or rejected) handled items and left the rest:
+// twice as many, and at least 16, so that an encoder of one registration
+// per file is not handed the whole rest of a large batch for every file.
+// The first call of a batch gets all its items.
+func EncodeWindow(handled int) int { return max(16, 2*handled) }
 
 // Left returns the items of req that res neither wrote nor rejected: the
 // items an encoder whose file is full left for the next file, in their

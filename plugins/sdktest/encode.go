@@ -150,20 +150,24 @@ type encodedFile struct {
 }
 
 // encodeAll encodes items as the hub does: the items a call leaves go into
-// the next file. It checks every call's result and returns the files and
-// the delivery ids rejected in any of them.
+// the next file, with at most sdk.EncodeWindow items per call after the
+// first. It checks every call's result and returns the files and the
+// delivery ids rejected in any of them.
 func (s *encodeSuite) encodeAll(t *testing.T, items []sdk.EncodeItem) ([]encodedFile, map[string]bool) {
 	t.Helper()
 	var files []encodedFile
 	rejected := map[string]bool{}
+	window := len(items)
 	for len(items) > 0 {
-		data, res := s.encodeItems(t, items)
-		rej, left := checkResult(t, items, res)
+		call := items[:min(window, len(items))]
+		data, res := s.encodeItems(t, call)
+		rej, left := checkResult(t, call, res)
 		for id := range rej {
 			rejected[id] = true
 		}
 		files = append(files, encodedFile{data: data, res: res})
-		items = left
+		window = sdk.EncodeWindow(len(call) - len(left))
+		items = append(left, items[len(call):]...)
 	}
 	return files, rejected
 }

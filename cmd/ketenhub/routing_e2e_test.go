@@ -107,11 +107,7 @@ func TestRoutingEndToEnd(t *testing.T) {
 	// newRegion writes the example roles.yaml (with its test role) next to the hub file.
 	h := r.start(t)
 	ctx := waitCtx(t, 5*time.Minute)
-	db, err := pgx.Connect(ctx, r.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close(context.Background())
+	db := r.connect(t, ctx)
 	pickup := filepath.Join(r.dir, "data", "pickup", "opvang-zuid")
 
 	// 1. Without consent: the homeless client is selected by Opvang Zuid's
@@ -127,15 +123,7 @@ func TestRoutingEndToEnd(t *testing.T) {
 	}
 
 	// 2. The client consents (recorded in the consent registry).
-	client := ""
-	for _, it := range h.feed(t) {
-		if it.Partner == "ggz-oost" && it.RecordKey == "ggz-9000001" {
-			client = it.ClientID
-		}
-	}
-	if client == "" {
-		t.Fatal("the registration has no chain client")
-	}
+	client := h.chainClient(t, "ggz-oost", "ggz-9000001")
 	recordConsent(t, ctx, db, client, consent.Given)
 
 	// 3. The next change is delivered: a file in Opvang Zuid's dialect and a

@@ -17,16 +17,9 @@ import (
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
-// ggzNoordYAML is a GGZ organisation with a FHIR server: it receives the
-// homeless clients of Eindhoven as a FHIR transaction Bundle.
-const ggzNoordYAML = `id: ggz-noord
-name: GGZ Noord
-adapter:
-  name: fhir
-  config:
-    output:
-      format: transaction
-export:
+// receiveHomeless is the subscription of the receiving partners below:
+// the homeless clients of Eindhoven, as files in their own format.
+const receiveHomeless = `export:
   kind: delta
 receive:
   purpose: zorgcoordinatie
@@ -37,8 +30,19 @@ receive:
     format: adapter
 `
 
+// ggzNoordYAML is a GGZ organisation with a FHIR server: it receives as a
+// FHIR transaction Bundle.
+const ggzNoordYAML = `id: ggz-noord
+name: GGZ Noord
+adapter:
+  name: fhir
+  config:
+    output:
+      format: transaction
+` + receiveHomeless
+
 // thuishulpYAML is a Wmo provider that imports iWmo messages: it receives
-// the same clients as WMO301 messages, one per file.
+// WMO301 messages, one per file.
 const thuishulpYAML = `id: thuishulp-oost
 name: Thuishulp Oost
 adapter:
@@ -51,16 +55,7 @@ adapter:
     output:
       afzender: "0772"
       product_category: "06"
-export:
-  kind: delta
-receive:
-  purpose: zorgcoordinatie
-  select:
-    target_groups: [feitelijk_dakloos]
-    municipalities: [Eindhoven]
-  pickup:
-    format: adapter
-`
+` + receiveHomeless
 
 // TestRoutingToFHIRAndIWmo: a registration that GGZ Oost drops as CSV
 // reaches, once the client consents, a partner on the fhir adapter as a
@@ -87,24 +82,12 @@ func TestRoutingToFHIRAndIWmo(t *testing.T) {
 	patch(filepath.Join(r.dir, "roles.yaml"), "\npartners:\n", "  ggz-noord: opvang-systeem\n  thuishulp-oost: opvang-systeem\n")
 	h := r.start(t)
 	ctx := waitCtx(t, 5*time.Minute)
-	db, err := pgx.Connect(ctx, r.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close(context.Background())
+	db := r.connect(t, ctx)
 
 	r.drop(t, "ggz-oost", "ggz-1.csv", ggzExport("triage"))
 	rc := r.waitReceipt(t, h, "ggz-oost", "ggz-1.csv", 120*time.Second)
 	waitRouted(t, ctx, db, h, rc.DocumentID)
-	client := ""
-	for _, it := range h.feed(t) {
-		if it.Partner == "ggz-oost" && it.RecordKey == "ggz-9000001" {
-			client = it.ClientID
-		}
-	}
-	if client == "" {
-		t.Fatal("the registration has no chain client")
-	}
+	client := h.chainClient(t, "ggz-oost", "ggz-9000001")
 	for _, p := range []string{"ggz-noord", "thuishulp-oost"} {
 		if ds := deliveries(t, h, p); len(ds) != 0 {
 			t.Fatalf("delivered to %s without consent: %+v", p, ds)
@@ -168,6 +151,31 @@ func TestRoutingToFHIRAndIWmo(t *testing.T) {
 	if strings.Contains(h.logs.String(), "111222333") || strings.Contains(h.logs.String(), "Berg") {
 		t.Fatal("the hub's log holds personal data of the routed registration")
 	}
+}
+
+// connect opens a connection to the region's database, closed when the
+// test ends.
+func (r *region) connect(t *testing.T, ctx context.Context) *pgx.Conn {
+	t.Helper()
+	db, err := pgx.Connect(ctx, r.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close(context.Background()) })
+	return db
+}
+
+// chainClient returns the chain client of a partner's registration in the
+// feed.
+func (h *hubProc) chainClient(t *testing.T, partner, recordKey string) string {
+	t.Helper()
+	for _, it := range h.feed(t) {
+		if it.Partner == partner && it.RecordKey == recordKey && it.ClientID != "" {
+			return it.ClientID
+		}
+	}
+	t.Fatalf("the registration %s of %s has no chain client", recordKey, partner)
+	return ""
 }
 
 // partnerTest reads a file through a partner's own adapter binary with

@@ -37,8 +37,8 @@ func (a *adapter) Encode(ctx context.Context, req sdk.EncodeRequest, out io.Writ
 	if p == nil {
 		return sdk.EncodeResult{}, fmt.Errorf("encode: %w", errNotConfigured)
 	}
-	if req.Partner != p.Partner {
-		return sdk.EncodeResult{}, fmt.Errorf("encode for partner %q: the adapter is configured for %q", req.Partner, p.Partner)
+	if err := req.CheckPartner(p.Partner); err != nil {
+		return sdk.EncodeResult{}, err
 	}
 	e := &encoder{p: p, o: p.out, w: bufio.NewWriterSize(out, 64<<10)}
 	res := sdk.EncodeResult{Suffix: ".csv", MediaType: "text/csv; charset=utf-8"}

@@ -34,8 +34,8 @@ func (a *adapter) Encode(ctx context.Context, req sdk.EncodeRequest, out io.Writ
 	if p == nil {
 		return sdk.EncodeResult{}, fmt.Errorf("encode: %w", errNotConfigured)
 	}
-	if req.Partner != p.partner {
-		return sdk.EncodeResult{}, fmt.Errorf("encode for partner %q: the adapter is configured for %q", req.Partner, p.partner)
+	if err := req.CheckPartner(p.partner); err != nil {
+		return sdk.EncodeResult{}, err
 	}
 	e := &encoder{o: p.out, deriveInitials: p.initials}
 	res := sdk.EncodeResult{Suffix: ".json", MediaType: "application/fhir+json; fhirVersion=4.0"}

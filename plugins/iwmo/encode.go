@@ -50,8 +50,8 @@ func (a *adapter) Encode(ctx context.Context, req sdk.EncodeRequest, out io.Writ
 	if p == nil {
 		return sdk.EncodeResult{}, fmt.Errorf("encode: %w", errNotConfigured)
 	}
-	if req.Partner != p.partner {
-		return sdk.EncodeResult{}, fmt.Errorf("encode for partner %q: the adapter is configured for %q", req.Partner, p.partner)
+	if err := req.CheckPartner(p.partner); err != nil {
+		return sdk.EncodeResult{}, err
 	}
 	res := sdk.EncodeResult{Suffix: ".xml", MediaType: "application/xml; charset=utf-8"}
 	for i, it := range req.Items {

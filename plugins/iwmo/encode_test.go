@@ -215,8 +215,8 @@ func TestEncodeErrors(t *testing.T) {
 		t.Errorf("unconfigured: %v", err)
 	}
 	a := mustAdapter(t, string(readConfig(t, "aanbieder-ontvangt")))
-	if _, err := a.Encode(context.Background(), sdk.EncodeRequest{Partner: "opvang-zuid", Items: items}, io.Discard); err == nil {
-		t.Error("another partner: no error")
+	if _, err := a.Encode(context.Background(), sdk.EncodeRequest{Partner: "opvang-zuid", Items: items}, io.Discard); !errors.Is(err, sdk.ErrOtherPartner) {
+		t.Errorf("another partner: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

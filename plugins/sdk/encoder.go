@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -58,6 +59,16 @@ type EncodeItem struct {
 	// JSON is the registration as shared-schema JSON. Fields the receiver
 	// may not see have been removed; the encoder leaves their columns empty.
 	JSON []byte
+}
+
+// CheckPartner returns an error wrapping ErrOtherPartner when req is for
+// another partner than configured, the one the adapter is configured for;
+// an Encoder calls it first.
+func (req EncodeRequest) CheckPartner(configured string) error {
+	if req.Partner != configured {
+		return fmt.Errorf("encode for partner %q: %w (%q)", req.Partner, ErrOtherPartner, configured)
+	}
+	return nil
 }
 
 // EncodeResult describes a written file.
@@ -128,6 +139,10 @@ const (
 	// where quoting is off).
 	CodeEncodeFormat = "ENCODE_FORMAT"
 )
+
+// ErrOtherPartner is wrapped by the error of Encode for a partner the
+// adapter is not configured for (EncodeRequest.CheckPartner).
+var ErrOtherPartner = errors.New("the adapter is configured for another partner")
 
 // ErrEncodeUnsupported is wrapped by the error of Encode on an adapter that
 // has no Encoder capability.

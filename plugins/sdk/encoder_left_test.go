@@ -1,6 +1,7 @@
 package sdk_test
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 
@@ -29,5 +30,15 @@ func TestEncodeResultLeft(t *testing.T) {
 				t.Errorf("Left gives %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestEncodeRequestCheckPartner(t *testing.T) {
+	req := sdk.EncodeRequest{Partner: "opvang-zuid"}
+	if err := req.CheckPartner("opvang-zuid"); err != nil {
+		t.Errorf("CheckPartner for the configured partner: %v", err)
+	}
+	if err := req.CheckPartner("ggz-oost"); !errors.Is(err, sdk.ErrOtherPartner) {
+		t.Errorf("CheckPartner for another partner: %v", err)
 	}
 }

@@ -36,7 +36,7 @@ func (o *Output) UnmarshalJSON(b []byte) error {
 	if err := dec.Decode(&p); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return &sdk.ConfigError{Field: "/output/" + strings.ReplaceAll(te.Field, ".", "/"), Message: "verkeerd soort waarde (verwacht " + te.Type.String() + ")"}
+			return &sdk.ConfigError{Field: strings.TrimSuffix("/output/"+strings.ReplaceAll(te.Field, ".", "/"), "/"), Message: "verkeerd soort waarde (verwacht " + te.Type.String() + ")"}
 		}
 		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			return &sdk.ConfigError{Field: "/output/" + strings.Trim(name, `"`), Message: "onbekende instelling"}

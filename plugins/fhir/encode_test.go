@@ -261,6 +261,8 @@ func TestEncodeOutputConfig(t *testing.T) {
 		{`{"output": {"format": "collection"}, "format": "ndjson"}`, "/output/format"},
 		{`{"output": {}, "format": "xml"}`, "/output"},
 		{`{"output": {"colums": []}}`, "/output/colums"},
+		{`{"output": []}`, "/output"},
+		{`{"output": {"episode_of_care": "ja"}}`, "/output/episode_of_care"},
 	} {
 		err := newAdapter().Configure(context.Background(), testPartner, []byte(tt.config))
 		var ce *sdk.ConfigError

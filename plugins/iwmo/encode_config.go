@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"regexp"
+	"strings"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
@@ -38,7 +39,7 @@ func (o *Output) UnmarshalJSON(b []byte) error {
 	var s settings
 	if err := dec.Decode(&s); err != nil {
 		ce := jsonConfigError(err).(*sdk.ConfigError)
-		ce.Field = "/output" + ce.Field
+		ce.Field = strings.TrimSuffix("/output"+ce.Field, "/")
 		return ce
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {

@@ -239,6 +239,8 @@ func TestEncodeOutputConfig(t *testing.T) {
 		{`{` + base + `, "output": {"afzender": "0384", "product_category": "16"}}`, "/output/product_category"},
 		{`{` + base + `, "output": {"afzender": "0384", "product_category": "06", "product_code": "06-01"}}`, "/output/product_code"},
 		{`{` + base + `, "output": {"afzender": "0384", "product_category": "06", "release": "2.1"}}`, "/output/release"},
+		{`{` + base + `, "output": []}`, "/output"},
+		{`{` + base + `, "output": {"afzender": 384}}`, "/output/afzender"},
 	} {
 		err := newAdapter().Configure(context.Background(), testPartner, []byte(tt.config))
 		var ce *sdk.ConfigError

@@ -142,6 +142,7 @@ func openNode(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *nod
 	// (partners.go, polling.go).
 	n.partners = newPartnerSet(cfg, log, &n.adapters, n.pipe, n.watcher, n.store)
 	n.partners.polls = n.polls
+	n.partners.receivers = n
 	n.partners.startAll(ctx, cfg.Partners, bootWait)
 	n.token, err = secret(EnvAPIToken, filepath.Join(cfg.DataDir, "api-token"), true, log)
 	if err != nil {

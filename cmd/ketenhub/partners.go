@@ -53,11 +53,21 @@ type partnerSet struct {
 	watcher  *ingest.Watcher
 	history  revisionStore
 	polls    *poll.Scheduler // nil: no partner is polled (partner test, validate)
+	// receivers keeps the delivery workers in step with the revisions that
+	// run; nil without outbound routing (partner test, validate).
+	receivers receiverSetter
 
 	mu    sync.Mutex
 	parts map[string]*partnerState
 	locks map[string]*sync.Mutex // serialises applying per partner
 	bg    sync.WaitGroup         // partners starting from startAll
+}
+
+// receiverSetter starts and stops a partner's delivery workers (the node's
+// outbound routing).
+type receiverSetter interface {
+	setReceiving(p *config.Partner)
+	stopReceiving(id string)
 }
 
 // partnerState is what the set knows of one partner file.
@@ -231,6 +241,9 @@ func (s *partnerSet) applyParsed(ctx context.Context, p *config.Partner) {
 	s.adapters.swap(p.ID, e)
 	s.watcher.SetPartner(ingestPartner(p))
 	s.setPolling(p)
+	if s.receivers != nil {
+		s.receivers.setReceiving(p)
+	}
 	s.setApplied(p, e)
 	log.Info("partner configuration applied", "adapter", p.Adapter.Name, "adapter_version", e.desc.Version)
 	s.record(ctx, p.ID, hub.RevisionApplied, p.Revision, p.Source(), nil)
@@ -302,6 +315,9 @@ func (s *partnerSet) deactivate(ctx context.Context, id string) {
 	}
 	s.watcher.RemovePartner(id)
 	s.stopPolling(id)
+	if s.receivers != nil {
+		s.receivers.stopReceiving(id)
+	}
 	if err := s.pipe.RemovePartner(ctx, id); err != nil {
 		s.log.Error("stop the partner's pipeline", "partner", id, "error", err)
 	}

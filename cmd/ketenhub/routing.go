@@ -28,10 +28,9 @@ type routing struct {
 // accepted topic, and the delivery workers (started by startRouting). The
 // router reads the subscriptions (receive in the partner files) of the
 // revisions that run on every chunk, so a partner file applied at run time
-// changes what is routed at once. The delivery workers are those of the
-// partners that receive at start: a partner that starts receiving, or
-// changes its pickup folder or webhook, through a reload has its
-// deliveries recorded, but sent by the new channels only after a restart.
+// changes what is routed at once. The delivery workers start with those of
+// the partners that receive at start; a partner file applied at run time
+// starts, replaces or stops its partner's workers (setReceiving).
 func (n *node) openRouting(ctx context.Context) error {
 	pol := n.engine.Policy()
 	var subs []route.Subscription
@@ -56,9 +55,6 @@ func (n *node) openRouting(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if len(recipients) == 0 {
-		return nil
-	}
 	d, err := route.NewDeliverer(route.DelivererConfig{Store: n.store, Policy: n.engine, Audit: n.audit, Keys: n.clients.Keys(),
 		Encoders: &n.adapters, Recipients: recipients, Logger: n.log})
 	if err != nil {
@@ -67,6 +63,29 @@ func (n *node) openRouting(ctx context.Context) error {
 	n.routing = &routing{deliverer: d}
 	n.log.Info("outbound routing on", "receivers", len(subs), "roles_revision", pol.Revision)
 	return nil
+}
+
+// setReceiving starts or replaces the delivery workers of a partner
+// revision that receives, and stops those of one that does not.
+func (n *node) setReceiving(p *config.Partner) {
+	if n.routing == nil {
+		return
+	}
+	if p.Receive == nil || !p.Enabled {
+		n.routing.deliverer.RemoveRecipient(p.ID)
+		return
+	}
+	if err := n.routing.deliverer.SetRecipient(n.recipient(*p)); err != nil {
+		n.log.Error("delivery channels of the partner not changed", "partner", p.ID, "error", err)
+	}
+}
+
+// stopReceiving stops the delivery workers of a partner that is switched
+// off or removed; its pending deliveries stay.
+func (n *node) stopReceiving(id string) {
+	if n.routing != nil {
+		n.routing.deliverer.RemoveRecipient(id)
+	}
 }
 
 // subscriptions returns the subscriptions of the partner revisions that run

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ketenhub/ketenhub/hub"
 	"github.com/ketenhub/ketenhub/hub/consent"
 	"github.com/ketenhub/ketenhub/hub/policy"
 	"github.com/ketenhub/ketenhub/hub/route"
@@ -300,4 +301,65 @@ func waitFileFor(t *testing.T, h *hubProc, pattern string, timeout time.Duration
 	}
 	t.Fatalf("no file %s:\n%s", pattern, tail(h.logs.String(), 3000))
 	return ""
+}
+
+// TestWebhookAddedByReload: Opvang Zuid receives by pickup folder only; its
+// file then gains a webhook while the hub runs. Without a restart, the next
+// routed registration is posted to the webhook, signed, with the delivery
+// id of the pickup file.
+func TestWebhookAddedByReload(t *testing.T) {
+	const secretEnv = "KETENHUB_WEBHOOK_SECRET_OPVANG_ZUID"
+	secret := "e2e-webhook-secret-0123456789"
+	t.Setenv(secretEnv, secret)
+	hook := &webhookReceiver{secret: []byte(secret), seen: map[string]route.WebhookItem{}}
+	srv := httptest.NewServer(hook)
+	defer srv.Close()
+
+	opvang := string(readFile(t, filepath.Join(repoRoot(), "config", "partners", "opvang-zuid.yaml")))
+	withHook := strings.Replace(opvang, "https://intake.opvang-zuid.example/ketenhub/leveringen", srv.URL+"/leveringen", 1)
+	i := strings.Index(opvang, "  webhook:\n")
+	if i < 0 || withHook == opvang {
+		t.Fatal("the example opvang-zuid.yaml has no webhook at the end of its receive section")
+	}
+	pickupOnly := opvang[:i]
+	r := newRegion(t, map[string]string{"opvang-zuid": pickupOnly})
+	h := r.start(t)
+	ctx := waitCtx(t, 5*time.Minute)
+	db := r.connect(t, ctx)
+
+	r.drop(t, "ggz-oost", "ggz-1.csv", ggzExport("triage"))
+	rc := r.waitReceipt(t, h, "ggz-oost", "ggz-1.csv", 120*time.Second)
+	waitRouted(t, ctx, db, h, rc.DocumentID)
+	recordConsent(t, ctx, db, h.chainClient(t, "ggz-oost", "ggz-9000001"), consent.Given)
+
+	before, _ := h.partner(t, "opvang-zuid")
+	writeAtomic(t, r.partnerFile("opvang-zuid"), []byte(withHook), 0o640)
+	h.waitPartner(t, "opvang-zuid", "the revision with the webhook", func(st hub.PartnerStatus) bool {
+		return st.Revision != nil && before.Revision != nil && st.Revision.Hash != before.Revision.Hash
+	})
+
+	r.drop(t, "ggz-oost", "ggz-2.csv", ggzExport("zorgvraagverduidelijking"))
+	rc = r.waitReceipt(t, h, "ggz-oost", "ggz-2.csv", 120*time.Second)
+	waitRouted(t, ctx, db, h, rc.DocumentID)
+	file := waitFileFor(t, h, filepath.Join(r.dir, "data", "pickup", "opvang-zuid", "*-ggz-oost-*.csv"), 120*time.Second)
+	var sc route.Sidecar
+	if sb, err := os.ReadFile(file + route.SidecarSuffix); err != nil || json.Unmarshal(sb, &sc) != nil || len(sc.Items) != 1 {
+		t.Fatalf("sidecar %s: %v", sb, err)
+	}
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		posts, seen := hook.snapshot()
+		if _, ok := seen[sc.Items[0].DeliveryID]; ok {
+			for _, p := range posts {
+				if p.err != nil {
+					t.Fatalf("webhook post not signed right: %v", p.err)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no webhook post of delivery %s after the reload; posts %+v:\n%s", sc.Items[0].DeliveryID, posts, tail(h.logs.String(), 3000))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

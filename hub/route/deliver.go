@@ -10,12 +10,12 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ketenhub/ketenhub/hub/audit"
+	"github.com/ketenhub/ketenhub/hub/internal/loops"
 	"github.com/ketenhub/ketenhub/hub/policy"
 	"github.com/ketenhub/ketenhub/hub/store"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
@@ -123,28 +123,46 @@ func (c *DelivererConfig) Validate() error {
 		return errors.New("deliver: backoff and poll interval must be positive, max backoff at least the initial one")
 	}
 	for _, r := range c.Recipients {
-		if p := r.Pickup; p != nil {
-			if p.Folder == "" || (p.Format != FormatAdapter && p.Format != FormatJSONL) {
-				return fmt.Errorf("deliver: partner %s: pickup needs a folder and format adapter or jsonl", r.Partner)
-			}
-			if p.Format == FormatAdapter && c.Encoders == nil {
-				return fmt.Errorf("deliver: partner %s: pickup in the adapter format needs encoders", r.Partner)
-			}
+		if err := c.validRecipient(r); err != nil {
+			return err
 		}
-		if w := r.Webhook; w != nil && (w.URL == "" || len(w.Secret) == 0) {
-			return fmt.Errorf("deliver: partner %s: a webhook needs a url and a secret", r.Partner)
+	}
+	return nil
+}
+
+// validRecipient reports an unusable recipient.
+func (c *DelivererConfig) validRecipient(r Recipient) error {
+	if p := r.Pickup; p != nil {
+		if p.Folder == "" || (p.Format != FormatAdapter && p.Format != FormatJSONL) {
+			return fmt.Errorf("deliver: partner %s: pickup needs a folder and format adapter or jsonl", r.Partner)
 		}
+		if p.Format == FormatAdapter && c.Encoders == nil {
+			return fmt.Errorf("deliver: partner %s: pickup in the adapter format needs encoders", r.Partner)
+		}
+	}
+	if w := r.Webhook; w != nil && (w.URL == "" || len(w.Secret) == 0) {
+		return fmt.Errorf("deliver: partner %s: a webhook needs a url and a secret", r.Partner)
 	}
 	return nil
 }
 
 // Deliverer sends the pending deliveries: one worker per recipient and
 // channel, so that a slow or failing recipient delays no other. Create it
-// with NewDeliverer, then Run it.
+// with NewDeliverer, then Run it. SetRecipient and RemoveRecipient change a
+// partner's workers while the others go on (a partner file applied at run
+// time).
 type Deliverer struct {
-	cfg DelivererConfig
-	log *slog.Logger
-	now func() time.Time
+	cfg     DelivererConfig
+	log     *slog.Logger
+	now     func() time.Time
+	workers *loops.Set[channelWorker]
+}
+
+// channelWorker is what one worker delivers: a recipient's channel. A new
+// value (a new revision of the partner's file) replaces the worker.
+type channelWorker struct {
+	recipient *Recipient
+	channel   string
 }
 
 // NewDeliverer returns a Deliverer. It returns an error when cfg is
@@ -154,24 +172,65 @@ func NewDeliverer(cfg DelivererConfig) (*Deliverer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Deliverer{cfg: cfg, log: cfg.Logger, now: time.Now}, nil
+	d := &Deliverer{cfg: cfg, log: cfg.Logger, now: time.Now}
+	d.workers = loops.New(func(ctx context.Context, stop <-chan struct{}, _ string, w channelWorker) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		d.work(ctx, *w.recipient, w.channel)
+	})
+	for _, r := range cfg.Recipients {
+		d.setWorkers(r)
+	}
+	return d, nil
+}
+
+// SetRecipient starts, or replaces, the workers of a partner's channels
+// with r; a channel r does not have stops. The others' workers go on. It
+// returns an error for an unusable recipient and then changes nothing.
+func (d *Deliverer) SetRecipient(r Recipient) error {
+	if r.BatchSize <= 0 {
+		r.BatchSize = 200
+	}
+	if err := d.cfg.validRecipient(r); err != nil {
+		return err
+	}
+	d.setWorkers(r)
+	return nil
+}
+
+func (d *Deliverer) setWorkers(r Recipient) {
+	has := map[string]bool{}
+	for _, ch := range r.channels() {
+		has[ch] = true
+		d.workers.Set(r.Partner+"/"+ch, channelWorker{recipient: &r, channel: ch})
+	}
+	for _, ch := range []string{store.ChannelPickup, store.ChannelWebhook} {
+		if !has[ch] {
+			d.workers.Remove(r.Partner + "/" + ch)
+		}
+	}
+}
+
+// RemoveRecipient stops the workers of a partner that no longer receives;
+// its pending deliveries stay, for when it receives again.
+func (d *Deliverer) RemoveRecipient(partner string) {
+	for _, ch := range []string{store.ChannelPickup, store.ChannelWebhook} {
+		d.workers.Remove(partner + "/" + ch)
+	}
 }
 
 // Run sends deliveries until ctx ends, then returns nil once every worker
 // stopped. A batch in flight when ctx ends is sent again, as the same
 // batch, at the next start.
 func (d *Deliverer) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	for _, r := range d.cfg.Recipients {
-		for _, ch := range r.channels() {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				d.work(ctx, r, ch)
-			}()
-		}
-	}
-	wg.Wait()
+	d.workers.Run(ctx)
 	return nil
 }
 

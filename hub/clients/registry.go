@@ -46,8 +46,8 @@ type Registry struct {
 	onLinkChange func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
 	// onMove receives every change that moves registrations (Options.OnMove).
 	onMove func(ctx context.Context, tx pgx.Tx, changes []LinkChange) error
-	// big holds the blocks found to exceed maxBlock: they only grow, so they
-	// are never read again (until a restart finds them once more).
+	// big holds the blocks scanCandidates found to exceed maxBlock (only
+	// without the index, Options.NoIndex): they are never read again.
 	bigMu sync.Mutex
 	big   map[int64]bool
 	// index holds the stored identities in memory (nil: candidates are read
@@ -215,7 +215,6 @@ type existing struct {
 	clientID string
 	features []byte
 	bsnHash  []byte
-	blocks   []int64
 	linkedBy string
 }
 
@@ -521,7 +520,7 @@ func gather(blocks []int64, stored, local map[int64][]candidate, self identity.R
 
 // existingLinks returns the stored links of a partner's record keys.
 func (r *Registry) existingLinks(ctx context.Context, tx pgx.Tx, partner string, keys []string) (map[string]existing, error) {
-	rows, err := tx.Query(ctx, `SELECT record_key, id, client_id, features, bsn_hash, blocks, linked_by
+	rows, err := tx.Query(ctx, `SELECT record_key, id, client_id, features, bsn_hash, linked_by
 		FROM registration_identity WHERE partner = $1 AND record_key = ANY($2::text[])`, partner, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read links of %s: %w", partner, err)
@@ -531,7 +530,7 @@ func (r *Registry) existingLinks(ctx context.Context, tx pgx.Tx, partner string,
 	for rows.Next() {
 		var k string
 		var e existing
-		if err := rows.Scan(&k, &e.id, &e.clientID, &e.features, &e.bsnHash, &e.blocks, &e.linkedBy); err != nil {
+		if err := rows.Scan(&k, &e.id, &e.clientID, &e.features, &e.bsnHash, &e.linkedBy); err != nil {
 			return nil, fmt.Errorf("read links of %s: %w", partner, err)
 		}
 		out[k] = e

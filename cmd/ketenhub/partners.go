@@ -210,9 +210,9 @@ func (s *partnerSet) applyParsed(ctx context.Context, p *config.Partner) {
 	log := s.log.With("partner", p.ID, "revision", short(p.Revision))
 	if !p.Enabled {
 		s.deactivate(ctx, p.ID)
+		s.record(ctx, p.ID, hub.RevisionApplied, p.Revision, p.Source(), nil)
 		s.setApplied(p, nil)
 		log.Info("partner switched off in its configuration")
-		s.record(ctx, p.ID, hub.RevisionApplied, p.Revision, p.Source(), nil)
 		return
 	}
 	e, err := startAdapter(ctx, s.hub, p, s.log)
@@ -244,9 +244,11 @@ func (s *partnerSet) applyParsed(ctx context.Context, p *config.Partner) {
 	if s.receivers != nil {
 		s.receivers.setReceiving(p)
 	}
+	// The history first: whoever sees the new revision in the status finds
+	// it in the history too.
+	s.record(ctx, p.ID, hub.RevisionApplied, p.Revision, p.Source(), nil)
 	s.setApplied(p, e)
 	log.Info("partner configuration applied", "adapter", p.Adapter.Name, "adapter_version", e.desc.Version)
-	s.record(ctx, p.ID, hub.RevisionApplied, p.Revision, p.Source(), nil)
 }
 
 func (s *partnerSet) setApplied(p *config.Partner, e *adapterEntry) {
@@ -258,6 +260,7 @@ func (s *partnerSet) setApplied(p *config.Partner, e *adapterEntry) {
 // refuse keeps the partner as it runs and notes why the revision was not
 // applied. The caller holds the partner's lock.
 func (s *partnerSet) refuse(ctx context.Context, id, shown, revision string, data []byte, problems []hub.ConfigProblem) {
+	s.record(ctx, id, hub.RevisionRefused, revision, data, problems)
 	s.mu.Lock()
 	st, ok := s.parts[id]
 	if !ok {
@@ -281,7 +284,6 @@ func (s *partnerSet) refuse(ctx context.Context, id, shown, revision string, dat
 			Message: "geen revisie van het partnerbestand draait; de laatste is geweigerd (zie refused): " + problems[0].Message}
 	}
 	s.mu.Unlock()
-	s.record(ctx, id, hub.RevisionRefused, revision, data, problems)
 }
 
 // removeLocked stops a partner whose file was removed. Its documents,

@@ -251,8 +251,12 @@ func readEverything(t *testing.T, r *region, h *hubProc) []string {
 			t.Fatalf("lookup: status %d", code)
 		}
 		byName := map[string]string{"surname": reg.Client["surname"], "birth_date": reg.Client["birth_date"]}
-		if code := h.postJSON(t, regie, "/v1/clients/lookup?purpose=aanmelding", byName, nil); code != 200 {
-			t.Fatalf("lookup by name: status %d", code)
+		want := 200
+		if byName["surname"] == "" || byName["birth_date"] == "" {
+			want = 400 // a registration without a birth date cannot be looked up by name
+		}
+		if code := h.postJSON(t, regie, "/v1/clients/lookup?purpose=aanmelding", byName, nil); code != want {
+			t.Fatalf("lookup by name: status %d, want %d", code, want)
 		}
 		if code := h.postJSON(t, "Bearer "+reg.Client["bsn"]+reg.Client["surname"], "/v1/clients/lookup?purpose=aanmelding", reg.Client, nil); code != 401 {
 			t.Fatalf("lookup with a bad token: status %d", code)

@@ -126,9 +126,16 @@ const (
 // random, so most persons appear at two or three partners. It returns an
 // error when the persons file cannot be loaded.
 func Generate(cfg GenConfig) ([]Labelled, error) {
+	_, regs, err := GenerateSet(cfg)
+	return regs, err
+}
+
+// GenerateSet is Generate, and returns the persons of the region too: the
+// ground truth behind the labels.
+func GenerateSet(cfg GenConfig) ([]Person, []Labelled, error) {
 	g, err := newGen(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]Labelled, 0, cfg.Registrations)
 	for i := range cfg.Registrations {
@@ -139,7 +146,7 @@ func Generate(cfg GenConfig) ([]Labelled, error) {
 		pr := partners[g.r.IntN(len(partners))]
 		out = append(out, Labelled{PersonID: p.ID, Partner: pr.name, RecordKey: fmt.Sprintf("%s-%06d", pr.name, i), Client: g.register(p, pr)})
 	}
-	return out, nil
+	return g.persons, out, nil
 }
 
 // newGen draws the persons of cfg: the distinguishable RvIG test persons,

@@ -67,8 +67,11 @@ func (p *Pipeline) handleChunk(msg *message.Message) error {
 		if !m.Last {
 			return nil
 		}
-		r, err := p.cfg.Store.FinishDocument(ctx, tx, m.DocumentID, m.EndMissing, m.MaxMissingShare)
+		r, ended, err := p.cfg.Store.FinishDocument(ctx, tx, m.DocumentID, m.EndMissing, m.MaxMissingShare)
 		if err != nil {
+			return err
+		}
+		if err := p.announceEnded(ctx, tx, m, ended); err != nil {
 			return err
 		}
 		finished = &r
@@ -85,6 +88,25 @@ func (p *Pipeline) handleChunk(msg *message.Message) error {
 	for outcome, n := range map[string]int64{"inserted": c.Inserted, "updated": c.Updated, "unchanged": c.Unchanged,
 		"deleted": c.Deleted, "ended": c.Ended, "rejected": c.Rejected} {
 		mt.Records(m.Partner, outcome, n)
+	}
+	return nil
+}
+
+// endedBatch is the number of ended records per accepted announcement.
+const endedBatch = 1000
+
+// announceEnded announces the records that a full export ended as accepted,
+// so that routing tells the partners that had them: in batches numbered
+// after the document's last chunk, which keeps each announcement's
+// (document, seq) unique.
+func (p *Pipeline) announceEnded(ctx context.Context, tx pgx.Tx, last chunkMessage, keys []string) error {
+	for i := 0; len(keys) > 0; i++ {
+		n := min(len(keys), endedBatch)
+		if err := p.publishTx(ctx, tx, topicAccepted, acceptedMessage{DocumentID: last.DocumentID, Partner: last.Partner,
+			Seq: last.Seq + 1 + i, RecordKeys: keys[:n]}); err != nil {
+			return err
+		}
+		keys = keys[n:]
 	}
 	return nil
 }

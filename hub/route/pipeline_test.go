@@ -121,6 +121,7 @@ roles:
 partners:
   ggz: systeem
   szw: systeem
+  wmo: systeem
   opvang: opvang-systeem
 `
 
@@ -153,7 +154,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	reg := clients.New(st.Pool(), keys, clients.Options{})
-	pol, err := policy.Parse("roles.yaml", []byte(testRoles), policy.LoadOptions{Partners: []string{"ggz", "szw", "opvang"}})
+	pol, err := policy.Parse("roles.yaml", []byte(testRoles), policy.LoadOptions{Partners: []string{"ggz", "szw", "opvang", "wmo"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w.pipe, err = pipeline.New(ctx, pipeline.Config{Store: st, Adapters: adapters{}, Validator: v, Linker: reg,
-		Partners: []pipeline.Partner{{ID: "ggz"}, {ID: "szw"}}, RetryMax: 3, RetryInitialInterval: 10 * time.Millisecond,
+		Partners: []pipeline.Partner{{ID: "ggz"}, {ID: "szw"}, {ID: "wmo", EndMissing: true, MaxMissingShare: 1}}, RetryMax: 3, RetryInitialInterval: 10 * time.Millisecond,
 		PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -486,6 +487,40 @@ func TestRouting(t *testing.T) {
 	// The deliveries table holds no BSN in the clear.
 	if err := w.st.Pool().QueryRow(ctx, `SELECT count(*) FROM deliveries WHERE payload::text LIKE '%111222333%'`).Scan(&leaks); err != nil || leaks != 0 {
 		t.Fatalf("deliveries with a BSN in the clear: %d %v", leaks, err)
+	}
+}
+
+// TestRoutingEndedByFullExport: a record that a partner's next full export
+// no longer holds is ended, and a partner that received it gets a delete,
+// once; a record the recipient never had is not announced to it.
+func TestRoutingEndedByFullExport(t *testing.T) {
+	w := newWorld(t)
+	w.land(t, "szw", "s1;Jansen;123456782;veelpleger;Helmond\n")
+	w.land(t, "wmo", "w1;Jansen;123456782;veelpleger;Helmond\nw2;Bos;;veelpleger;Helmond\n")
+	if got := statuses(w.deliveries(t, "szw")); got != "pickup:w1:new:pending" {
+		t.Fatalf("szw deliveries after the first export: %s", got)
+	}
+	w.deliver(t, w.szw, store.ChannelPickup)
+	// The next export holds w2 only: w1 is ended, w2 is unchanged.
+	doc := w.land(t, "wmo", "w2;Bos;;veelpleger;Helmond\n")
+	d, err := w.st.Document(context.Background(), doc)
+	if err != nil || d.Receipt == nil || d.Receipt.Counts.Ended != 1 {
+		t.Fatalf("receipt of the second export: %+v %v", d.Receipt, err)
+	}
+	if got := statuses(w.deliveries(t, "szw")); got != "pickup:w1:new:delivered pickup:w1:delete:pending" {
+		t.Fatalf("szw deliveries after w1 was ended: %s", got)
+	}
+	w.deliver(t, w.szw, store.ChannelPickup)
+	szw := w.deliveries(t, "szw")
+	var sc Sidecar
+	mustReadJSON(t, filepath.Join(w.szw.Pickup.Folder, szw[1].FileName+SidecarSuffix), &sc)
+	if len(sc.Items) != 1 || sc.Items[0].Operation != "delete" || sc.Items[0].DeliveryID != szw[1].DeliveryID {
+		t.Fatalf("sidecar of the delete %+v", sc)
+	}
+	// A third export without w1 ends nothing more and routes nothing.
+	w.land(t, "wmo", "w2;Bos;;veelpleger;Helmond\nw3;Smit;;veelpleger;Helmond\n")
+	if got := statuses(w.deliveries(t, "szw")); got != "pickup:w1:new:delivered pickup:w1:delete:delivered" {
+		t.Fatalf("szw deliveries after the third export: %s", got)
 	}
 }
 

@@ -166,8 +166,8 @@ const auditSource = "pipeline route"
 // handles the accepted message. A chunk routed before (a redelivered
 // message) routes nothing. For every receiving partner other than source
 // and every registration its subscription selects (clients it serves, or
-// its target groups and municipalities; a delete only when it had the
-// record) it asks the decision point, and for an allowed decision records
+// its target groups and municipalities; a delete, or a record that a full
+// export ended, only when it had the record) it asks the decision point, and for an allowed decision records
 // a delivery of what the decision shows, with an audit disclosure event.
 // An unchanged view of the record is not delivered again. Denials are
 // counted in the log by reason code, not audited: nothing is disclosed, and
@@ -284,8 +284,10 @@ func (b *routeBatch) plan(ctx context.Context, sub Subscription, recs []store.Ro
 			if had {
 				op = opChange
 			}
-		case rec.Status == store.StatusDeleted && had:
-			op = opDelete // the recipient learns that a record it has is gone
+		case (rec.Status == store.StatusDeleted || rec.Status == store.StatusEnded) && had:
+			// The recipient learns that a record it has is gone: deleted by
+			// the partner, or missing from its full export.
+			op = opDelete
 		default:
 			continue
 		}

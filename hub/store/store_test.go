@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,13 +176,14 @@ func TestFinishDocumentEndsMissing(t *testing.T) {
 			storeChunk(t, s, first.ID, 0, recs)
 			second, _ := land(t, s, "p", "n2.csv", []byte("n2"))
 			var rc hub.Receipt
+			var endedKeys []string
 			err := s.InTx(ctx, func(tx pgx.Tx) error {
 				if _, err := s.RecordDecodedChunk(ctx, tx, store.DecodedChunk{DocumentID: second.ID, Seq: 0, Records: int64(tt.seen),
 					Unchanged: int64(tt.seen), SeenKeys: keys[:tt.seen]}); err != nil {
 					return err
 				}
 				var err error
-				rc, err = s.FinishDocument(ctx, tx, second.ID, true, tt.share)
+				rc, endedKeys, err = s.FinishDocument(ctx, tx, second.ID, true, tt.share)
 				return err
 			})
 			if err != nil {
@@ -189,6 +191,10 @@ func TestFinishDocumentEndsMissing(t *testing.T) {
 			}
 			if rc.Counts.Ended != tt.wantEnded {
 				t.Fatalf("ended %d, want %d (%+v)", rc.Counts.Ended, tt.wantEnded, rc)
+			}
+			slices.Sort(endedKeys)
+			if want := keys[tt.seen:]; tt.wantEnded > 0 && !slices.Equal(endedKeys, want) || tt.wantEnded == 0 && len(endedKeys) != 0 {
+				t.Fatalf("ended keys %v, want %d of them", endedKeys, tt.wantEnded)
 			}
 			if tt.wantWarn != "" && (len(rc.Warnings) == 0 || rc.Warnings[0].Code != tt.wantWarn) {
 				t.Fatalf("warnings %+v", rc.Warnings)

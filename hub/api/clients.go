@@ -44,6 +44,9 @@ type Clients interface {
 
 const cursorReviews = "reviews"
 
+// reviewPos is the position of an item in the review queue, for its cursor.
+func reviewPos(it clients.ReviewItem) int64 { return it.ID }
+
 // maxBodyBytes bounds a JSON request body.
 const maxBodyBytes = 1 << 20
 
@@ -200,11 +203,7 @@ func (s *server) lookupClients(w http.ResponseWriter, r *http.Request) {
 		}
 		shown = append(shown, cand)
 	}
-	if err := s.audit.Record(r.Context(), disclosures(c.event(r.Context(), audit.TypeDisclosure), purpose, allowed)...); err != nil {
-		s.fail(w, r, fmt.Errorf("audit lookup: %w", err))
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", LookupResponse{Candidates: shown})
+	s.writeAudited(w, r, "lookup", LookupResponse{Candidates: shown}, disclosures(c.event(r.Context(), audit.TypeDisclosure), purpose, allowed)...)
 }
 
 // clientOverview returns a chain client with per partner its latest
@@ -213,21 +212,12 @@ func (s *server) clientOverview(w http.ResponseWriter, r *http.Request) {
 	if !s.needClients(w, r) {
 		return
 	}
-	c, purpose, ok := s.begin(w, r, policy.Lookup)
+	c, purpose, id, ok := s.beginClient(w, r, policy.Lookup)
 	if !ok {
 		return
 	}
-	id, err := s.clientID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	ov, err := s.overview(r.Context(), c, purpose, policy.Lookup, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", ov)
+	s.respond(w, r, http.StatusOK, ov, err)
 }
 
 // overview reads a client's overview, keeps the registrations the caller
@@ -339,41 +329,16 @@ func (s *server) clientHistory(w http.ResponseWriter, r *http.Request) {
 	if !s.needClients(w, r) {
 		return
 	}
-	c, purpose, ok := s.begin(w, r, policy.ReviewMatches)
+	cr, ok := s.readClient(w, r, policy.ReviewMatches)
 	if !ok {
 		return
 	}
-	id, err := s.clientID(r)
+	h, err := s.clients.History(r.Context(), cr.id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	cur, err := s.clients.Resolve(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	access, err := s.accessTo(r.Context(), c, purpose, policy.ReviewMatches, []string{cur})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a := access[cur]
-	base := c.event(r.Context(), audit.TypeDisclosure)
-	if !a.allowed() {
-		s.refuseClient(w, r, base, purpose, cur, a)
-		return
-	}
-	h, err := s.clients.History(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.audit.Record(r.Context(), disclosures(base, purpose, a.allowedDecisions())...); err != nil {
-		s.fail(w, r, fmt.Errorf("audit history: %w", err))
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", List[clients.HistoryEntry]{Items: nonNil(h)})
+	s.writeAudited(w, r, "history", List[clients.HistoryEntry]{Items: nonNil(h)}, disclosures(cr.base, cr.purpose, cr.access.allowedDecisions())...)
 }
 
 // refuseClient logs and answers a refused request about one client.
@@ -390,12 +355,17 @@ func (s *server) refuseClient(w http.ResponseWriter, r *http.Request, base audit
 }
 
 // mayJudge checks that the caller may see the identity of each of the
-// given registrations of a client for review_matches: a correction of links
-// is made only by someone who can compare the people concerned.
-func (s *server) mayJudge(ctx context.Context, c caller, purpose, client string, refs []clients.RefJSON) (clientAccess, error) {
+// given registrations of a client (any one of them when refs is empty) for
+// review_matches, asking about the client as it is now: a correction of
+// links is made only by someone who can compare the people concerned.
+func (s *server) mayJudge(ctx context.Context, c caller, purpose, id string, refs []clients.RefJSON) error {
+	client, err := s.clients.Resolve(ctx, id)
+	if err != nil {
+		return err
+	}
 	access, err := s.accessTo(ctx, c, purpose, policy.ReviewMatches, []string{client})
 	if err != nil {
-		return clientAccess{}, err
+		return err
 	}
 	a := access[client]
 	identityOf := func(partner string) bool {
@@ -405,17 +375,17 @@ func (s *server) mayJudge(ctx context.Context, c caller, purpose, client string,
 	if len(refs) == 0 {
 		for _, p := range a.facts.Organisations {
 			if identityOf(p) {
-				return a, nil
+				return nil
 			}
 		}
-		return a, a.refusalOr("de identiteit van deze cliënt is voor u niet zichtbaar")
+		return a.refusalOr("de identiteit van deze cliënt is voor u niet zichtbaar")
 	}
 	for _, ref := range refs {
 		if !identityOf(ref.Partner) {
-			return a, a.refusalOr("de identiteit in registratie " + ref.RecordKey + " van " + ref.Partner + " is voor u niet zichtbaar")
+			return a.refusalOr("de identiteit in registratie " + ref.RecordKey + " van " + ref.Partner + " is voor u niet zichtbaar")
 		}
 	}
-	return a, nil
+	return nil
 }
 
 // refusalOr is the refusal of a client, or one with msg when the client's
@@ -427,59 +397,46 @@ func (a clientAccess) refusalOr(msg string) error {
 	return denied(policy.Decision{Reasons: []policy.Reason{{Code: policy.CodeClassWithheld, Message: msg}}})
 }
 
+// beginCorrection begins a correction of the links of the chain client
+// named in the path (a split or a merge): on a hub with a client registry,
+// for a caller who may judge links (review_matches, beginClient), with the
+// request body read into req. It returns the caller, the purpose and the
+// client id, or answers the request itself and returns false.
+func (s *server) beginCorrection(w http.ResponseWriter, r *http.Request, req any) (caller, string, string, bool) {
+	if !s.needClients(w, r) {
+		return caller{}, "", "", false
+	}
+	c, purpose, id, ok := s.beginClient(w, r, policy.ReviewMatches)
+	if !ok {
+		return c, "", "", false
+	}
+	if err := readBody(r, req); err != nil {
+		s.fail(w, r, err)
+		return c, "", "", false
+	}
+	return c, purpose, id, true
+}
+
 // splitClient moves registrations of a wrongly merged client to a new one.
 func (s *server) splitClient(w http.ResponseWriter, r *http.Request) {
-	if !s.needClients(w, r) {
-		return
-	}
-	c, purpose, ok := s.begin(w, r, policy.ReviewMatches)
+	var req SplitRequest
+	c, purpose, id, ok := s.beginCorrection(w, r, &req)
 	if !ok {
 		return
 	}
-	id, err := s.clientID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var req SplitRequest
-	if err := readBody(r, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	cur, err := s.clients.Resolve(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if _, err := s.mayJudge(r.Context(), c, purpose, cur, req.Registrations); err != nil {
+	if err := s.mayJudge(r.Context(), c, purpose, id, req.Registrations); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	newID, err := s.clients.Split(r.Context(), id, req.Registrations, s.actor(r.Context(), c, purpose, req.Reason))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusCreated, "application/json", SplitResponse{ClientID: id, NewClientID: newID})
+	s.respond(w, r, http.StatusCreated, SplitResponse{ClientID: id, NewClientID: newID}, err)
 }
 
 // mergeClient moves every registration of another client into this one.
 func (s *server) mergeClient(w http.ResponseWriter, r *http.Request) {
-	if !s.needClients(w, r) {
-		return
-	}
-	c, purpose, ok := s.begin(w, r, policy.ReviewMatches)
-	if !ok {
-		return
-	}
-	id, err := s.clientID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	var req MergeRequest
-	if err := readBody(r, &req); err != nil {
-		s.fail(w, r, err)
+	c, purpose, id, ok := s.beginCorrection(w, r, &req)
+	if !ok {
 		return
 	}
 	if !clientIDPattern.MatchString(req.ClientID) {
@@ -487,12 +444,7 @@ func (s *server) mergeClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, cl := range []string{id, req.ClientID} {
-		cur, err := s.clients.Resolve(r.Context(), cl)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if _, err := s.mayJudge(r.Context(), c, purpose, cur, nil); err != nil {
+		if err := s.mayJudge(r.Context(), c, purpose, cl, nil); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -502,11 +454,7 @@ func (s *server) mergeClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ov, err := s.overview(r.Context(), c, purpose, policy.ReviewMatches, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", ov)
+	s.respond(w, r, http.StatusOK, ov, err)
 }
 
 // reviews lists the review queue with the evidence side by side: only the
@@ -537,20 +485,13 @@ func (s *server) reviews(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	next := after
-	if len(items) > 0 {
-		next = items[len(items)-1].ID
-	}
 	shown, ds, err := s.visibleReviews(r.Context(), c, purpose, items)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.audit.Record(r.Context(), disclosures(c.event(r.Context(), audit.TypeDisclosure), purpose, ds)...); err != nil {
-		s.fail(w, r, fmt.Errorf("audit review queue: %w", err))
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", Page[clients.ReviewItem]{Items: shown, NextCursor: encodeCursor(cursorReviews, next)})
+	s.writeAudited(w, r, "review queue", Page[clients.ReviewItem]{Items: shown, NextCursor: nextCursor(cursorReviews, after, items, reviewPos)},
+		disclosures(c.event(r.Context(), audit.TypeDisclosure), purpose, ds)...)
 }
 
 // visibleReviews keeps the review items whose two registrations the caller
@@ -688,9 +629,5 @@ func (s *server) decideReview(w http.ResponseWriter, r *http.Request) {
 	} else {
 		it = shown[0]
 	}
-	if err := s.audit.Record(r.Context(), disclosures(c.event(r.Context(), audit.TypeDisclosure), purpose, ds)...); err != nil {
-		s.fail(w, r, fmt.Errorf("audit review decision: %w", err))
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", it)
+	s.writeAudited(w, r, "review decision", it, disclosures(c.event(r.Context(), audit.TypeDisclosure), purpose, ds)...)
 }

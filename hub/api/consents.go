@@ -120,14 +120,8 @@ func (s *server) recordConsent(w http.ResponseWriter, r *http.Request) {
 	if !s.needConsents(w, r) {
 		return
 	}
-	c, err := s.callerOf(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := s.clientID(r)
-	if err != nil {
-		s.fail(w, r, err)
+	c, id, ok := s.callerAndClient(w, r)
+	if !ok {
 		return
 	}
 	var req ConsentRequest
@@ -144,11 +138,7 @@ func (s *server) recordConsent(w http.ResponseWriter, r *http.Request) {
 		Basis: consent.Basis(req.LegalBasis), Justification: req.Justification, LegalReference: req.LegalReference,
 		ValidFrom: from, ValidUntil: until, EvidenceRef: req.EvidenceRef, Source: "api"}
 	rec, err := s.storeConsent(r, c, id, ch)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusCreated, "application/json", rec)
+	s.respond(w, r, http.StatusCreated, rec, err)
 }
 
 // partnerConsent takes a consent statement a partner system delivers
@@ -218,11 +208,7 @@ func (s *server) partnerConsent(w http.ResponseWriter, r *http.Request) {
 		ch.Anchors = []consent.Anchor{{Partner: partner, RecordKey: doc.Client.RecordKey}}
 	}
 	rec, err := s.storeConsent(r, c, clientID, ch)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusCreated, "application/json", rec)
+	s.respond(w, r, http.StatusCreated, rec, err)
 }
 
 // storeConsent asks the decision point whether the caller may record ch for
@@ -290,32 +276,11 @@ func (s *server) clientConsents(w http.ResponseWriter, r *http.Request) {
 	if !s.needConsents(w, r) {
 		return
 	}
-	c, purpose, ok := s.begin(w, r, policy.ManageConsent)
+	cr, ok := s.readClient(w, r, policy.ManageConsent)
 	if !ok {
 		return
 	}
-	id, err := s.clientID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	cur, err := s.clients.Resolve(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	access, err := s.accessTo(r.Context(), c, purpose, policy.ManageConsent, []string{cur})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a := access[cur]
-	base := c.event(r.Context(), audit.TypeDisclosure)
-	if !a.allowed() {
-		s.refuseClient(w, r, base, purpose, cur, a)
-		return
-	}
-	rows, err := s.consents.History(r.Context(), cur)
+	rows, err := s.consents.History(r.Context(), cr.current)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -325,13 +290,9 @@ func (s *server) clientConsents(w http.ResponseWriter, r *http.Request) {
 	for i, row := range rows {
 		out[i] = consentRecord(row, now)
 	}
-	ev := disclosures(base, purpose, a.allowedDecisions()[:1])
+	ev := disclosures(cr.base, cr.purpose, cr.access.allowedDecisions()[:1])
 	for i := range ev {
 		ev[i].Categories = []string{"consent"}
 	}
-	if err := s.audit.Record(r.Context(), ev...); err != nil {
-		s.fail(w, r, fmt.Errorf("audit consent history: %w", err))
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", List[ConsentRecord]{Items: out})
+	s.writeAudited(w, r, "consent history", List[ConsentRecord]{Items: out}, ev...)
 }

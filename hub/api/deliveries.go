@@ -11,6 +11,9 @@ import (
 // cursorDeliveries is the cursor kind of a partner's deliveries.
 const cursorDeliveries = "deliveries"
 
+// deliveryPos is the position of a delivery in its list, for its cursor.
+func deliveryPos(d store.Delivery) int64 { return d.Seq }
+
 // DeliveryStore lists the deliveries of outbound routing; *store.Store
 // implements it. A Store that does not answers GET
 // /v1/partners/{partner}/deliveries with 503.
@@ -47,8 +50,7 @@ func (s *server) partnerDeliveries(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if _, err := s.operatorOrPartner(r, partner); err != nil {
-		s.fail(w, r, err)
+	if !s.allowPartner(w, r, partner) {
 		return
 	}
 	ds, ok := s.store.(DeliveryStore)
@@ -61,9 +63,5 @@ func (s *server) partnerDeliveries(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	next := after
-	if len(items) > 0 {
-		next = items[len(items)-1].Seq
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", Page[store.Delivery]{Items: nonNil(items), NextCursor: encodeCursor(cursorDeliveries, next)})
+	s.writeJSON(w, r, http.StatusOK, "application/json", Page[store.Delivery]{Items: nonNil(items), NextCursor: nextCursor(cursorDeliveries, after, items, deliveryPos)})
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -55,14 +54,8 @@ func (s *server) clientAccess(w http.ResponseWriter, r *http.Request) {
 	if !s.needClients(w, r) {
 		return
 	}
-	c, err := s.callerOf(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := s.clientID(r)
-	if err != nil {
-		s.fail(w, r, err)
+	c, id, ok := s.callerAndClient(w, r)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()
@@ -70,6 +63,7 @@ func (s *server) clientAccess(w http.ResponseWriter, r *http.Request) {
 	subject := c.policy
 	self := (role == "" || role == c.role) && (org == "" || org == c.Organisation)
 	callerPurpose := ""
+	var err error
 	if !self {
 		// Explaining someone else's access is oversight: read_audit.
 		callerPurpose, err = s.oversightPurpose(r, c)
@@ -157,11 +151,7 @@ func (s *server) clientAccess(w http.ResponseWriter, r *http.Request) {
 	ev.Action, ev.Client, ev.Purpose, ev.Categories = "explain", cur, firstNonEmpty(callerPurpose, purpose), []string{"policy"}
 	ev.Basis = audit.Basis{Kind: audit.BasisLegal, Ref: "access-explanation"}
 	ev.Detail, _ = json.Marshal(map[string]any{"operation": op, "role": out.Role, "organisation": subject.Organisation, "allowed": out.Allowed})
-	if err := s.audit.Record(r.Context(), ev); err != nil {
-		s.fail(w, r, fmt.Errorf("audit access explanation: %w", err))
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", out)
+	s.writeAudited(w, r, "access explanation", out, ev)
 }
 
 // oversightPurpose returns the purpose for which the caller may read the
@@ -227,24 +217,15 @@ func (s *server) stats(w http.ResponseWriter, r *http.Request) {
 	}
 	ev := c.event(r.Context(), audit.TypeExport)
 	ev.Action, ev.Purpose, ev.Categories = "stats", purpose, []string{"aggregate"}
-	if err := s.audit.Record(r.Context(), ev); err != nil {
-		s.fail(w, r, fmt.Errorf("audit stats: %w", err))
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", rep)
+	s.writeAudited(w, r, "stats", rep, ev)
 }
 
 // auditClient answers an access request (inzageverzoek): every logged event
 // about one client, for those who may read the audit trail. The reading is
 // logged itself.
 func (s *server) auditClient(w http.ResponseWriter, r *http.Request) {
-	c, purpose, ok := s.begin(w, r, policy.ReadAudit)
+	c, purpose, id, ok := s.beginClient(w, r, policy.ReadAudit)
 	if !ok {
-		return
-	}
-	id, err := s.clientID(r)
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	var from, to time.Time
@@ -274,9 +255,5 @@ func (s *server) auditClient(w http.ResponseWriter, r *http.Request) {
 	}
 	ev := c.event(r.Context(), audit.TypeAuditRead)
 	ev.Client, ev.Purpose = id, purpose
-	if err := s.audit.Record(r.Context(), ev); err != nil {
-		s.fail(w, r, fmt.Errorf("audit the audit read: %w", err))
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", rep)
+	s.writeAudited(w, r, "the audit read", rep, ev)
 }

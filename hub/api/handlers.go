@@ -129,10 +129,6 @@ func (s *server) registrations(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	next := after
-	if len(items) > 0 {
-		next = items[len(items)-1].Seq
-	}
 	var ids []string
 	for _, it := range items {
 		if it.ClientID != "" && !slices.Contains(ids, it.ClientID) {
@@ -168,11 +164,8 @@ func (s *server) registrations(w http.ResponseWriter, r *http.Request) {
 		}
 		shown = append(shown, it)
 	}
-	if err := s.audit.Record(r.Context(), disclosures(c.event(r.Context(), audit.TypeDisclosure), purpose, ds)...); err != nil {
-		s.fail(w, r, fmt.Errorf("audit feed page: %w", err))
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", Page[store.FeedItem]{Items: shown, NextCursor: encodeCursor(cursorFeed, next)})
+	s.writeAudited(w, r, "feed page", Page[store.FeedItem]{Items: shown, NextCursor: nextCursor(cursorFeed, after, items, feedPos)},
+		disclosures(c.event(r.Context(), audit.TypeDisclosure), purpose, ds)...)
 }
 
 // filterRegistration puts the registration's BSN back when its class is
@@ -228,11 +221,7 @@ func pageParams(r *http.Request, kind string) (after int64, limit int, err error
 // document returns one document with its status and, once finished, its receipt.
 func (s *server) document(w http.ResponseWriter, r *http.Request) {
 	doc, _, err := s.documentFor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", doc)
+	s.respond(w, r, http.StatusOK, doc, err)
 }
 
 // replayDocument lands a document's stored bytes again as a new document,
@@ -283,42 +272,45 @@ func (s *server) documentErrors(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	next := after
-	if len(items) > 0 {
-		next = items[len(items)-1].ID
-	}
 	own := c.Kind == auth.KindPartner && c.ID == doc.Partner
 	for i := range items {
 		if !own {
 			items[i].Record = nil
 		}
 	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", Page[store.RecordError]{Items: nonNil(items), NextCursor: encodeCursor(cursorErrors, next)})
+	s.writeJSON(w, r, http.StatusOK, "application/json", Page[store.RecordError]{Items: nonNil(items), NextCursor: nextCursor(cursorErrors, after, items, recordErrorPos)})
 }
 
 // partnerDocuments lists a partner's latest documents, newest first: for
 // the partner's own system and for those who operate the hub.
 func (s *server) partnerDocuments(w http.ResponseWriter, r *http.Request) {
-	partner := r.PathValue("partner")
-	if !partnerPattern.MatchString(partner) {
-		s.fail(w, r, hub.Errorf(hub.EINVALID, "Een partner-id bestaat uit kleine letters, cijfers en '-', begint met een letter of cijfer en is hoogstens 63 tekens lang."))
+	partner, limit, ok := s.partnerList(w, r)
+	if !ok {
 		return
+	}
+	docs, err := s.store.Documents(r.Context(), partner, limit)
+	s.respond(w, r, http.StatusOK, List[hub.Document]{Items: nonNil(docs)}, err)
+}
+
+// partnerList reads the partner in the path and the page size of a list
+// about it, and lets through only the partner's own system and those who
+// operate the hub (allowPartner). It returns the partner and the page size,
+// or answers the request itself and returns false.
+func (s *server) partnerList(w http.ResponseWriter, r *http.Request) (string, int, bool) {
+	partner, err := partnerID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return "", 0, false
 	}
 	limit, err := parseLimit(r.URL.Query().Get("limit"))
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return "", 0, false
 	}
-	if _, err := s.operatorOrPartner(r, partner); err != nil {
-		s.fail(w, r, err)
-		return
+	if !s.allowPartner(w, r, partner) {
+		return "", 0, false
 	}
-	docs, err := s.store.Documents(r.Context(), partner, limit)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", List[hub.Document]{Items: nonNil(docs)})
+	return partner, limit, true
 }
 
 // documentFor returns the document named in the path when the caller may
@@ -348,6 +340,17 @@ func (s *server) operatorOrPartner(r *http.Request, partner string) (caller, err
 	}
 	_, err = s.allowOperation(r, c, purpose, policy.OperateHub)
 	return c, err
+}
+
+// allowPartner lets through the partner system of partner and those who
+// operate the hub (operatorOrPartner); it answers others itself and
+// returns false.
+func (s *server) allowPartner(w http.ResponseWriter, r *http.Request, partner string) bool {
+	if _, err := s.operatorOrPartner(r, partner); err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	return true
 }
 
 // lookupDocument returns the document named in the path. An id that the

@@ -61,11 +61,7 @@ func (s *server) listPartners(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	items, err := s.partners.Partners(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", List[hub.PartnerStatus]{Items: nonNil(items)})
+	s.respond(w, r, http.StatusOK, List[hub.PartnerStatus]{Items: nonNil(items)}, err)
 }
 
 // partner returns one partner's state: why it does not run when it does
@@ -78,46 +74,27 @@ func (s *server) partner(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if _, err := s.operatorOrPartner(r, id); err != nil {
-		s.fail(w, r, err)
+	if !s.allowPartner(w, r, id) {
 		return
 	}
 	if !s.needPartners(w, r) {
 		return
 	}
 	p, err := s.partners.Partner(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", p)
+	s.respond(w, r, http.StatusOK, p, err)
 }
 
 // partnerRevisions lists the history of a partner's file, newest first,
 // each entry with its unified diff against the revision that ran before.
 // For the partner's own system and for those who operate the hub.
 func (s *server) partnerRevisions(w http.ResponseWriter, r *http.Request) {
-	id, err := partnerID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	limit, err := parseLimit(r.URL.Query().Get("limit"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if _, err := s.operatorOrPartner(r, id); err != nil {
-		s.fail(w, r, err)
+	id, limit, ok := s.partnerList(w, r)
+	if !ok {
 		return
 	}
 	if !s.needPartners(w, r) {
 		return
 	}
 	revs, err := s.partners.Revisions(r.Context(), id, limit)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, "application/json", List[hub.PartnerRevision]{Items: nonNil(revs)})
+	s.respond(w, r, http.StatusOK, List[hub.PartnerRevision]{Items: nonNil(revs)}, err)
 }

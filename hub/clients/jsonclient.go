@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ketenhub/ketenhub/hub/internal/jsonscan"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -57,7 +58,7 @@ func InsertBSN(data []byte, bsn string) []byte {
 	out = append(out, data[:start+1]...)
 	out = append(out, `"bsn":`...)
 	out = append(out, member...)
-	if j := skipWS(data, start+1); j < end && data[j] != '}' {
+	if j := jsonscan.SkipSpace(data, start+1); j < end && data[j] != '}' {
 		out = append(out, ',')
 	}
 	out = append(out, data[start+1:]...)
@@ -67,13 +68,13 @@ func InsertBSN(data []byte, bsn string) []byte {
 // memberValue returns the span of the value of a top-level member of a JSON
 // object, or -1 when the object has no such member.
 func memberValue(b []byte, name string) (int, int, error) {
-	i := skipWS(b, 0)
+	i := jsonscan.SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return -1, -1, errBadJSON
 	}
 	i++
 	for {
-		i = skipWS(b, i)
+		i = jsonscan.SkipSpace(b, i)
 		if i >= len(b) {
 			return -1, -1, errBadJSON
 		}
@@ -87,83 +88,23 @@ func memberValue(b []byte, name string) (int, int, error) {
 		default:
 			return -1, -1, errBadJSON
 		}
-		keyEnd, err := skipString(b, i)
-		if err != nil {
-			return -1, -1, err
+		keyEnd, ok := jsonscan.StringEnd(b, i)
+		if !ok {
+			return -1, -1, errBadJSON
 		}
 		key := b[i+1 : keyEnd-1]
-		i = skipWS(b, keyEnd)
+		i = jsonscan.SkipSpace(b, keyEnd)
 		if i >= len(b) || b[i] != ':' {
 			return -1, -1, errBadJSON
 		}
-		start := skipWS(b, i+1)
-		end, err := skipValue(b, start)
-		if err != nil {
-			return -1, -1, err
+		start := jsonscan.SkipSpace(b, i+1)
+		end, ok := jsonscan.ValueEnd(b, start)
+		if !ok {
+			return -1, -1, errBadJSON
 		}
 		if string(key) == name {
 			return start, end, nil
 		}
 		i = end
-	}
-}
-
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the index after the string that starts at b[i] == '"'.
-func skipString(b []byte, i int) (int, error) {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1, nil
-		}
-	}
-	return -1, errBadJSON
-}
-
-// skipValue returns the index after the JSON value that starts at b[i].
-func skipValue(b []byte, i int) (int, error) {
-	if i >= len(b) {
-		return -1, errBadJSON
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				end, err := skipString(b, j)
-				if err != nil {
-					return -1, err
-				}
-				j = end - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1, nil
-				}
-			}
-		}
-		return -1, errBadJSON
-	default:
-		j := i
-		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\n' && b[j] != '\t' && b[j] != '\r' {
-			j++
-		}
-		if j == i {
-			return -1, errBadJSON
-		}
-		return j, nil
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"hash"
+
+	"github.com/ketenhub/ketenhub/hub/internal/jsonscan"
 )
 
 // errNotObject is returned for a record that is not a JSON object.
@@ -31,13 +33,13 @@ var volatileMembers = map[string]bool{"registered_at": true, "operation": true}
 func scanRecord(b []byte) (recordFacts, error) {
 	var f recordFacts
 	h := sha256.New()
-	i := skipSpace(b, 0)
+	i := jsonscan.SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return f, errNotObject
 	}
 	i++
 	for {
-		i = skipSpace(b, i)
+		i = jsonscan.SkipSpace(b, i)
 		if i >= len(b) {
 			return f, errNotObject
 		}
@@ -51,19 +53,19 @@ func scanRecord(b []byte) (recordFacts, error) {
 		if b[i] != '"' {
 			return f, errNotObject
 		}
-		keyEnd, err := stringEnd(b, i)
-		if err != nil {
-			return f, err
+		keyEnd, ok := jsonscan.StringEnd(b, i)
+		if !ok {
+			return f, errNotObject
 		}
 		key := b[i+1 : keyEnd-1]
-		j := skipSpace(b, keyEnd)
+		j := jsonscan.SkipSpace(b, keyEnd)
 		if j >= len(b) || b[j] != ':' {
 			return f, errNotObject
 		}
-		valStart := skipSpace(b, j+1)
-		valEnd, err := valueEnd(b, valStart)
-		if err != nil {
-			return f, err
+		valStart := jsonscan.SkipSpace(b, j+1)
+		valEnd, ok := jsonscan.ValueEnd(b, valStart)
+		if !ok {
+			return f, errNotObject
 		}
 		if volatileMembers[string(key)] {
 			val := b[valStart:valEnd]
@@ -89,64 +91,4 @@ func writeMember(h hash.Hash, key, val []byte) {
 	h.Write([]byte{':'})
 	h.Write(val)
 	h.Write([]byte{','})
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd returns the index just past the string starting at b[i] == '"'.
-func stringEnd(b []byte, i int) (int, error) {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1, nil
-		}
-	}
-	return 0, errNotObject
-}
-
-// valueEnd returns the index just past the JSON value starting at b[i].
-func valueEnd(b []byte, i int) (int, error) {
-	if i >= len(b) {
-		return 0, errNotObject
-	}
-	switch b[i] {
-	case '"':
-		return stringEnd(b, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				end, err := stringEnd(b, j)
-				if err != nil {
-					return 0, err
-				}
-				j = end - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1, nil
-				}
-			}
-		}
-		return 0, errNotObject
-	default: // number, true, false, null
-		j := i
-		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ' ' && b[j] != '\n' && b[j] != '\t' && b[j] != '\r' {
-			j++
-		}
-		if j == i {
-			return 0, errNotObject
-		}
-		return j, nil
-	}
 }

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"slices"
-	"sync/atomic"
 	_ "time/tzdata" // the timezone setting must work on hosts without zoneinfo
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
@@ -18,14 +15,15 @@ const (
 	adapterVersion = "1.0.0"
 )
 
-// errNotConfigured is returned by Decode before a successful Configure.
-var errNotConfigured = errors.New("adapter is not configured")
+// description is what Describe returns.
+var description = sdk.Description{Name: adapterName, Version: adapterVersion,
+	Capabilities: []string{"decode", sdk.CapabilityDigest, sdk.CapabilityEncode}, ConfigSchema: configSchemaJSON}
 
 // adapter is the generic adapter for delimited files. Describe, Configure,
 // Decode and Encode may be called concurrently; a Decode or Encode uses the
 // configuration that was current when it started.
 type adapter struct {
-	plan atomic.Pointer[plan]
+	plan sdk.Current[plan]
 }
 
 var _ sdk.Adapter = (*adapter)(nil)
@@ -34,14 +32,7 @@ func newAdapter() *adapter { return &adapter{} }
 
 // Describe returns the adapter's name, version, capabilities and the JSON
 // Schema of its configuration. It never fails.
-func (a *adapter) Describe(context.Context) (sdk.Description, error) {
-	return sdk.Description{
-		Name:         adapterName,
-		Version:      adapterVersion,
-		Capabilities: []string{"decode", sdk.CapabilityDigest, sdk.CapabilityEncode},
-		ConfigSchema: slices.Clone(configSchemaJSON),
-	}, nil
-}
+func (a *adapter) Describe(context.Context) (sdk.Description, error) { return description.Clone(), nil }
 
 // Configure checks the partner's configuration and makes it the current one.
 // It returns a *sdk.ConfigError for an unusable configuration; the previous
@@ -67,15 +58,9 @@ func (a *adapter) Configure(_ context.Context, partner string, config []byte) er
 // to out in chunks of sdk.DefaultChunkRecords; a record whose source digest
 // is in doc.Known is reported as unchanged, not mapped (see digest.go).
 // Problems with the document or single records become RecordErrors; Decode
-// returns an error only when the adapter is not configured, reading src
-// fails, out refuses a chunk or ctx ends.
+// returns an error only when the adapter is not configured
+// (sdk.ErrNotConfigured), reading src fails, out refuses a chunk or ctx
+// ends.
 func (a *adapter) Decode(ctx context.Context, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) error {
-	p := a.plan.Load()
-	if p == nil {
-		return fmt.Errorf("decode document %q: %w", doc.ID, errNotConfigured)
-	}
-	if err := newDecoder(p, doc, src, out).run(ctx); err != nil {
-		return fmt.Errorf("decode document %q: %w", doc.ID, err)
-	}
-	return nil
+	return a.plan.Decode(doc, func(p *plan) error { return newDecoder(p, doc, src, out).run(ctx) })
 }

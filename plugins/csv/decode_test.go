@@ -490,8 +490,8 @@ func TestDecodeChunks(t *testing.T) {
 
 func TestDecodeNotConfigured(t *testing.T) {
 	err := newAdapter().Decode(context.Background(), testDoc, strings.NewReader(header), &chunkRecorder{})
-	if !errors.Is(err, errNotConfigured) {
-		t.Errorf("Decode before Configure = %v, want errNotConfigured", err)
+	if !errors.Is(err, sdk.ErrNotConfigured) {
+		t.Errorf("Decode before Configure = %v, want sdk.ErrNotConfigured", err)
 	}
 }
 

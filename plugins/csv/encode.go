@@ -30,12 +30,12 @@ var _ sdk.Encoder = (*adapter)(nil)
 // the same registrations, as far as the columns hold them. An item that
 // cannot be written is rejected with sdk.CodeEncodeInvalid or
 // sdk.CodeEncodeFormat. Encode returns an error when the adapter is not
-// configured, is configured for another partner, writing fails or ctx
-// ends.
+// configured (sdk.ErrNotConfigured), is configured for another partner,
+// writing fails or ctx ends.
 func (a *adapter) Encode(ctx context.Context, req sdk.EncodeRequest, out io.Writer) (sdk.EncodeResult, error) {
-	p := a.plan.Load()
-	if p == nil {
-		return sdk.EncodeResult{}, fmt.Errorf("encode: %w", errNotConfigured)
+	p, err := a.plan.Get("encode")
+	if err != nil {
+		return sdk.EncodeResult{}, err
 	}
 	if err := req.CheckPartner(p.Partner); err != nil {
 		return sdk.EncodeResult{}, err

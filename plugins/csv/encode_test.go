@@ -215,7 +215,7 @@ func TestEncodeOutputConfig(t *testing.T) {
 
 func TestEncodeNotConfigured(t *testing.T) {
 	_, err := newAdapter().Encode(context.Background(), sdk.EncodeRequest{Partner: "p"}, &bytes.Buffer{})
-	if !errors.Is(err, errNotConfigured) {
+	if !errors.Is(err, sdk.ErrNotConfigured) {
 		t.Fatalf("err = %v", err)
 	}
 }

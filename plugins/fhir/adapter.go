@@ -3,11 +3,7 @@ package main
 import (
 	"context"
 	_ "embed"
-	"errors"
-	"fmt"
 	"io"
-	"slices"
-	"sync/atomic"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
@@ -23,15 +19,16 @@ const (
 //go:embed config.schema.json
 var configSchemaJSON []byte
 
-// errNotConfigured is returned by Decode before a successful Configure.
-var errNotConfigured = errors.New("adapter is not configured")
+// description is what Describe returns.
+var description = sdk.Description{Name: adapterName, Version: adapterVersion,
+	Capabilities: []string{"decode", sdk.CapabilityEncode}, ConfigSchema: configSchemaJSON}
 
 // adapter maps FHIR Patients onto the shared schema and back (Encode).
 // Describe, Configure, Decode and Encode may be called concurrently; a
 // Decode or Encode uses the configuration that was current when it
 // started.
 type adapter struct {
-	plan atomic.Pointer[plan]
+	plan sdk.Current[plan]
 }
 
 var _ sdk.Adapter = (*adapter)(nil)
@@ -40,14 +37,7 @@ func newAdapter() *adapter { return &adapter{} }
 
 // Describe returns the adapter's name, version, capabilities and the JSON
 // Schema of its configuration. It never fails.
-func (a *adapter) Describe(context.Context) (sdk.Description, error) {
-	return sdk.Description{
-		Name:         adapterName,
-		Version:      adapterVersion,
-		Capabilities: []string{"decode", sdk.CapabilityEncode},
-		ConfigSchema: slices.Clone(configSchemaJSON),
-	}, nil
-}
+func (a *adapter) Describe(context.Context) (sdk.Description, error) { return description.Clone(), nil }
 
 // Configure checks the partner's configuration and makes it the current one.
 // It returns a *sdk.ConfigError for an unusable configuration; the previous
@@ -58,26 +48,14 @@ func (a *adapter) Configure(_ context.Context, partner string, config []byte) er
 		return err
 	}
 	c.setDefaults()
-	p, err := newPlan(partner, c)
-	if err != nil {
-		return err
-	}
-	a.plan.Store(p)
-	return nil
+	return a.plan.Set(newPlan(partner, c))
 }
 
 // Decode reads one FHIR document and writes a registration per Patient, and
 // record errors, to out in chunks of sdk.DefaultChunkRecords. Problems with
 // the document or single resources become RecordErrors; Decode returns an
-// error only when the adapter is not configured, reading src fails, out
-// refuses a chunk or ctx ends.
+// error only when the adapter is not configured (sdk.ErrNotConfigured),
+// reading src fails, out refuses a chunk or ctx ends.
 func (a *adapter) Decode(ctx context.Context, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) error {
-	p := a.plan.Load()
-	if p == nil {
-		return fmt.Errorf("decode document %q: %w", doc.ID, errNotConfigured)
-	}
-	if err := newDecoder(p, doc, out).run(ctx, src); err != nil {
-		return fmt.Errorf("decode document %q: %w", doc.ID, err)
-	}
-	return nil
+	return a.plan.Decode(doc, func(p *plan) error { return newDecoder(p, doc, out).run(ctx, src) })
 }

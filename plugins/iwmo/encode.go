@@ -43,12 +43,12 @@ const (
 // message with the iWmo retourcode; the ones after it are left for the next
 // file (sdk.EncodeResult.Left). The partner's configuration reads the
 // message back into the same client (README.md, "Output"). Encode returns
-// an error when the adapter is not configured, is configured for another
-// partner, writing fails or ctx ends.
+// an error when the adapter is not configured (sdk.ErrNotConfigured), is
+// configured for another partner, writing fails or ctx ends.
 func (a *adapter) Encode(ctx context.Context, req sdk.EncodeRequest, out io.Writer) (sdk.EncodeResult, error) {
-	p := a.plan.Load()
-	if p == nil {
-		return sdk.EncodeResult{}, fmt.Errorf("encode: %w", errNotConfigured)
+	p, err := a.plan.Get("encode")
+	if err != nil {
+		return sdk.EncodeResult{}, err
 	}
 	if err := req.CheckPartner(p.partner); err != nil {
 		return sdk.EncodeResult{}, err

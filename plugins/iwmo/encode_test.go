@@ -211,7 +211,7 @@ func TestEncodeRejects(t *testing.T) {
 // for another partner or with an ended context.
 func TestEncodeErrors(t *testing.T) {
 	items := encodeItemsOf(encodeRegistrations)
-	if _, err := newAdapter().Encode(context.Background(), sdk.EncodeRequest{Partner: testPartner, Items: items}, io.Discard); !errors.Is(err, errNotConfigured) {
+	if _, err := newAdapter().Encode(context.Background(), sdk.EncodeRequest{Partner: testPartner, Items: items}, io.Discard); !errors.Is(err, sdk.ErrNotConfigured) {
 		t.Errorf("unconfigured: %v", err)
 	}
 	a := mustAdapter(t, string(readConfig(t, "aanbieder-ontvangt")))

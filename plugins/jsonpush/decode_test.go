@@ -147,7 +147,7 @@ func TestDecodeNumbersRecords(t *testing.T) {
 
 func TestDecodeNotConfigured(t *testing.T) {
 	err := newAdapter().Decode(context.Background(), testDoc, strings.NewReader("[]"), &sdktest.Recorder{})
-	if !errors.Is(err, errNotConfigured) {
-		t.Errorf("Decode = %v, want errNotConfigured", err)
+	if !errors.Is(err, sdk.ErrNotConfigured) {
+		t.Errorf("Decode = %v, want sdk.ErrNotConfigured", err)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync/atomic"
 	_ "time/tzdata" // the timezone setting must work on hosts without zoneinfo
 
 	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
@@ -27,16 +26,16 @@ const (
 //go:embed config.schema.json
 var configSchemaJSON []byte
 
-// errNotConfigured is returned by Decode and Poll before a successful
-// Configure.
-var errNotConfigured = errors.New("adapter is not configured")
+// description is what Describe returns.
+var description = sdk.Description{Name: adapterName, Version: adapterVersion,
+	Capabilities: []string{"decode", sdk.CapabilityPoll}, ConfigSchema: configSchemaJSON}
 
 // adapter fetches a partner's pages from its webservice (Poll) and maps
 // them onto the shared schema (Decode). Describe, Configure, Decode and Poll
 // may be called concurrently; a call uses the configuration that was current
 // when it started.
 type adapter struct {
-	plan atomic.Pointer[plan]
+	plan sdk.Current[plan]
 }
 
 var (
@@ -58,14 +57,7 @@ type plan struct {
 
 // Describe returns the adapter's name, version, capabilities and the JSON
 // Schema of its configuration. It never fails.
-func (a *adapter) Describe(context.Context) (sdk.Description, error) {
-	return sdk.Description{
-		Name:         adapterName,
-		Version:      adapterVersion,
-		Capabilities: []string{"decode", sdk.CapabilityPoll},
-		ConfigSchema: configSchema.JSON(),
-	}, nil
-}
+func (a *adapter) Describe(context.Context) (sdk.Description, error) { return description.Clone(), nil }
 
 // Configure checks the partner's configuration, its credentials and TLS
 // files, and makes it the current one. It returns a *sdk.ConfigError for an
@@ -119,23 +111,14 @@ func newMappingPlan(partner string, m *Mapping) (*mapping.Plan, error) {
 	return p, err
 }
 
-// current returns the configuration in force, or errNotConfigured.
-func (a *adapter) current(op string) (*plan, error) {
-	p := a.plan.Load()
-	if p == nil {
-		return nil, fmt.Errorf("%s: %w", op, errNotConfigured)
-	}
-	return p, nil
-}
-
 // Decode reads one page, as Poll fetched it or as dropped, and writes its
 // registrations and record errors to out in chunks of
 // sdk.DefaultChunkRecords. The line of a record is the item's number in the
 // page (1 for the first). Problems with the page or single items become
 // RecordErrors; Decode returns an error only when the adapter is not
-// configured, reading src fails, out refuses a chunk or ctx ends.
+// configured (sdk.ErrNotConfigured), reading src fails, out refuses a chunk or ctx ends.
 func (a *adapter) Decode(ctx context.Context, doc sdk.Document, src io.Reader, out sdk.ChunkWriter) error {
-	p, err := a.current("decode document " + doc.ID)
+	p, err := a.plan.Get("decode document " + doc.ID)
 	if err != nil {
 		return err
 	}
@@ -157,7 +140,7 @@ func (a *adapter) Decode(ctx context.Context, doc sdk.Document, src io.Reader, o
 // Poll fetches one page from the partner's webservice; see sdk.Poller and
 // README.md for what each mode asks and how it reads the cursor.
 func (a *adapter) Poll(ctx context.Context, req sdk.PollRequest, out io.Writer) (sdk.PollResult, error) {
-	p, err := a.current("poll")
+	p, err := a.plan.Get("poll")
 	if err != nil {
 		return sdk.PollResult{}, err
 	}

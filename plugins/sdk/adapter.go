@@ -38,6 +38,7 @@ package sdk
 import (
 	"context"
 	"io"
+	"slices"
 )
 
 // Adapter maps one partner's documents onto the shared schema.
@@ -122,6 +123,14 @@ type Description struct {
 	Version      string
 	Capabilities []string // for example "decode", CapabilityDigest
 	ConfigSchema []byte   // JSON Schema of the adapter's configuration
+}
+
+// Clone returns a copy of d that shares no slices with it, for a Describe
+// that returns a description the adapter keeps.
+func (d Description) Clone() Description {
+	d.Capabilities = slices.Clone(d.Capabilities)
+	d.ConfigSchema = slices.Clone(d.ConfigSchema)
+	return d
 }
 
 // RecordError is a problem with one record (or, with Line 0, with the whole

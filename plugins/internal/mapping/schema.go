@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 
@@ -18,14 +17,12 @@ import (
 // Schema is the JSON Schema of an adapter's configuration, compiled once on
 // first use.
 type Schema struct {
-	url     string
-	doc     []byte
 	compile func() (*jsonschema.Schema, error)
 }
 
 // NewSchema returns the schema doc (draft-07), known by url.
 func NewSchema(url string, doc []byte) *Schema {
-	s := &Schema{url: url, doc: doc}
+	s := &Schema{}
 	s.compile = sync.OnceValues(func() (*jsonschema.Schema, error) {
 		c := jsonschema.NewCompiler()
 		c.Draft = jsonschema.Draft7
@@ -47,9 +44,6 @@ func (s *Schema) Compile() error {
 	_, err := s.compile()
 	return err
 }
-
-// JSON returns the schema as a document, for Describe.
-func (s *Schema) JSON() []byte { return slices.Clone(s.doc) }
 
 // Decode checks the configuration raw against the schema and decodes it
 // into v. It returns a *sdk.ConfigError for JSON that is no valid

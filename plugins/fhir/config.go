@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/strictjson"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -73,25 +70,9 @@ var partnerID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 // parseConfig decodes raw strictly: unknown settings are refused. It returns
 // a *sdk.ConfigError when raw is no valid configuration.
 func parseConfig(raw []byte) (*Config, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
 	var c Config
-	if err := dec.Decode(&c); err != nil {
-		var ce *sdk.ConfigError
-		if errors.As(err, &ce) {
-			return nil, ce
-		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, &sdk.ConfigError{Field: "/" + strings.ReplaceAll(te.Field, ".", "/"), Message: "verkeerd soort waarde (verwacht " + te.Type.String() + ")"}
-		}
-		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return nil, &sdk.ConfigError{Field: "/" + strings.Trim(name, `"`), Message: "onbekende instelling"}
-		}
-		return nil, &sdk.ConfigError{Message: "de configuratie is geen geldig JSON-object"}
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, &sdk.ConfigError{Message: "na de configuratie staat nog tekst"}
+	if err := strictjson.Config.Decode(raw, &c); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"regexp"
 	"strings"
 
-	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/internal/strictjson"
 )
 
 // Output holds the settings of outbound files (Encode): the output part of
@@ -30,25 +26,16 @@ type Output struct {
 // *sdk.ConfigError that names it under /output.
 func (o *Output) UnmarshalJSON(b []byte) error {
 	type plain Output
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var p plain
-	if err := dec.Decode(&p); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return &sdk.ConfigError{Field: strings.TrimSuffix("/output/"+strings.ReplaceAll(te.Field, ".", "/"), "/"), Message: "verkeerd soort waarde (verwacht " + te.Type.String() + ")"}
-		}
-		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return &sdk.ConfigError{Field: "/output/" + strings.Trim(name, `"`), Message: "onbekende instelling"}
-		}
-		return &sdk.ConfigError{Field: "/output", Message: "output is geen JSON-object"}
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return &sdk.ConfigError{Field: "/output", Message: "output is geen JSON-object"}
+	if err := outputObject.Decode(b, &p); err != nil {
+		return err
 	}
 	*o = Output(p)
 	return nil
 }
+
+// outputObject is where the output settings stand in the configuration.
+var outputObject = strictjson.Object{At: "/output", NotObject: "output is geen JSON-object", Trailing: "output is geen JSON-object"}
 
 // The forms of an outbound file.
 const (

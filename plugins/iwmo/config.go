@@ -1,11 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"sort"
@@ -13,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/strictjson"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -84,32 +81,11 @@ var (
 // parseConfig decodes raw strictly: unknown settings are refused. It returns
 // a *sdk.ConfigError when raw is no valid configuration.
 func parseConfig(raw []byte) (*Config, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
 	var c Config
-	if err := dec.Decode(&c); err != nil {
-		var ce *sdk.ConfigError
-		if errors.As(err, &ce) {
-			return nil, ce
-		}
-		return nil, jsonConfigError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, &sdk.ConfigError{Message: "na de configuratie staat nog tekst"}
+	if err := strictjson.Config.Decode(raw, &c); err != nil {
+		return nil, err
 	}
 	return &c, nil
-}
-
-// jsonConfigError explains a JSON decoding error in Dutch.
-func jsonConfigError(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return &sdk.ConfigError{Field: "/" + strings.ReplaceAll(te.Field, ".", "/"), Message: "verkeerd soort waarde (verwacht " + te.Type.String() + ")"}
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return &sdk.ConfigError{Field: "/" + strings.Trim(name, `"`), Message: "onbekende instelling"}
-	}
-	return &sdk.ConfigError{Message: "de configuratie is geen geldig JSON-object"}
 }
 
 // setDefaults fills in the defaults documented in config.schema.json.

@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"regexp"
-	"strings"
 
-	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/internal/strictjson"
 )
 
 // Output holds the settings of outbound messages (Encode): the output part
@@ -34,20 +29,16 @@ type Output struct {
 // *sdk.ConfigError that names it under /output.
 func (o *Output) UnmarshalJSON(b []byte) error {
 	type settings Output
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var s settings
-	if err := dec.Decode(&s); err != nil {
-		ce := jsonConfigError(err).(*sdk.ConfigError)
-		ce.Field = strings.TrimSuffix("/output"+ce.Field, "/")
-		return ce
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return &sdk.ConfigError{Field: "/output", Message: "output is geen JSON-object"}
+	if err := outputObject.Decode(b, &s); err != nil {
+		return err
 	}
 	*o = Output(s)
 	return nil
 }
+
+// outputObject is where the output settings stand in the configuration.
+var outputObject = strictjson.Object{At: "/output", NotObject: "de configuratie is geen geldig JSON-object", Trailing: "output is geen JSON-object"}
 
 // outPlan is how Encode writes the partner's messages, checked when the
 // configuration is.

@@ -4,11 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/docstart"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -26,14 +25,11 @@ const (
 // sniffSize is how much of the document sniff looks at.
 const sniffSize = 64 << 10
 
-// magics name the binary formats that partners drop by mistake.
-var magics = []struct {
-	prefix, name string
-}{
-	{"PK\x03\x04", "ZIP (of Excel/Word)"},
-	{"%PDF", "PDF"},
-	{"\x1f\x8b", "gzip"},
-	{"\xd0\xcf\x11\xe0", "Office 97-2003"},
+// startTexts are the messages for a document that is no text at all.
+var startTexts = docstart.Texts{
+	Binary:  "het document is geen FHIR-document maar een %s-bestand",
+	UTF16:   "het document is in UTF-16 opgeslagen; FHIR-documenten zijn UTF-8",
+	Control: "het document is geen tekstbestand (het bevat NUL-bytes of andere stuurtekens); lever FHIR aan als JSON, NDJSON of XML",
 }
 
 // sniff looks at the start of the document and tells its format, or returns
@@ -46,35 +42,12 @@ var magics = []struct {
 // FHIR bulk export writes it); other JSON is one resource or one Bundle,
 // read as a stream.
 func sniff(r *bufio.Reader, want format, fileName string) (format, *sdk.RecordError, error) {
-	head, err := r.Peek(sniffSize)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return "", nil, fmt.Errorf("read document start: %w", err)
+	head, refusal, err := docstart.Check(r, sniffSize, startTexts)
+	if err != nil || refusal != nil {
+		return "", refusal, err
 	}
 	refuse := func(code, msg string) (format, *sdk.RecordError, error) {
 		return "", &sdk.RecordError{Code: code, Message: msg}, nil
-	}
-	if len(bytes.TrimSpace(head)) == 0 {
-		if len(head) == 0 {
-			return refuse(sdk.CodeEmptyDocument, "het document is leeg (0 bytes)")
-		}
-		return refuse(sdk.CodeEmptyDocument, "het document bevat alleen witruimte")
-	}
-	for _, m := range magics {
-		if bytes.HasPrefix(head, []byte(m.prefix)) {
-			return refuse(sdk.CodeBinary, "het document is geen FHIR-document maar een "+m.name+"-bestand")
-		}
-	}
-	if bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff}) {
-		return refuse(sdk.CodeEncoding, "het document is in UTF-16 opgeslagen; FHIR-documenten zijn UTF-8")
-	}
-	if bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) {
-		if _, err := r.Discard(3); err != nil {
-			return "", nil, fmt.Errorf("skip byte order mark: %w", err)
-		}
-		head = head[3:]
-	}
-	if binary(head) {
-		return refuse(sdk.CodeBinary, "het document is geen tekstbestand (het bevat NUL-bytes of andere stuurtekens); lever FHIR aan als JSON, NDJSON of XML")
 	}
 	start := bytes.TrimLeft(head, " \t\r\n")
 	var got format
@@ -109,20 +82,4 @@ func name(f format) string {
 		return "XML"
 	}
 	return "JSON"
-}
-
-// binary reports whether b looks like binary data: a NUL byte, or more than
-// one in 64 bytes a control character other than tab, line feed, carriage
-// return and form feed.
-func binary(b []byte) bool {
-	ctl := 0
-	for _, c := range b {
-		switch {
-		case c == 0:
-			return true
-		case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f', c == 0x7f:
-			ctl++
-		}
-	}
-	return ctl*64 > len(b)
 }

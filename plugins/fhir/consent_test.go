@@ -31,7 +31,7 @@ func parseConsentJSON(t *testing.T, s string) *consent {
 func consentFromXMLString(t *testing.T, xml string) *consent {
 	t.Helper()
 	xr := newXMLReader(newDecoder(mustAdapter(t, `{}`).plan.Load(), testDoc, &chunkRecorder{}), strings.NewReader(xml))
-	root, err := xr.nextStart()
+	root, err := xr.x.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

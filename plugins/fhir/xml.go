@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/xmlscan"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -20,11 +21,7 @@ const (
 // maxNodes bounds the elements of one resource or Bundle entry.
 const maxNodes = 100000
 
-var (
-	errCharset = errors.New("character set is not UTF-8")
-	errRun     = errors.New("text run too long")
-	errTooBig  = errors.New("resource has too many elements")
-)
+var errTooBig = errors.New("resource has too many elements")
 
 // node is a FHIR XML element: its local name, its value and url
 // attributes, the line it starts on and its child elements. The narrative
@@ -84,25 +81,17 @@ func (n *node) ptr(name string) *string {
 // xmlReader reads FHIR XML as a stream: a Bundle one entry at a time, or a
 // single resource.
 type xmlReader struct {
-	d       *decoder
-	x       *xml.Decoder
-	guard   *runGuard
-	charset string
+	d *decoder
+	x *xmlscan.Scanner
 }
 
 func newXMLReader(d *decoder, r io.Reader) *xmlReader {
-	xr := &xmlReader{d: d, guard: &runGuard{r: r, max: d.p.maxResource}}
-	xr.x = xml.NewDecoder(xr.guard)
-	xr.x.CharsetReader = func(label string, _ io.Reader) (io.Reader, error) {
-		xr.charset = label
-		return nil, errCharset
-	}
-	return xr
+	return &xmlReader{d: d, x: xmlscan.New(r, d.p.maxResource)}
 }
 
 // run reads the document; it returns errStop after a document-level error.
 func (xr *xmlReader) run(ctx context.Context) error {
-	root, err := xr.nextStart()
+	root, err := xr.x.Root()
 	if err != nil {
 		return xr.syntax(ctx, err)
 	}
@@ -110,7 +99,7 @@ func (xr *xmlReader) run(ctx context.Context) error {
 		return xr.d.refuse(ctx, sdk.CodeHeaderMissing, "het XML-document is geen FHIR: het hoofdelement staat niet in de namespace "+fhirNS)
 	}
 	if root.Name.Local != "Bundle" {
-		line := xr.line()
+		line := xr.x.Line()
 		n, err := xr.build(root)
 		if err != nil {
 			return xr.syntax(ctx, err)
@@ -146,7 +135,7 @@ func (xr *xmlReader) bundleChild(ctx context.Context, t xml.StartElement) error 
 			}
 		}
 	case "entry":
-		line := xr.line()
+		line := xr.x.Line()
 		n, err := xr.build(t)
 		if err != nil {
 			return xr.syntax(ctx, err)
@@ -178,33 +167,10 @@ func (xr *xmlReader) end(ctx context.Context) error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("na het einde van de resource begint op regel %d nog een element; een XML-document bevat één resource of Bundle, de rest is niet verwerkt", xr.line()))
+			return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("na het einde van de resource begint op regel %d nog een element; een XML-document bevat één resource of Bundle, de rest is niet verwerkt", xr.x.Line()))
 		case xml.CharData:
 			if len(strings.TrimSpace(string(t))) > 0 {
-				return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("na het einde van de resource staat op regel %d nog tekst", xr.line()))
-			}
-		}
-	}
-}
-
-func (xr *xmlReader) line() int {
-	l, _ := xr.x.InputPos()
-	return l
-}
-
-// nextStart returns the root element, skipping the prolog.
-func (xr *xmlReader) nextStart() (xml.StartElement, error) {
-	for {
-		tok, err := xr.x.Token()
-		if err != nil {
-			return xml.StartElement{}, err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return t, nil
-		case xml.CharData:
-			if len(strings.TrimSpace(string(t))) > 0 {
-				return xml.StartElement{}, &xml.SyntaxError{Msg: "text before the root element", Line: xr.line()}
+				return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("na het einde van de resource staat op regel %d nog tekst", xr.x.Line()))
 			}
 		}
 	}
@@ -214,7 +180,7 @@ func (xr *xmlReader) nextStart() (xml.StartElement, error) {
 // leaving out the xhtml narrative.
 func (xr *xmlReader) build(start xml.StartElement) (*node, error) {
 	newNode := func(t xml.StartElement) *node {
-		n := &node{name: t.Name.Local, line: xr.line()}
+		n := &node{name: t.Name.Local, line: xr.x.Line()}
 		for _, a := range t.Attr {
 			switch a.Name.Local {
 			case "value":
@@ -261,49 +227,20 @@ func (xr *xmlReader) build(start xml.StartElement) (*node, error) {
 // syntax reports a document that cannot be read on and returns errStop, or
 // returns err itself when it is about reading, not about the document.
 func (xr *xmlReader) syntax(ctx context.Context, err error) error {
-	if rerr := xr.guard.err; rerr != nil && errors.Is(err, rerr) {
-		return fmt.Errorf("read xml: %w", err)
-	}
-	var se *xml.SyntaxError
-	errors.As(err, &se)
+	problem, line := xr.x.Diagnose(err)
 	switch {
-	case errors.Is(err, errCharset) || xr.charset != "":
+	case problem == xmlscan.ReadFailed:
+		return fmt.Errorf("read xml: %w", err)
+	case problem == xmlscan.Charset:
 		return xr.d.refuse(ctx, sdk.CodeEncoding, "het XML-document geeft een andere tekenset dan UTF-8 op; FHIR-documenten zijn UTF-8")
-	case errors.Is(err, errRun), errors.Is(err, errTooBig):
-		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("de resource rond regel %d is te groot (meer dan %d bytes tekst of %d elementen); het document is vanaf daar niet verwerkt", xr.line(), xr.d.p.maxResource, maxNodes))
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), se != nil && se.Msg == "unexpected EOF":
-		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("het document houdt op regel %d midden in de XML op (afgebroken?); wat daarvóór stond is verwerkt", xr.line()))
-	case se != nil:
-		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("het XML-document is vanaf regel %d niet goed gevormd; wat daarvóór stond is verwerkt, de rest niet", se.Line))
+	case problem == xmlscan.LongRun, errors.Is(err, errTooBig):
+		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("de resource rond regel %d is te groot (meer dan %d bytes tekst of %d elementen); het document is vanaf daar niet verwerkt", line, xr.d.p.maxResource, maxNodes))
+	case problem == xmlscan.Truncated:
+		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("het document houdt op regel %d midden in de XML op (afgebroken?); wat daarvóór stond is verwerkt", line))
+	case problem == xmlscan.Malformed:
+		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("het XML-document is vanaf regel %d niet goed gevormd; wat daarvóór stond is verwerkt, de rest niet", line))
 	}
-	return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("het XML-document is rond regel %d niet te lezen; wat daarvóór stond is verwerkt, de rest niet", xr.line()))
-}
-
-// runGuard passes reads through and fails once more than max bytes pass
-// without a '<' or '>': text that encoding/xml would gather in memory. It
-// remembers the error of the reader, to tell it from errors in the XML.
-type runGuard struct {
-	r   io.Reader
-	max int
-	run int
-	err error
-}
-
-func (g *runGuard) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	if err != nil && !errors.Is(err, io.EOF) {
-		g.err = err
-	}
-	for _, c := range p[:n] {
-		if c == '<' || c == '>' {
-			g.run = 0
-			continue
-		}
-		if g.run++; g.run > g.max {
-			return 0, errRun
-		}
-	}
-	return n, err
+	return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("het XML-document is rond regel %d niet te lezen; wat daarvóór stond is verwerkt, de rest niet", line))
 }
 
 // resourceFromXML reads resource n into it: its type and id, and a Patient

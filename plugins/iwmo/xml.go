@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/xmlscan"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -20,11 +21,7 @@ const (
 	maxRun         = 1 << 20
 )
 
-var (
-	errCharset = errors.New("character set is not UTF-8")
-	errRun     = errors.New("text run too long")
-	errTooBig  = errors.New("client element too large")
-)
+var errTooBig = errors.New("client element too large")
 
 // node is an XML element with its local name, trimmed text, the line it
 // starts on and its child elements.
@@ -67,21 +64,13 @@ func (n *node) value(names ...string) val {
 // the names that changed between releases are all tried.
 type xmlReader struct {
 	d       *decoder
-	x       *xml.Decoder
-	guard   *runGuard
-	charset string // a declared character set other than UTF-8
+	x       *xmlscan.Scanner
 	hdr     *header
 	clients int
 }
 
 func newXMLReader(d *decoder, r io.Reader) *xmlReader {
-	xr := &xmlReader{d: d, guard: &runGuard{r: r}}
-	xr.x = xml.NewDecoder(xr.guard)
-	xr.x.CharsetReader = func(label string, _ io.Reader) (io.Reader, error) {
-		xr.charset = label
-		return nil, errCharset
-	}
-	return xr
+	return &xmlReader{d: d, x: xmlscan.New(r, maxRun)}
 }
 
 // nsKind finds the message type in a namespace such as
@@ -90,7 +79,7 @@ var nsKind = regexp.MustCompile(`/(?:wmo|WMO)(3[0-9]{2})/`)
 
 // run reads the document; it returns errStop after a document-level error.
 func (xr *xmlReader) run(ctx context.Context) error {
-	root, err := xr.nextStart()
+	root, err := xr.x.Root()
 	if err != nil {
 		return xr.syntax(ctx, err)
 	}
@@ -194,10 +183,10 @@ func (xr *xmlReader) end(ctx context.Context) error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("na het einde van het bericht begint op regel %d nog een element; een document bevat één iWmo-bericht, de rest is niet verwerkt", xr.line()))
+			return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("na het einde van het bericht begint op regel %d nog een element; een document bevat één iWmo-bericht, de rest is niet verwerkt", xr.x.Line()))
 		case xml.CharData:
 			if len(strings.TrimSpace(string(t))) > 0 {
-				return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("na het einde van het bericht staat op regel %d nog tekst", xr.line()))
+				return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("na het einde van het bericht staat op regel %d nog tekst", xr.x.Line()))
 			}
 		}
 	}
@@ -210,33 +199,9 @@ func (xr *xmlReader) end(ctx context.Context) error {
 	return nil
 }
 
-// line is the line the decoder stands on.
-func (xr *xmlReader) line() int {
-	l, _ := xr.x.InputPos()
-	return l
-}
-
-// nextStart returns the root element, skipping the prolog.
-func (xr *xmlReader) nextStart() (xml.StartElement, error) {
-	for {
-		tok, err := xr.x.Token()
-		if err != nil {
-			return xml.StartElement{}, err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return t, nil
-		case xml.CharData:
-			if len(strings.TrimSpace(string(t))) > 0 {
-				return xml.StartElement{}, &xml.SyntaxError{Msg: "text before the root element", Line: xr.line()}
-			}
-		}
-	}
-}
-
 // build reads the element that start opened, up to its end, into a tree.
 func (xr *xmlReader) build(start xml.StartElement) (*node, error) {
-	root := &node{name: start.Name.Local, line: xr.line()}
+	root := &node{name: start.Name.Local, line: xr.x.Line()}
 	stack := []*node{root}
 	text := [][]byte{nil} // the text of each open element
 	count := 1
@@ -254,7 +219,7 @@ func (xr *xmlReader) build(start xml.StartElement) (*node, error) {
 			if count > maxClientNodes {
 				return nil, errTooBig
 			}
-			n := &node{name: t.Name.Local, line: xr.line()}
+			n := &node{name: t.Name.Local, line: xr.x.Line()}
 			top := stack[len(stack)-1]
 			top.kids = append(top.kids, n)
 			stack = append(stack, n)
@@ -395,52 +360,22 @@ func productFromXML(n *node, beschikking val) *product {
 // returns err itself when it is not about the document but about reading
 // it (a failing reader, a cancelled context).
 func (xr *xmlReader) syntax(ctx context.Context, err error) error {
-	if rerr := xr.guard.err; rerr != nil && errors.Is(err, rerr) {
-		return fmt.Errorf("read xml: %w", err)
-	}
-	var se *xml.SyntaxError
-	errors.As(err, &se)
+	problem, line := xr.x.Diagnose(err)
 	switch {
-	case errors.Is(err, errCharset) || xr.charset != "":
+	case problem == xmlscan.ReadFailed:
+		return fmt.Errorf("read xml: %w", err)
+	case problem == xmlscan.Charset:
 		return xr.d.refuse(ctx, sdk.CodeEncoding, rcTechnical, "het XML-document geeft een andere tekenset dan UTF-8 op; iWmo-berichten zijn UTF-8")
-	case errors.Is(err, errRun):
-		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("rond regel %d staat meer dan %d bytes tekst zonder tag; het document is vanaf daar niet verwerkt", xr.line(), maxRun))
+	case problem == xmlscan.LongRun:
+		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("rond regel %d staat meer dan %d bytes tekst zonder tag; het document is vanaf daar niet verwerkt", line, maxRun))
 	case errors.Is(err, errTooBig):
-		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("het Client-element dat eindigt rond regel %d heeft meer dan %d elementen; het document is vanaf daar niet verwerkt", xr.line(), maxClientNodes))
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), se != nil && se.Msg == "unexpected EOF":
-		if xr.hdr == nil {
-			return xr.d.refuse(ctx, sdk.CodeHeaderMissing, rcTechnical, fmt.Sprintf("het document houdt op regel %d op, vóór het einde van de Header; het bevat geen volledig iWmo-bericht", xr.line()))
-		}
-		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("het document houdt op regel %d midden in het bericht op (afgebroken?); wat daarvóór stond is verwerkt", xr.line()))
-	case se != nil:
-		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("het XML-document is vanaf regel %d niet goed gevormd; wat daarvóór stond is verwerkt, de rest niet", se.Line))
+		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("het Client-element dat eindigt rond regel %d heeft meer dan %d elementen; het document is vanaf daar niet verwerkt", line, maxClientNodes))
+	case problem == xmlscan.Truncated && xr.hdr == nil:
+		return xr.d.refuse(ctx, sdk.CodeHeaderMissing, rcTechnical, fmt.Sprintf("het document houdt op regel %d op, vóór het einde van de Header; het bevat geen volledig iWmo-bericht", line))
+	case problem == xmlscan.Truncated:
+		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("het document houdt op regel %d midden in het bericht op (afgebroken?); wat daarvóór stond is verwerkt", line))
+	case problem == xmlscan.Malformed:
+		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("het XML-document is vanaf regel %d niet goed gevormd; wat daarvóór stond is verwerkt, de rest niet", line))
 	}
-	return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("het XML-document is rond regel %d niet te lezen (bijvoorbeeld een XML-versie anders dan 1.0); wat daarvóór stond is verwerkt, de rest niet", xr.line()))
-}
-
-// runGuard passes reads through and fails once more than maxRun bytes pass
-// without a '<' or '>': text that encoding/xml would gather in memory. It
-// remembers the error of the reader, to tell it from errors in the XML.
-type runGuard struct {
-	r   io.Reader
-	run int
-	err error
-}
-
-func (g *runGuard) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	if err != nil && !errors.Is(err, io.EOF) {
-		g.err = err
-	}
-	for _, c := range p[:n] {
-		if c == '<' || c == '>' {
-			g.run = 0
-			continue
-		}
-		g.run++
-		if g.run > maxRun {
-			return 0, errRun
-		}
-	}
-	return n, err
+	return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("het XML-document is rond regel %d niet te lezen (bijvoorbeeld een XML-versie anders dan 1.0); wat daarvóór stond is verwerkt, de rest niet", line))
 }

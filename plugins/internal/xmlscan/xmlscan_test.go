@@ -1,0 +1,78 @@
+package xmlscan
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// readAll reads doc to its end or first error and returns what Diagnose
+// says of that error; ok when the document reads to its end.
+func readAll(t *testing.T, s *Scanner) (p Problem, line int, err error, ok bool) {
+	t.Helper()
+	if _, err = s.Root(); err != nil {
+		p, line = s.Diagnose(err)
+		return p, line, err, false
+	}
+	for {
+		if _, err = s.Token(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return 0, 0, err, true
+			}
+			p, line = s.Diagnose(err)
+			return p, line, err, false
+		}
+	}
+}
+
+func TestDiagnose(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		want      Problem
+		line      int
+	}{
+		{"Charset", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<a/>", Charset, 1},
+		{"LongRun", "<a>\n" + strings.Repeat("x", 100) + "</a>", LongRun, 1},
+		{"Truncated", "<a>\n<b>\n", Truncated, 3},
+		{"TruncatedInTag", "<a>\n<b x=", Truncated, 2},
+		{"Malformed", "<a>\n\n<b></c></a>", Malformed, 3},
+		{"TextBeforeRoot", "\ntekst <a/>", Malformed, 2},
+		{"Unreadable", "<?xml version=\"1.1\"?><a/>", Unreadable, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, line, err, ok := readAll(t, New(strings.NewReader(tt.doc), 64))
+			if ok || p != tt.want || line != tt.line {
+				t.Errorf("Diagnose(%v) = %d on line %d, want %d on line %d", err, p, line, tt.want, tt.line)
+			}
+		})
+	}
+}
+
+func TestScannerReads(t *testing.T) {
+	s := New(strings.NewReader("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- c -->\n<a>"+strings.Repeat("x", 64)+"<b/></a>\n"), 64)
+	root, err := s.Root()
+	if err != nil || root.Name.Local != "a" || s.Line() != 3 {
+		t.Fatalf("Root = %v, %v on line %d; want a on line 3", root.Name.Local, err, s.Line())
+	}
+	for {
+		_, err := s.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("a run of exactly the bound fails: %v", err)
+		}
+	}
+}
+
+func TestDiagnoseReadFailed(t *testing.T) {
+	broken := errors.New("disk")
+	s := New(io.MultiReader(strings.NewReader("<a><b>"), iotest.ErrReader(broken)), 64)
+	p, _, err, ok := readAll(t, s)
+	if ok || p != ReadFailed || !errors.Is(err, broken) {
+		t.Errorf("Diagnose(%v) = %d, want ReadFailed", err, p)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/ketenhub/ketenhub/plugins/internal/xmlscan"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
@@ -157,23 +156,15 @@ func (xr *xmlReader) bundleChild(ctx context.Context, t xml.StartElement) error 
 
 // end checks that nothing but blanks and comments follows the root.
 func (xr *xmlReader) end(ctx context.Context) error {
-	for {
-		tok, err := xr.x.Token()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return xr.syntax(ctx, err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("na het einde van de resource begint op regel %d nog een element; een XML-document bevat één resource of Bundle, de rest is niet verwerkt", xr.x.Line()))
-		case xml.CharData:
-			if len(strings.TrimSpace(string(t))) > 0 {
-				return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("na het einde van de resource staat op regel %d nog tekst", xr.x.Line()))
-			}
-		}
+	switch after, err := xr.x.AfterRoot(); {
+	case err != nil:
+		return xr.syntax(ctx, err)
+	case after == xmlscan.Element:
+		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("na het einde van de resource begint op regel %d nog een element; een XML-document bevat één resource of Bundle, de rest is niet verwerkt", xr.x.Line()))
+	case after == xmlscan.Text:
+		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, fmt.Sprintf("na het einde van de resource staat op regel %d nog tekst", xr.x.Line()))
 	}
+	return nil
 }
 
 // build reads the element that start opened, up to its end, into a tree,

@@ -173,22 +173,13 @@ func (xr *xmlReader) clientElement(ctx context.Context, t xml.StartElement) erro
 // end checks what follows the root element: nothing but blanks, comments
 // and processing instructions.
 func (xr *xmlReader) end(ctx context.Context) error {
-	for {
-		tok, err := xr.x.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return xr.syntax(ctx, err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("na het einde van het bericht begint op regel %d nog een element; een document bevat één iWmo-bericht, de rest is niet verwerkt", xr.x.Line()))
-		case xml.CharData:
-			if len(strings.TrimSpace(string(t))) > 0 {
-				return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("na het einde van het bericht staat op regel %d nog tekst", xr.x.Line()))
-			}
-		}
+	switch after, err := xr.x.AfterRoot(); {
+	case err != nil:
+		return xr.syntax(ctx, err)
+	case after == xmlscan.Element:
+		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("na het einde van het bericht begint op regel %d nog een element; een document bevat één iWmo-bericht, de rest is niet verwerkt", xr.x.Line()))
+	case after == xmlscan.Text:
+		return xr.d.refuse(ctx, sdk.CodeDocumentRejected, rcTechnical, fmt.Sprintf("na het einde van het bericht staat op regel %d nog tekst", xr.x.Line()))
 	}
 	switch {
 	case xr.hdr == nil:

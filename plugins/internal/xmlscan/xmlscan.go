@@ -67,6 +67,43 @@ func (s *Scanner) Root() (xml.StartElement, error) {
 	}
 }
 
+// Trailer is what follows the root element of a document.
+type Trailer int
+
+// The trailers.
+const (
+	// Nothing but white space, comments and processing instructions.
+	Nothing Trailer = iota
+	// Element: another element, as in two documents one after the other.
+	Element
+	// Text other than white space.
+	Text
+)
+
+// AfterRoot reads what follows the root element, whose end was just read,
+// up to the end of the document or the first element or text, where the
+// decoder then stands (Line). It returns the error of the decoder other
+// than io.EOF.
+func (s *Scanner) AfterRoot() (Trailer, error) {
+	for {
+		tok, err := s.Token()
+		if errors.Is(err, io.EOF) {
+			return Nothing, nil
+		}
+		if err != nil {
+			return Nothing, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return Element, nil
+		case xml.CharData:
+			if len(strings.TrimSpace(string(t))) > 0 {
+				return Text, nil
+			}
+		}
+	}
+}
+
 // Problem is what stopped the reading of a document.
 type Problem int
 

@@ -76,3 +76,32 @@ func TestDiagnoseReadFailed(t *testing.T) {
 		t.Errorf("Diagnose(%v) = %d, want ReadFailed", err, p)
 	}
 }
+
+func TestAfterRoot(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		want      Trailer
+		line      int
+		err       bool
+	}{
+		{"Nothing", "<a/>\n<!-- c -->\n<?pi x?>\n \n", Nothing, 0, false},
+		{"Element", "<a/>\n\n<b/>", Element, 3, false},
+		{"Text", "<a/>\n tekst", Text, 2, false},
+		{"Err", "<a/>\n<!-- c", Nothing, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(strings.NewReader(tt.doc), 64)
+			if _, err := s.Root(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Token(); err != nil { // the end of <a/>
+				t.Fatal(err)
+			}
+			got, err := s.AfterRoot()
+			if got != tt.want || (err != nil) != tt.err || tt.line > 0 && s.Line() != tt.line {
+				t.Errorf("AfterRoot = %d, %v on line %d; want %d on line %d (error: %v)", got, err, s.Line(), tt.want, tt.line, tt.err)
+			}
+		})
+	}
+}

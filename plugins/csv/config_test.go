@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
@@ -78,11 +79,5 @@ func TestConfigure(t *testing.T) {
 
 func TestConfigureKeepsPreviousOnError(t *testing.T) {
 	a := mustAdapter(t, "test", baseConfig)
-	before := a.plan.Load()
-	if err := a.Configure(context.Background(), "test", []byte(`{}`)); err == nil {
-		t.Fatal("Configure accepted an empty configuration")
-	}
-	if a.plan.Load() != before {
-		t.Error("a failed Configure replaced the configuration")
-	}
+	adaptertest.KeepsPrevious(t, a, &a.plan, "test", []byte(`{}`))
 }

@@ -98,7 +98,7 @@ func TestConsentUnchangedRow(t *testing.T) {
 	}
 	first := decodeString(t, a, string(data))
 	var digests []byte
-	for _, r := range first.records() {
+	for _, r := range first.Records() {
 		digests = append(digests, r.SourceDigest...)
 	}
 	known, err := sdk.NewDigestSet(digests)
@@ -106,12 +106,12 @@ func TestConsentUnchangedRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := strings.Replace(string(data), ";ja;01-03-2025;TF-2025-031;", ";ingetrokken;01-03-2025;TF-2025-031;", 1)
-	w := &chunkRecorder{}
+	w := &sdktest.Recorder{}
 	if err := a.Decode(context.Background(), sdk.Document{ID: "doc-2", Partner: "ggz-oost", Known: known}, strings.NewReader(next), w); err != nil {
 		t.Fatal(err)
 	}
 	var keys []string
-	for _, c := range w.chunks {
+	for _, c := range w.Chunks() {
 		for _, st := range c.Consents {
 			keys = append(keys, st.RecordKey+":"+string(st.JSON[strings.Index(string(st.JSON), `"state"`):][:20]))
 		}

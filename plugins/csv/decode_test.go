@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // baseConfig is a small configuration for the robustness tests.
@@ -258,8 +259,8 @@ func TestDecodeRobustness(t *testing.T) {
 				cfg = withConfig(t, tt.config)
 			}
 			w := decodeString(t, mustAdapter(t, "test", cfg), tt.input)
-			recs, errs := w.records(), w.errors()
-			checkRecords(t, recs)
+			recs, errs := w.Records(), w.Errors()
+			sdktest.CheckRecords(t, recs)
 			var keys []string
 			for _, r := range recs {
 				keys = append(keys, r.RecordKey)
@@ -379,11 +380,11 @@ func TestDecodeNormalisation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := decodeString(t, a, head+tt.row+"\n")
-			if errs := w.errors(); len(errs) > 0 {
+			if errs := w.Errors(); len(errs) > 0 {
 				t.Fatalf("errors: %+v", errs)
 			}
-			recs := w.records()
-			checkRecords(t, recs)
+			recs := w.Records()
+			sdktest.CheckRecords(t, recs)
 			want, err := json.Marshal(tt.want)
 			if err != nil {
 				t.Fatal(err)
@@ -419,14 +420,14 @@ func TestValueTables(t *testing.T) {
 				"values": {"client.gender": ` + tt.table + `}}`
 			w := decodeString(t, mustAdapter(t, "test", cfg), "nr,naam,gesl\nK1,Jansen,"+tt.in+"\n")
 			if tt.want == "ERR" {
-				if errs := w.errors(); len(errs) != 1 || errs[0].Code != sdk.CodeValueUnknown {
+				if errs := w.Errors(); len(errs) != 1 || errs[0].Code != sdk.CodeValueUnknown {
 					t.Errorf("errors = %+v, want one FIELD_VALUE", errs)
 				}
 				return
 			}
-			recs := w.records()
+			recs := w.Records()
 			if len(recs) != 1 {
-				t.Fatalf("records = %d, errors %+v", len(recs), w.errors())
+				t.Fatalf("records = %d, errors %+v", len(recs), w.Errors())
 			}
 			var reg sdk.Registration
 			if err := json.Unmarshal(recs[0].JSON, &reg); err != nil {
@@ -444,7 +445,7 @@ func TestValueTableKeepsFreeText(t *testing.T) {
 		"values": {"municipality": {"map": {"GM0772": "Eindhoven"}, "unknown": "keep"}}}`
 	w := decodeString(t, mustAdapter(t, "test", cfg), "nr,naam,gem\nK1,Jansen,gm0772\nK2,Jansen,Best\n")
 	var got []string
-	for _, r := range w.records() {
+	for _, r := range w.Records() {
 		var reg sdk.Registration
 		if err := json.Unmarshal(r.JSON, &reg); err != nil {
 			t.Fatal(err)
@@ -467,29 +468,29 @@ func TestDecodeChunks(t *testing.T) {
 	}
 	a := mustAdapter(t, "test", baseConfig)
 	first, second := decodeString(t, a, b.String()), decodeString(t, a, b.String())
-	js1, _ := json.Marshal(first.chunks)
-	js2, _ := json.Marshal(second.chunks)
+	js1, _ := json.Marshal(first.Chunks())
+	js2, _ := json.Marshal(second.Chunks())
 	if string(js1) != string(js2) {
 		t.Error("two decodes of the same document gave different chunks")
 	}
-	for i, c := range first.chunks {
+	for i, c := range first.Chunks() {
 		if c.Seq != i {
 			t.Errorf("chunk %d has Seq %d", i, c.Seq)
 		}
-		if n := len(c.Records) + len(c.Errors); n != sdk.DefaultChunkRecords && i != len(first.chunks)-1 {
+		if n := len(c.Records) + len(c.Errors); n != sdk.DefaultChunkRecords && i != len(first.Chunks())-1 {
 			t.Errorf("chunk %d holds %d entries, want %d", i, n, sdk.DefaultChunkRecords)
 		}
 	}
-	if got := len(first.records()); got != 1234 {
+	if got := len(first.Records()); got != 1234 {
 		t.Errorf("records = %d, want 1234", got)
 	}
-	if got := len(first.errors()); got != 13 {
+	if got := len(first.Errors()); got != 13 {
 		t.Errorf("errors = %d, want 13", got)
 	}
 }
 
 func TestDecodeNotConfigured(t *testing.T) {
-	err := newAdapter().Decode(context.Background(), testDoc, strings.NewReader(header), &chunkRecorder{})
+	err := newAdapter().Decode(context.Background(), testDoc, strings.NewReader(header), &sdktest.Recorder{})
 	if !errors.Is(err, sdk.ErrNotConfigured) {
 		t.Errorf("Decode before Configure = %v, want sdk.ErrNotConfigured", err)
 	}
@@ -499,7 +500,7 @@ func TestDecodeCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	a := mustAdapter(t, "test", baseConfig)
-	err := a.Decode(ctx, testDoc, strings.NewReader(header+goodA), &chunkRecorder{})
+	err := a.Decode(ctx, testDoc, strings.NewReader(header+goodA), &sdktest.Recorder{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Decode with a cancelled context = %v, want context.Canceled", err)
 	}
@@ -521,7 +522,7 @@ func (r *failingReader) Read(p []byte) (int, error) {
 
 func TestDecodeReadError(t *testing.T) {
 	a := mustAdapter(t, "test", baseConfig)
-	err := a.Decode(context.Background(), testDoc, &failingReader{data: header + goodA}, &chunkRecorder{})
+	err := a.Decode(context.Background(), testDoc, &failingReader{data: header + goodA}, &sdktest.Recorder{})
 	if !errors.Is(err, errDisk) {
 		t.Errorf("Decode = %v, want the read error", err)
 	}
@@ -532,10 +533,10 @@ func TestDecodeReadError(t *testing.T) {
 func TestDecodeConcurrent(t *testing.T) {
 	a := mustAdapter(t, "test", baseConfig)
 	input := header + goodA + goodB + goodC
-	done := make(chan *chunkRecorder)
+	done := make(chan *sdktest.Recorder)
 	for range 4 {
 		go func() {
-			w := &chunkRecorder{}
+			w := &sdktest.Recorder{}
 			if err := a.Decode(context.Background(), testDoc, strings.NewReader(input), w); err != nil {
 				t.Error(err)
 			}
@@ -546,8 +547,8 @@ func TestDecodeConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 4 {
-		if w := <-done; len(w.records()) != 3 {
-			t.Errorf("records = %d, want 3", len(w.records()))
+		if w := <-done; len(w.Records()) != 3 {
+			t.Errorf("records = %d, want 3", len(w.Records()))
 		}
 	}
 }

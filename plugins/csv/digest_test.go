@@ -6,10 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // knownSet returns the source digests of recs as a set.
@@ -27,23 +28,11 @@ func knownSet(t testing.TB, recs ...sdk.Record) *sdk.DigestSet {
 }
 
 // decodeKnown decodes data with the source digests of known held by the hub.
-func decodeKnown(t testing.TB, a *adapter, data string, known ...sdk.Record) *chunkRecorder {
+func decodeKnown(t testing.TB, a *adapter, data string, known ...sdk.Record) *sdktest.Recorder {
 	t.Helper()
 	doc := testDoc
 	doc.Known = knownSet(t, known...)
-	w := &chunkRecorder{}
-	if err := a.Decode(context.Background(), doc, strings.NewReader(data), w); err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return w
-}
-
-func (w *chunkRecorder) unchanged() []sdk.Unchanged {
-	var out []sdk.Unchanged
-	for _, c := range w.chunks {
-		out = append(out, c.Unchanged...)
-	}
-	return out
+	return adaptertest.Decode(t, a, doc, []byte(data))
 }
 
 const digestConfig = `{"delimiter": ";", "columns": {"nr": "source.record_key", "naam": "client.surname", "geboren": "client.birth_date"}}`
@@ -67,7 +56,7 @@ func TestKnownDigests(t *testing.T) {
 			}
 			a := mustAdapter(t, s.partner, string(partnerConfig(t, s.partner)))
 			full := decodeString(t, a, string(raw))
-			recs := full.records()
+			recs := full.Records()
 			for _, r := range recs {
 				if len(r.SourceDigest) != sdk.DigestSize {
 					t.Fatalf("line %d: source digest of %d bytes", r.Line, len(r.SourceDigest))
@@ -95,14 +84,14 @@ func TestKnownDigests(t *testing.T) {
 							wantRecs = append(wantRecs, r)
 						}
 					}
-					if !reflect.DeepEqual(got.records(), wantRecs) {
-						t.Errorf("records differ: %d, want %d", len(got.records()), len(wantRecs))
+					if !reflect.DeepEqual(got.Records(), wantRecs) {
+						t.Errorf("records differ: %d, want %d", len(got.Records()), len(wantRecs))
 					}
-					if !reflect.DeepEqual(got.unchanged(), wantUnchanged) {
-						t.Errorf("unchanged %+v, want %+v", got.unchanged(), wantUnchanged)
+					if !reflect.DeepEqual(got.Unchanged(), wantUnchanged) {
+						t.Errorf("unchanged %+v, want %+v", got.Unchanged(), wantUnchanged)
 					}
-					if !reflect.DeepEqual(got.errors(), full.errors()) {
-						t.Errorf("errors differ:\n%+v\nwant\n%+v", got.errors(), full.errors())
+					if !reflect.DeepEqual(got.Errors(), full.Errors()) {
+						t.Errorf("errors differ:\n%+v\nwant\n%+v", got.Errors(), full.Errors())
 					}
 				})
 			}
@@ -114,22 +103,22 @@ func TestKnownDuplicateKey(t *testing.T) {
 	a := mustAdapter(t, "test", digestConfig)
 	data := "nr;naam;geboren\nA1;Jansen;1980-01-02\nA2;Bakker;1981-02-03\nA1;Jansen;1980-01-02\n"
 	first := decodeString(t, a, data)
-	if len(first.records()) != 2 || len(first.errors()) != 1 {
-		t.Fatalf("records %d errors %d", len(first.records()), len(first.errors()))
+	if len(first.Records()) != 2 || len(first.Errors()) != 1 {
+		t.Fatalf("records %d errors %d", len(first.Records()), len(first.Errors()))
 	}
 	// A1 is known: the first is unchanged, the second still a duplicate.
-	got := decodeKnown(t, a, data, first.records()[0])
-	if u := got.unchanged(); len(u) != 1 || u[0] != (sdk.Unchanged{Line: 2, RecordKey: "A1"}) {
+	got := decodeKnown(t, a, data, first.Records()[0])
+	if u := got.Unchanged(); len(u) != 1 || u[0] != (sdk.Unchanged{Line: 2, RecordKey: "A1"}) {
 		t.Errorf("unchanged %+v", u)
 	}
-	if e := got.errors(); len(e) != 1 || e[0].Code != sdk.CodeDuplicateKey || e[0].Line != 4 {
+	if e := got.Errors(); len(e) != 1 || e[0].Code != sdk.CodeDuplicateKey || e[0].Line != 4 {
 		t.Errorf("errors %+v, want RECORD_DUPLICATE on line 4", e)
 	}
 	// A row the hub holds but that repeats a key is a duplicate all the same.
 	data = "nr;naam;geboren\nA1;Visser;1980-01-02\nA1;Jansen;1980-01-02\n"
-	got = decodeKnown(t, a, data, first.records()[0])
-	if len(got.unchanged()) != 0 || len(got.errors()) != 1 || got.errors()[0].Line != 3 {
-		t.Errorf("unchanged %+v errors %+v, want the known row on line 3 a duplicate", got.unchanged(), got.errors())
+	got = decodeKnown(t, a, data, first.Records()[0])
+	if len(got.Unchanged()) != 0 || len(got.Errors()) != 1 || got.Errors()[0].Line != 3 {
+		t.Errorf("unchanged %+v errors %+v, want the known row on line 3 a duplicate", got.Unchanged(), got.Errors())
 	}
 }
 
@@ -138,7 +127,7 @@ func TestDigestSensitivity(t *testing.T) {
 	const head = "nr;naam;geboren;opmerking\n"
 	digestOf := func(t *testing.T, partner, config, data string) []byte {
 		t.Helper()
-		recs := decodeString(t, mustAdapter(t, partner, config), data).records()
+		recs := decodeString(t, mustAdapter(t, partner, config), data).Records()
 		if len(recs) != 1 {
 			t.Fatalf("%q gives %d records", data, len(recs))
 		}
@@ -176,12 +165,12 @@ func TestDigestSensitivity(t *testing.T) {
 func BenchmarkDecodeKnown(b *testing.B) {
 	const rows = 1_000_000
 	a := mustAdapter(b, "gemeente-szw", string(partnerConfig(b, "gemeente-szw")))
-	all := &chunkRecorder{}
+	all := &sdktest.Recorder{}
 	if err := a.Decode(context.Background(), testDoc, newGenerator(rows), all); err != nil {
 		b.Fatal(err)
 	}
 	var raw []byte
-	for i, r := range all.records() {
+	for i, r := range all.Records() {
 		if i%100 != 0 {
 			raw = append(raw, r.SourceDigest...)
 		}

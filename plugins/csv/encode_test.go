@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // encodeItems reads testdata/encode/registrations.json: registrations of
@@ -65,26 +66,15 @@ func TestGoldenEncode(t *testing.T) {
 			result = append(result, '\n')
 			base := filepath.Join("testdata", "golden", "encode-"+partner)
 			for path, got := range map[string][]byte{base + ".csv": file, base + ".result.json": result} {
-				if *update {
-					if err := os.WriteFile(path, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("read golden file (run with -update to create it): %v", err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("output differs from %s; run go test ./plugins/csv/... -update and review the diff", path)
-				}
+				sdktest.Golden(t, path, got, *update)
 			}
 			// The partner reads its file back without a single error.
 			w := decodeString(t, a, string(file))
-			if errs := w.errors(); len(errs) > 0 {
+			if errs := w.Errors(); len(errs) > 0 {
 				t.Errorf("decoding the encoded file gives errors: %+v", errs)
 			}
-			if len(w.records()) != len(res.Written) {
-				t.Errorf("%d records decoded, %d written", len(w.records()), len(res.Written))
+			if len(w.Records()) != len(res.Written) {
+				t.Errorf("%d records decoded, %d written", len(w.Records()), len(res.Written))
 			}
 		})
 	}
@@ -175,8 +165,8 @@ func TestEncodeNoHeader(t *testing.T) {
 		t.Fatalf("lines %+v", res.Written)
 	}
 	w := decodeString(t, a, string(file))
-	if len(w.records()) != 4 || len(w.errors()) != 0 || !bytes.Contains(w.records()[3].JSON, []byte(`"operation":"delete"`)) {
-		t.Fatalf("read back: %d records, errors %+v", len(w.records()), w.errors())
+	if len(w.Records()) != 4 || len(w.Errors()) != 0 || !bytes.Contains(w.Records()[3].JSON, []byte(`"operation":"delete"`)) {
+		t.Fatalf("read back: %d records, errors %+v", len(w.Records()), w.Errors())
 	}
 }
 

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"testing"
-	"unicode/utf8"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -45,32 +42,6 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
 		a := configs[int(mode)%len(configs)]
-		first, second := &chunkRecorder{}, &chunkRecorder{}
-		for _, w := range []*chunkRecorder{first, second} {
-			if err := a.Decode(context.Background(), testDoc, bytes.NewReader(data), w); err != nil {
-				t.Fatalf("Decode: %v", err)
-			}
-		}
-		checkRecords(t, first.records())
-		last := 0
-		for _, r := range first.records() {
-			if r.Line <= last {
-				t.Errorf("record on line %d after line %d", r.Line, last)
-			}
-			last = r.Line
-			if r.RecordKey == "" || !utf8.ValidString(r.RecordKey) {
-				t.Errorf("record on line %d has key %q", r.Line, r.RecordKey)
-			}
-		}
-		for _, e := range first.errors() {
-			if !knownCodes[e.Code] || e.Message == "" || !utf8.ValidString(e.Message) || !utf8.ValidString(e.RecordKey) || !utf8.ValidString(e.Field) || e.Line < 0 {
-				t.Errorf("bad record error %+v", e)
-			}
-		}
-		js1, _ := json.Marshal(first.chunks)
-		js2, _ := json.Marshal(second.chunks)
-		if !bytes.Equal(js1, js2) {
-			t.Error("two decodes of the same document differ")
-		}
+		adaptertest.CheckDecode(t, a, testDoc, data, adaptertest.Rules{Codes: knownCodes})
 	})
 }

@@ -14,31 +14,13 @@ import (
 
 	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 	"github.com/ketenhub/ketenhub/schemas"
 )
 
 // partners are the example partners of config/partners, each with its
 // export in testdata.
 var partners = []string{"ggz-oost", "opvang-zuid", "gemeente-szw"}
-
-// goldenRecord and goldenOutput are the form of the golden files.
-type goldenRecord struct {
-	Line         int             `json:"line"`
-	RecordKey    string          `json:"record_key"`
-	Registration json.RawMessage `json:"registration"`
-}
-
-type goldenOutput struct {
-	Records  []goldenRecord    `json:"records"`
-	Errors   []sdk.RecordError `json:"errors"`
-	Consents []goldenConsent   `json:"consents,omitempty"`
-}
-
-type goldenConsent struct {
-	Line      int             `json:"line"`
-	RecordKey string          `json:"record_key"`
-	Statement json.RawMessage `json:"statement"`
-}
 
 // goldenCases are the documents with golden output: the example exports and
 // a broken export, each decoded with a partner's configuration.
@@ -61,42 +43,9 @@ func TestGoldenPartnerExports(t *testing.T) {
 // errors and consent statements with testdata/golden/<name>.json.
 func checkGolden(t *testing.T, a sdk.Adapter, name string) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name+".csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := decodeString(t, a, string(data))
-	checkRecords(t, w.records())
-	out := goldenOutput{Records: []goldenRecord{}, Errors: w.errors()}
-	for _, r := range w.records() {
-		out.Records = append(out.Records, goldenRecord{Line: r.Line, RecordKey: r.RecordKey, Registration: r.JSON})
-	}
-	for _, c := range w.chunks {
-		for _, st := range c.Consents {
-			out.Consents = append(out.Consents, goldenConsent{Line: st.Line, RecordKey: st.RecordKey, Statement: st.JSON})
-		}
-	}
-	if out.Errors == nil {
-		out.Errors = []sdk.RecordError{}
-	}
-	got, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s; run go test ./plugins/csv/... -update and review the diff", path)
-	}
+	w := decodeString(t, a, string(sdktest.Testdata(t, name+".csv")))
+	sdktest.CheckRecords(t, w.Records())
+	sdktest.Golden(t, filepath.Join("testdata", "golden", name+".json"), sdktest.GoldenChunks(w.Chunks()), *update)
 }
 
 // TestPartnerConfigs checks the example partner files against the adapter's

@@ -3,6 +3,7 @@ package main
 import (
 	"testing"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
@@ -30,7 +31,7 @@ func TestConformance(t *testing.T) {
 			var samples []sdktest.Sample
 			for _, gc := range goldenCases {
 				if gc.config == cfg {
-					samples = append(samples, sdktest.Sample{Name: gc.sample, Data: readSample(t, gc.sample), WantRecords: -1, WantErrors: -1})
+					samples = append(samples, sdktest.Sample{Name: gc.sample, Data: sdktest.Testdata(t, gc.sample), WantRecords: -1, WantErrors: -1})
 				}
 			}
 			switch cfg {
@@ -41,7 +42,7 @@ func TestConformance(t *testing.T) {
 			}
 			sdktest.Run(t, newAdapter(), sdktest.Config{
 				Partner:        testPartner,
-				AdapterConfig:  readConfig(t, cfg),
+				AdapterConfig:  adaptertest.ReadConfig(t, cfg),
 				Samples:        samples,
 				InvalidConfigs: invalidConfigs,
 			})

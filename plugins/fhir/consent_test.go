@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // consentJSON is a valid data-sharing consent (scope patient-privacy).
@@ -30,7 +33,7 @@ func parseConsentJSON(t *testing.T, s string) *consent {
 // consentFromXMLString reads a Consent from XML as Decode does.
 func consentFromXMLString(t *testing.T, xml string) *consent {
 	t.Helper()
-	xr := newXMLReader(newDecoder(mustAdapter(t, `{}`).plan.Load(), testDoc, &chunkRecorder{}), strings.NewReader(xml))
+	xr := newXMLReader(newDecoder(mustAdapter(t, `{}`).plan.Load(), testDoc, &sdktest.Recorder{}), strings.NewReader(xml))
 	root, err := xr.x.Root()
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +50,7 @@ func consentFromXMLString(t *testing.T, xml string) *consent {
 func TestConsentSamples(t *testing.T) {
 	for _, name := range []string{"nl-core-AdvanceDirective-01.xml", "nl-core-TreatmentDirective2-01-Consent-01.xml", "nl-core-TreatmentDirective2-01.xml"} {
 		t.Run(name, func(t *testing.T) {
-			c := consentFromXMLString(t, string(readSample(t, name)))
+			c := consentFromXMLString(t, string(sdktest.Testdata(t, name)))
 			if ps := c.validate(); len(ps) != 0 {
 				t.Errorf("validate = %+v, want no problems", ps)
 			}
@@ -216,7 +219,7 @@ func TestMitzExamples(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("the shared data is not beside the repository: %v", err)
 	}
-	a := mustAdapter(t, string(readConfig(t, "consent")))
+	a := mustAdapter(t, string(adaptertest.ReadConfig(t, "consent")))
 	for _, name := range []string{"mitz_xacml_example.xml", "mitz_example_subscription.xml", "nvi_bundle-transaction.json"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(dir, name))
@@ -224,13 +227,13 @@ func TestMitzExamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			w := decodeNamed(t, a, name, string(data))
-			for _, c := range w.chunks {
+			for _, c := range w.Chunks() {
 				if len(c.Consents) > 0 || len(c.Records) > 0 {
 					t.Errorf("chunk %+v from a document without Patient or Consent", c)
 				}
 			}
-			if name == "mitz_xacml_example.xml" && (len(w.errors()) != 1 || w.errors()[0].Code != "DOC_HEADER") {
-				t.Errorf("the XACML query gives %+v, want one DOC_HEADER (not FHIR)", w.errors())
+			if name == "mitz_xacml_example.xml" && (len(w.Errors()) != 1 || w.Errors()[0].Code != "DOC_HEADER") {
+				t.Errorf("the XACML query gives %+v, want one DOC_HEADER (not FHIR)", w.Errors())
 			}
 		})
 	}

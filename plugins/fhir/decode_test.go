@@ -2,20 +2,19 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // TestDocumentRefused checks the documents that are refused as a whole:
 // one record error on line 0 with the right code, and no records.
 func TestDocumentRefused(t *testing.T) {
-	patientXML := string(readSample(t, "nl-core-Patient-01.xml"))
+	patientXML := string(sdktest.Testdata(t, "nl-core-Patient-01.xml"))
 	tests := []struct {
 		name, config, file, doc, code string
 	}{
@@ -33,10 +32,10 @@ func TestDocumentRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := decodeNamed(t, mustAdapter(t, string(readConfig(t, tt.config))), tt.file, tt.doc)
-			errs := w.errors()
-			if len(w.records()) != 0 || len(errs) != 1 || errs[0].Line != 0 || errs[0].Code != tt.code {
-				t.Errorf("got %d records and errors %+v, want one document-level %s", len(w.records()), errs, tt.code)
+			w := decodeNamed(t, mustAdapter(t, string(adaptertest.ReadConfig(t, tt.config))), tt.file, tt.doc)
+			errs := w.Errors()
+			if len(w.Records()) != 0 || len(errs) != 1 || errs[0].Line != 0 || errs[0].Code != tt.code {
+				t.Errorf("got %d records and errors %+v, want one document-level %s", len(w.Records()), errs, tt.code)
 			}
 		})
 	}
@@ -66,9 +65,9 @@ func TestDocumentRefusedAfterRecords(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := decodeNamed(t, mustAdapter(t, cfg), tt.file, tt.doc)
-			errs := w.errors()
-			if len(w.records()) != tt.records || len(errs) == 0 {
-				t.Fatalf("got %d records and errors %+v, want %d records and an error", len(w.records()), errs, tt.records)
+			errs := w.Errors()
+			if len(w.Records()) != tt.records || len(errs) == 0 {
+				t.Fatalf("got %d records and errors %+v, want %d records and an error", len(w.Records()), errs, tt.records)
 			}
 			last := errs[len(errs)-1]
 			if last.Line != 0 || last.Code != sdk.CodeDocumentRejected || !strings.Contains(last.Message, tt.contains) {
@@ -78,11 +77,11 @@ func TestDocumentRefusedAfterRecords(t *testing.T) {
 	}
 	t.Run("NDJSONLineTooLong", func(t *testing.T) {
 		long := `{"resourceType":"Patient","id":"x","text":{"div":"` + strings.Repeat("x", 70<<10) + `"}}`
-		doc := string(readSample(t, "bulk-export.ndjson")) + long + "\n" + `{"resourceType":"Patient","id":"y","name":[{"family":"Y"}]}` + "\n"
+		doc := string(sdktest.Testdata(t, "bulk-export.ndjson")) + long + "\n" + `{"resourceType":"Patient","id":"y","name":[{"family":"Y"}]}` + "\n"
 		w := decodeNamed(t, mustAdapter(t, cfg), "x.ndjson", doc)
-		errs := w.errors()
-		if len(w.records()) != 7 || len(errs) != 1 || errs[0].Line != 7 || errs[0].Code != sdk.CodeRowTooLong {
-			t.Errorf("got %d records and errors %+v, want 7 records and %s on line 7", len(w.records()), errs, sdk.CodeRowTooLong)
+		errs := w.Errors()
+		if len(w.Records()) != 7 || len(errs) != 1 || errs[0].Line != 7 || errs[0].Code != sdk.CodeRowTooLong {
+			t.Errorf("got %d records and errors %+v, want 7 records and %s on line 7", len(w.Records()), errs, sdk.CodeRowTooLong)
 		}
 	})
 }
@@ -115,12 +114,12 @@ func TestOperations(t *testing.T) {
 			if tt.method != "" {
 				entry = `{"resource": ` + pat(tt.active) + `, "request": {"method": "` + tt.method + `", "url": "Patient/p1"}}`
 			}
-			cfg := string(readConfig(t, tt.config))
+			cfg := string(adaptertest.ReadConfig(t, tt.config))
 			if tt.config == "ggz-bulk" {
 				cfg = `{"inactive": "ignore"}`
 			}
 			w := decodeNamed(t, mustAdapter(t, cfg), "x.json", `{"resourceType": "Bundle", "type": "transaction", "entry": [`+entry+`]}`)
-			recs, errs := w.records(), w.errors()
+			recs, errs := w.Records(), w.Errors()
 			switch {
 			case tt.wantErr != "":
 				if len(recs) != 0 || len(errs) != 1 || errs[0].Code != tt.wantErr {
@@ -145,9 +144,9 @@ func TestHistoryBundle(t *testing.T) {
 {"resource": {"resourceType": "Patient", "id": "p1", "name": [{"family": "Oud"}]}, "request": {"method": "POST", "url": "Patient"}}
 ]}`
 	w := decodeString(t, mustAdapter(t, `{}`), doc)
-	recs := w.records()
-	if len(recs) != 1 || len(w.errors()) != 0 || recs[0].Line != 2 || !strings.Contains(string(recs[0].JSON), `"surname":"Nieuw"`) {
-		t.Errorf("got %d records and errors %+v, want the newest version on line 2", len(recs), w.errors())
+	recs := w.Records()
+	if len(recs) != 1 || len(w.Errors()) != 0 || recs[0].Line != 2 || !strings.Contains(string(recs[0].JSON), `"surname":"Nieuw"`) {
+		t.Errorf("got %d records and errors %+v, want the newest version on line 2", len(recs), w.Errors())
 	}
 }
 
@@ -156,19 +155,19 @@ func TestHistoryBundle(t *testing.T) {
 func TestSingleResourceAnyOrder(t *testing.T) {
 	doc := "\n\n{\n \"name\": [{\"family\": \"van Dijk\"}],\n \"id\": \"q\",\n \"resourceType\": \"Patient\"\n}\n"
 	w := decodeString(t, mustAdapter(t, `{}`), doc)
-	recs := w.records()
+	recs := w.Records()
 	if len(recs) != 1 || recs[0].Line != 3 || recs[0].RecordKey != "Patient/q" || !strings.Contains(string(recs[0].JSON), `"surname":"Dijk","surname_prefix":"van"`) {
-		t.Errorf("got records %+v and errors %+v", recs, w.errors())
+		t.Errorf("got records %+v and errors %+v", recs, w.Errors())
 	}
 }
 
 // TestPatientXMLErrors checks the problems only the XML format can have.
 func TestPatientXMLErrors(t *testing.T) {
-	doc := strings.Replace(string(readSample(t, "nl-core-Patient-01.xml")), `<gender value="female">`, `<active value="ja"/><gender value="female">`, 1)
+	doc := strings.Replace(string(sdktest.Testdata(t, "nl-core-Patient-01.xml")), `<gender value="female">`, `<active value="ja"/><gender value="female">`, 1)
 	w := decodeString(t, mustAdapter(t, `{}`), doc)
-	errs := w.errors()
-	if len(w.records()) != 0 || len(errs) != 1 || errs[0].Field != "Patient.active" || errs[0].RecordKey != "Patient/nl-core-Patient-01" {
-		t.Errorf("got %d records and errors %+v, want one for Patient.active", len(w.records()), errs)
+	errs := w.Errors()
+	if len(w.Records()) != 0 || len(errs) != 1 || errs[0].Field != "Patient.active" || errs[0].RecordKey != "Patient/nl-core-Patient-01" {
+		t.Errorf("got %d records and errors %+v, want one for Patient.active", len(w.Records()), errs)
 	}
 }
 
@@ -177,8 +176,8 @@ func TestPatientXMLErrors(t *testing.T) {
 func TestNoPersonalDataInErrors(t *testing.T) {
 	personal := []string{"9999900070", "999990007", "999990019", "Een", "Twee", "Drie", "1980-13-01", "Dertien", "J3", "gisteren", "Kok", "999990032"}
 	for _, gc := range []struct{ name, config string }{{"broken.ndjson", "ggz-bulk"}, {"transaction-bundle.json", "default"}} {
-		w := decodeNamed(t, mustAdapter(t, string(readConfig(t, gc.config))), gc.name, string(readSample(t, gc.name)))
-		for _, e := range w.errors() {
+		w := decodeNamed(t, mustAdapter(t, string(adaptertest.ReadConfig(t, gc.config))), gc.name, string(sdktest.Testdata(t, gc.name)))
+		for _, e := range w.Errors() {
 			for _, p := range personal {
 				if strings.Contains(e.Message, p) || strings.Contains(e.RecordKey, p) || strings.Contains(e.Field, p) {
 					t.Errorf("%s: error on line %d quotes personal data: %+v", gc.name, e.Line, e)
@@ -205,60 +204,18 @@ func TestStreams(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			a := mustAdapter(t, `{}`)
-			pr, pw := io.Pipe()
-			first := make(chan struct{})
-			w := &notifying{onChunk: func() {
-				select {
-				case <-first:
-				default:
-					close(first)
-				}
-			}}
-			done := make(chan error, 1)
 			doc := testDoc
 			doc.OriginalName = tt.file
-			go func() { done <- a.Decode(context.Background(), doc, pr, w) }()
-			// The first 80% hold more than one chunk's worth of records.
-			part := len(tt.doc) * 8 / 10
-			go func() {
-				if _, err := pw.Write(tt.doc[:part]); err != nil {
-					t.Error(err)
-				}
-			}()
-			select {
-			case <-first:
-			case <-time.After(30 * time.Second):
-				t.Fatal("no chunk within 30s while the last 20% of the Bundle is held back")
+			w := adaptertest.DecodeHeldBack(t, a, doc, tt.doc)
+			recs, errs := w.Records(), w.Errors()
+			if len(recs) != n || len(errs) != 0 {
+				t.Errorf("got %d records and errors %+v, want %d records", len(recs), errs, n)
 			}
-			if _, err := pw.Write(tt.doc[part:]); err != nil {
-				t.Fatal(err)
-			}
-			pw.Close()
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
-			if len(w.records) != n || len(w.errs) != 0 {
-				t.Errorf("got %d records and errors %+v, want %d records", len(w.records), w.errs, n)
-			}
-			if w.records[n-1].Line <= w.records[0].Line {
-				t.Errorf("lines %d and %d do not increase", w.records[0].Line, w.records[n-1].Line)
+			if recs[n-1].Line <= recs[0].Line {
+				t.Errorf("lines %d and %d do not increase", recs[0].Line, recs[n-1].Line)
 			}
 		})
 	}
-}
-
-// notifying is a ChunkWriter that counts what it gets and calls onChunk.
-type notifying struct {
-	records []sdk.Record
-	errs    []sdk.RecordError
-	onChunk func()
-}
-
-func (w *notifying) WriteChunk(_ context.Context, c sdk.Chunk) error {
-	w.records = append(w.records, c.Records...)
-	w.errs = append(w.errs, c.Errors...)
-	w.onChunk()
-	return nil
 }
 
 // bigJSONBundle is a collection Bundle of n Patients, pretty-printed.

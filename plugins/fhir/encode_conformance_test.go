@@ -26,7 +26,7 @@ func TestEncodeConformance(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var samples []sdktest.Sample
 			for _, name := range tt.samples {
-				samples = append(samples, sdktest.Sample{Name: name, Data: readSample(t, name), WantRecords: -1, WantErrors: -1})
+				samples = append(samples, sdktest.Sample{Name: name, Data: sdktest.Testdata(t, name), WantRecords: -1, WantErrors: -1})
 			}
 			sdktest.RunEncode(t, newAdapter(), sdktest.Config{Partner: testPartner, AdapterConfig: []byte(tt.config), Samples: samples})
 		})

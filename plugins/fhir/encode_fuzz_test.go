@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // FuzzEncode writes random registrations in every output form. Encode must
@@ -45,11 +46,11 @@ func FuzzEncode(f *testing.F) {
 			return
 		}
 		w := decodeNamed(t, a, "levering"+res.Suffix, string(file))
-		if errs := w.errors(); len(errs) > 0 {
+		if errs := w.Errors(); len(errs) > 0 {
 			t.Fatalf("the written file reads back with errors %+v\n%s", errs, file)
 		}
-		recs := w.records()
-		checkRecords(t, recs)
+		recs := w.Records()
+		sdktest.CheckRecords(t, recs)
 		if len(recs) != 1 {
 			t.Fatalf("%d records back", len(recs))
 		}

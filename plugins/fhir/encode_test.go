@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // encodeRegistrations are the registrations of the encode tests: every
@@ -80,24 +80,13 @@ func TestEncodeGolden(t *testing.T) {
 				t.Fatalf("written %d, rejected %+v", len(res.Written), res.Rejected)
 			}
 			golden := filepath.Join("testdata", "golden", "encode-"+f.name+res.Suffix)
-			if *update {
-				if err := os.WriteFile(golden, file, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(file, want) {
-				t.Errorf("output differs from %s; run go test ./plugins/fhir/ -run TestEncodeGolden -update and review the diff\n%s", golden, file)
-			}
+			sdktest.Golden(t, golden, file, *update)
 			w := decodeNamed(t, a, "levering"+res.Suffix, string(file))
-			if errs := w.errors(); len(errs) > 0 {
+			if errs := w.Errors(); len(errs) > 0 {
 				t.Fatalf("the encoded file decodes with errors: %+v", errs)
 			}
-			recs := w.records()
-			checkRecords(t, recs)
+			recs := w.Records()
+			sdktest.CheckRecords(t, recs)
 			if len(recs) != len(encodeRegistrations) {
 				t.Fatalf("%d records back, want %d", len(recs), len(encodeRegistrations))
 			}
@@ -153,9 +142,9 @@ func TestEncodeKeys(t *testing.T) {
 			reg := sdk.Registration{Source: sdk.Source{Partner: "ggz-oost", RecordKey: tt.key}, Operation: tt.op, Client: sdk.Client{Surname: "Visser"}}
 			file, res := encodeWith(t, a, encodeItemsOf(t, []sdk.Registration{reg}))
 			w := decodeNamed(t, a, "levering"+res.Suffix, string(file))
-			recs := w.records()
-			if len(recs) != 1 || len(w.errors()) != 0 {
-				t.Fatalf("records %+v, errors %+v", recs, w.errors())
+			recs := w.Records()
+			if len(recs) != 1 || len(w.Errors()) != 0 {
+				t.Fatalf("records %+v, errors %+v", recs, w.Errors())
 			}
 			if tt.want == "Patient/kh-" && (!strings.HasPrefix(recs[0].RecordKey, tt.want) || !fhirID.MatchString(strings.TrimPrefix(recs[0].RecordKey, "Patient/"))) ||
 				tt.want != "Patient/kh-" && recs[0].RecordKey != tt.want {
@@ -279,7 +268,7 @@ func TestEncodeOutputConfig(t *testing.T) {
 // uses, except the elements the example has no value for (id, meta.source,
 // meta.lastUpdated, active).
 func TestEncodeNLCoreShape(t *testing.T) {
-	sample, sampleExt := xmlPaths(t, readSample(t, "nl-core-Patient-01.xml"))
+	sample, sampleExt := xmlPaths(t, sdktest.Testdata(t, "nl-core-Patient-01.xml"))
 	allowed := map[string]bool{"Patient.id": true, "Patient.meta.source": true, "Patient.meta.lastUpdated": true, "Patient.active": true}
 	for _, f := range encodeForms {
 		a := mustAdapter(t, f.config)

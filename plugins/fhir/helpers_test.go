@@ -1,20 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"flag"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
-
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
-	"github.com/ketenhub/ketenhub/schemas"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -25,112 +17,23 @@ var testDoc = sdk.Document{ID: "doc-1", Partner: "test", OriginalName: "export.j
 // testPartner is the partner the tests configure the adapter for.
 const testPartner = "ggz-oost"
 
-// chunkRecorder is a ChunkWriter that keeps every chunk.
-type chunkRecorder struct {
-	mu     sync.Mutex
-	chunks []sdk.Chunk
-}
-
-func (w *chunkRecorder) WriteChunk(_ context.Context, c sdk.Chunk) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.chunks = append(w.chunks, c)
-	return nil
-}
-
-func (w *chunkRecorder) records() []sdk.Record {
-	var out []sdk.Record
-	for _, c := range w.chunks {
-		out = append(out, c.Records...)
-	}
-	return out
-}
-
-func (w *chunkRecorder) errors() []sdk.RecordError {
-	var out []sdk.RecordError
-	for _, c := range w.chunks {
-		out = append(out, c.Errors...)
-	}
-	return out
-}
-
-// readConfig returns testdata/config/<name>.json.
-func readConfig(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "config", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// readSample returns testdata/<name>.
-func readSample(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // mustAdapter returns an adapter configured with the JSON config.
 func mustAdapter(t testing.TB, config string) *adapter {
 	t.Helper()
-	a := newAdapter()
-	if err := a.Configure(context.Background(), testPartner, []byte(config)); err != nil {
-		t.Fatalf("configure: %v", err)
-	}
-	return a
+	return adaptertest.Configure(t, newAdapter(), testPartner, []byte(config))
 }
 
 // decodeString decodes data and returns what the adapter wrote.
-func decodeString(t testing.TB, a sdk.Adapter, data string) *chunkRecorder {
+func decodeString(t testing.TB, a sdk.Adapter, data string) *sdktest.Recorder {
 	t.Helper()
 	return decodeNamed(t, a, testDoc.OriginalName, data)
 }
 
 // decodeNamed decodes data dropped as file name and returns what the adapter
 // wrote.
-func decodeNamed(t testing.TB, a sdk.Adapter, name, data string) *chunkRecorder {
+func decodeNamed(t testing.TB, a sdk.Adapter, name, data string) *sdktest.Recorder {
 	t.Helper()
-	w := &chunkRecorder{}
 	doc := testDoc
 	doc.OriginalName = name
-	if err := a.Decode(context.Background(), doc, strings.NewReader(data), w); err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return w
-}
-
-var registrationSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft7
-	c.AssertFormat = true
-	raw, err := schemas.FS.ReadFile(schemas.RegistrationV1)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.AddResource(schemas.RegistrationV1, bytes.NewReader(raw)); err != nil {
-		return nil, err
-	}
-	return c.Compile(schemas.RegistrationV1)
-})
-
-// checkRecords validates every record against the shared schema.
-func checkRecords(t testing.TB, recs []sdk.Record) {
-	t.Helper()
-	s, err := registrationSchema()
-	if err != nil {
-		t.Fatalf("compile registration schema: %v", err)
-	}
-	for _, r := range recs {
-		var v any
-		if err := json.Unmarshal(r.JSON, &v); err != nil {
-			t.Fatalf("line %d: record is no JSON: %v", r.Line, err)
-		}
-		if err := s.Validate(v); err != nil {
-			t.Errorf("line %d: record does not satisfy the shared schema: %v\n%s", r.Line, err, r.JSON)
-		}
-	}
+	return adaptertest.Decode(t, a, doc, []byte(data))
 }

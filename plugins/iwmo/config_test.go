@@ -1,15 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
-
-	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 )
 
 func TestConfigure(t *testing.T) {
@@ -43,52 +38,25 @@ func TestConfigure(t *testing.T) {
 				}
 				return
 			}
-			var ce *sdk.ConfigError
-			if !errors.As(err, &ce) || ce.Field != tt.field || ce.Message == "" {
-				t.Errorf("Configure = %v, want a *sdk.ConfigError for %q", err, tt.field)
-			}
+			adaptertest.WantConfigError(t, err, tt.field)
 			// What Configure refuses the schema refuses too, where the schema
 			// can see it (not the role-dependent code length).
-			if tt.name != "ErrJSON" && tt.name != "ErrCodeForRole" && tt.name != "ErrTimezone" && schemaAccepts(t, tt.config) {
+			if tt.name != "ErrJSON" && tt.name != "ErrCodeForRole" && tt.name != "ErrTimezone" && adaptertest.SchemaAccepts(t, configSchemaJSON, tt.config) {
 				t.Errorf("config.schema.json accepts what Configure refuses: %s", tt.config)
 			}
 		})
 	}
 	t.Run("ErrKeepsPrevious", func(t *testing.T) {
-		a := mustAdapter(t, string(readConfig(t, "gemeente-diemen")))
-		before := a.plan.Load()
-		if err := a.Configure(context.Background(), testPartner, []byte(`{}`)); err == nil {
-			t.Fatal("Configure({}) succeeded")
-		}
-		if a.plan.Load() != before {
-			t.Error("a failed Configure replaced the configuration")
-		}
+		a := mustAdapter(t, string(adaptertest.ReadConfig(t, "gemeente-diemen")))
+		adaptertest.KeepsPrevious(t, a, &a.plan, testPartner, []byte(`{}`))
 	})
 }
 
 // TestTestConfigs checks the configurations in testdata against the schema.
 func TestTestConfigs(t *testing.T) {
 	for _, name := range []string{"gemeente-diemen", "aanbieder-thuishulp"} {
-		if !schemaAccepts(t, string(readConfig(t, name))) {
+		if !adaptertest.SchemaAccepts(t, configSchemaJSON, string(adaptertest.ReadConfig(t, name))) {
 			t.Errorf("config.schema.json refuses testdata/config/%s.json", name)
 		}
 	}
-}
-
-func schemaAccepts(t *testing.T, config string) bool {
-	t.Helper()
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft7
-	if err := c.AddResource("config.schema.json", bytes.NewReader(configSchemaJSON)); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("config.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v any
-	if err := json.Unmarshal([]byte(config), &v); err != nil {
-		return false
-	}
-	return s.Validate(v) == nil
 }

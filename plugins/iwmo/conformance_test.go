@@ -3,6 +3,7 @@ package main
 import (
 	"testing"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
@@ -31,11 +32,11 @@ func TestConformance(t *testing.T) {
 		}
 	}
 	for i := range samples {
-		samples[i].Data = readSample(t, samples[i].Name)
+		samples[i].Data = sdktest.Testdata(t, samples[i].Name)
 	}
 	sdktest.Run(t, newAdapter(), sdktest.Config{
 		Partner:        testPartner,
-		AdapterConfig:  readConfig(t, "gemeente-diemen"),
+		AdapterConfig:  adaptertest.ReadConfig(t, "gemeente-diemen"),
 		Samples:        samples,
 		InvalidConfigs: invalidConfigs,
 	})

@@ -2,22 +2,21 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // TestDocumentRefused checks the documents that are refused as a whole:
 // one record error on line 0 with the right code and retourcode, and no
 // records.
 func TestDocumentRefused(t *testing.T) {
-	xml301 := string(readSample(t, "CasusA-02-WMO301_toewijzing.xml"))
-	ei305 := string(readSample(t, "WMO305_voorbeeld.txt"))
+	xml301 := string(sdktest.Testdata(t, "CasusA-02-WMO301_toewijzing.xml"))
+	ei305 := string(sdktest.Testdata(t, "WMO305_voorbeeld.txt"))
 	tests := []struct {
 		name, config, doc, code, rc string
 	}{
@@ -33,7 +32,7 @@ func TestDocumentRefused(t *testing.T) {
 		{"ErrCharset", "gemeente-diemen", strings.Replace(xml301, `encoding="UTF-8"`, `encoding="ISO-8859-1"`, 1), sdk.CodeEncoding, "0001"},
 		{"ErrOtherGemeente", "gemeente-diemen", strings.ReplaceAll(xml301, ">0384<", ">0363<"), sdk.CodeHeaderMissing, "0018"},
 		{"ErrOtherAanbieder", "aanbieder-thuishulp", xml301, sdk.CodeHeaderMissing, "0014"},
-		{"ErrTypeNotAccepted", "aanbieder-thuishulp", string(readSample(t, "iwmo3-WMO315-verzoek.xml")), sdk.CodeHeaderMissing, "0010"},
+		{"ErrTypeNotAccepted", "aanbieder-thuishulp", string(sdktest.Testdata(t, "iwmo3-WMO315-verzoek.xml")), sdk.CodeHeaderMissing, "0010"},
 		{"ErrCodeNamespace", "gemeente-diemen", strings.Replace(xml301, "<iwmo:Code>414<", "<iwmo:Code>418<", 1), sdk.CodeHeaderMissing, "0010"},
 		{"ErrVersion", "gemeente-diemen", strings.Replace(xml301, "<iwmo:Versie>2<", "<iwmo:Versie>1<", 1), sdk.CodeHeaderMissing, "0011"},
 		{"ErrNoHeader", "gemeente-diemen", `<wmo301:Bericht xmlns:wmo301="http://www.istandaarden.nl/iwmo/2_0/wmo301/schema/2_0"><wmo301:Clienten><wmo301:Client/></wmo301:Clienten></wmo301:Bericht>`, sdk.CodeHeaderMissing, "8026"},
@@ -44,8 +43,8 @@ func TestDocumentRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := decodeString(t, mustAdapter(t, string(readConfig(t, tt.config))), tt.doc)
-			errs := w.errors()
+			w := decodeString(t, mustAdapter(t, string(adaptertest.ReadConfig(t, tt.config))), tt.doc)
+			errs := w.Errors()
 			var doc []sdk.RecordError
 			for _, e := range errs {
 				if e.Line == 0 {
@@ -66,7 +65,7 @@ func TestDocumentRefused(t *testing.T) {
 // keeps what came before: the records, then one document-level error.
 func TestDocumentRefusedAfterRecords(t *testing.T) {
 	xml := string(bigXML(3))
-	ei := string(readSample(t, "WMO305_voorbeeld.txt"))
+	ei := string(sdktest.Testdata(t, "WMO305_voorbeeld.txt"))
 	third := strings.Index(xml, "<Client><Bsn>999990019</Bsn><Geslacht>1</Geslacht><Naam><Geslachtsnaam><Naam>Klant2")
 	tests := []struct {
 		name, doc string
@@ -82,10 +81,10 @@ func TestDocumentRefusedAfterRecords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := decodeString(t, mustAdapter(t, string(readConfig(t, "gemeente-diemen"))), tt.doc)
-			errs := w.errors()
-			if len(w.records()) != tt.records || len(errs) == 0 {
-				t.Fatalf("got %d records and errors %+v, want %d records and an error", len(w.records()), errs, tt.records)
+			w := decodeString(t, mustAdapter(t, string(adaptertest.ReadConfig(t, "gemeente-diemen"))), tt.doc)
+			errs := w.Errors()
+			if len(w.Records()) != tt.records || len(errs) == 0 {
+				t.Fatalf("got %d records and errors %+v, want %d records and an error", len(w.Records()), errs, tt.records)
 			}
 			last := errs[len(errs)-1]
 			if last.Line != 0 || last.Code != sdk.CodeDocumentRejected || !strings.Contains(last.Message, tt.contains) {
@@ -98,25 +97,25 @@ func TestDocumentRefusedAfterRecords(t *testing.T) {
 // TestEIDOSEndOfFile checks that the end-of-file mark some old tools write
 // after the sluitrecord is no record.
 func TestEIDOSEndOfFile(t *testing.T) {
-	w := decodeString(t, mustAdapter(t, string(readConfig(t, "gemeente-diemen"))), string(readSample(t, "WMO305_voorbeeld.txt"))+"\r\n\x1a")
-	if len(w.records()) != 1 || len(w.errors()) != 0 {
-		t.Errorf("got %d records and errors %+v, want 1 record", len(w.records()), w.errors())
+	w := decodeString(t, mustAdapter(t, string(adaptertest.ReadConfig(t, "gemeente-diemen"))), string(sdktest.Testdata(t, "WMO305_voorbeeld.txt"))+"\r\n\x1a")
+	if len(w.Records()) != 1 || len(w.Errors()) != 0 {
+		t.Errorf("got %d records and errors %+v, want 1 record", len(w.Records()), w.Errors())
 	}
 }
 
 // TestEIEncoding checks that a fixed-width record in UTF-8 is refused when
 // windows-1252 is configured, and read when utf-8 is.
 func TestEIEncoding(t *testing.T) {
-	doc := strings.Replace(string(readSample(t, "WMO305_voorbeeld.txt")), "Vries", "Vriës", 1)
-	w := decodeString(t, mustAdapter(t, string(readConfig(t, "gemeente-diemen"))), doc)
-	errs := w.errors()
-	if len(w.records()) != 0 || len(errs) != 2 || errs[0].Line != 2 || errs[0].Code != sdk.CodeEncoding || !strings.Contains(errs[0].Message, "ei_encoding") {
-		t.Errorf("windows-1252: got %d records and errors %+v, want an encoding error on line 2 and the product line not assessed", len(w.records()), errs)
+	doc := strings.Replace(string(sdktest.Testdata(t, "WMO305_voorbeeld.txt")), "Vries", "Vriës", 1)
+	w := decodeString(t, mustAdapter(t, string(adaptertest.ReadConfig(t, "gemeente-diemen"))), doc)
+	errs := w.Errors()
+	if len(w.Records()) != 0 || len(errs) != 2 || errs[0].Line != 2 || errs[0].Code != sdk.CodeEncoding || !strings.Contains(errs[0].Message, "ei_encoding") {
+		t.Errorf("windows-1252: got %d records and errors %+v, want an encoding error on line 2 and the product line not assessed", len(w.Records()), errs)
 	}
 	cfg := `{"role": "gemeente", "codes": ["0384"], "ei_encoding": "utf-8"}`
 	w = decodeString(t, mustAdapter(t, cfg), doc)
-	if recs := w.records(); len(recs) != 1 || !strings.Contains(string(recs[0].JSON), `"surname":"Vriës"`) || len(w.errors()) != 0 {
-		t.Errorf("utf-8: got records %v and errors %+v, want the record with the accented surname", len(recs), w.errors())
+	if recs := w.Records(); len(recs) != 1 || !strings.Contains(string(recs[0].JSON), `"surname":"Vriës"`) || len(w.Errors()) != 0 {
+		t.Errorf("utf-8: got records %v and errors %+v, want the record with the accented surname", len(recs), w.Errors())
 	}
 }
 
@@ -125,8 +124,8 @@ func TestEIEncoding(t *testing.T) {
 func TestNoPersonalDataInErrors(t *testing.T) {
 	personal := []string{"Visser", "99999008", "999990081", "1990", "Jansen", "Pietersen", "Bakker", "12345678A", "999990044", "19800101"}
 	for _, name := range []string{"broken-WMO301.xml", "broken-WMO305.txt"} {
-		w := decodeString(t, mustAdapter(t, string(readConfig(t, "gemeente-diemen"))), string(readSample(t, name)))
-		for _, e := range w.errors() {
+		w := decodeString(t, mustAdapter(t, string(adaptertest.ReadConfig(t, "gemeente-diemen"))), string(sdktest.Testdata(t, name)))
+		for _, e := range w.Errors() {
 			for _, p := range personal {
 				if strings.Contains(e.Message, p) || strings.Contains(e.RecordKey, p) {
 					t.Errorf("%s: error on line %d quotes personal data: %s", name, e.Line, e.Message)
@@ -152,56 +151,14 @@ func TestStreams(t *testing.T) {
 		{"EI", bigEI(n)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			a := mustAdapter(t, string(readConfig(t, "gemeente-diemen")))
-			pr, pw := io.Pipe()
-			first := make(chan struct{})
-			w := &notifying{onChunk: func() {
-				select {
-				case <-first:
-				default:
-					close(first)
-				}
-			}}
-			done := make(chan error, 1)
-			go func() { done <- a.Decode(context.Background(), testDoc, pr, w) }()
-			// The first 80% hold more than one chunk's worth of records.
-			part := len(tt.doc) * 8 / 10
-			go func() {
-				if _, err := pw.Write(tt.doc[:part]); err != nil {
-					t.Error(err)
-				}
-			}()
-			select {
-			case <-first:
-			case <-time.After(30 * time.Second):
-				t.Fatal("no chunk within 30s while the last 20% of the message is held back")
-			}
-			if _, err := pw.Write(tt.doc[part:]); err != nil {
-				t.Fatal(err)
-			}
-			pw.Close()
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
-			if len(w.records) != n || len(w.errs) != 0 {
-				t.Errorf("got %d records and errors %+v, want %d records", len(w.records), w.errs, n)
+			a := mustAdapter(t, string(adaptertest.ReadConfig(t, "gemeente-diemen")))
+			w := adaptertest.DecodeHeldBack(t, a, testDoc, tt.doc)
+			recs, errs := w.Records(), w.Errors()
+			if len(recs) != n || len(errs) != 0 {
+				t.Errorf("got %d records and errors %+v, want %d records", len(recs), errs, n)
 			}
 		})
 	}
-}
-
-// notifying is a ChunkWriter that counts what it gets and calls onChunk.
-type notifying struct {
-	records []sdk.Record
-	errs    []sdk.RecordError
-	onChunk func()
-}
-
-func (w *notifying) WriteChunk(_ context.Context, c sdk.Chunk) error {
-	w.records = append(w.records, c.Records...)
-	w.errs = append(w.errs, c.Errors...)
-	w.onChunk()
-	return nil
 }
 
 // bigXML is a WMO301 of release 2.1 with n clients of one toewijzing each.
@@ -242,7 +199,7 @@ func bigEI(n int) []byte {
 // gives the new start only, in both formats, and that two starts without
 // a withdrawal are a duplicate.
 func TestCorrectionInOneMessage(t *testing.T) {
-	ei := string(readSample(t, "WMO305_voorbeeld.txt"))
+	ei := string(sdktest.Testdata(t, "WMO305_voorbeeld.txt"))
 	lines := strings.Split(ei, "\n")
 	withdrawn := lines[2][:98] + "3" + lines[2][99:]
 	corrected := strings.Replace(lines[2], "2015010142420111", "2015010542420111", 1)
@@ -252,7 +209,7 @@ func TestCorrectionInOneMessage(t *testing.T) {
 		b = b[:98] + status2 + b[99:]
 		return strings.Join([]string{lines[0], lines[1], a, b, strings.Replace(lines[3], "990000010000010000002", "990000010000020000003", 1)}, "\n")
 	}
-	xml := string(readSample(t, "iwmo3-WMO305-start.xml"))
+	xml := string(sdktest.Testdata(t, "iwmo3-WMO305-start.xml"))
 	xmlFix := func(status1, status2 string) string {
 		s := strings.Replace(xml, "<wmo305:ToewijzingNummer>1002<", "<wmo305:ToewijzingNummer>1001<", 1)
 		s = strings.Replace(s, "<wmo305:StatusAanlevering>1<", "<wmo305:StatusAanlevering>first<", 1)
@@ -271,8 +228,8 @@ func TestCorrectionInOneMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := decodeString(t, mustAdapter(t, string(readConfig(t, tt.config))), tt.doc)
-			recs, errs := w.records(), w.errors()
+			w := decodeString(t, mustAdapter(t, string(adaptertest.ReadConfig(t, tt.config))), tt.doc)
+			recs, errs := w.Records(), w.Errors()
 			if len(recs) != tt.records || len(errs) != tt.errs || recs[0].Line != tt.line {
 				t.Fatalf("got records %+v and errors %+v, want %d record(s) on line %d and %d error(s)", recs, errs, tt.records, tt.line, tt.errs)
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"testing"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
@@ -16,7 +17,7 @@ func TestEncodeConformance(t *testing.T) {
 	const sample = "iwmo3-WMO301-toewijzing.xml"
 	sdktest.RunEncode(t, newAdapter(), sdktest.Config{
 		Partner:       testPartner,
-		AdapterConfig: readConfig(t, "aanbieder-ontvangt"),
-		Samples:       []sdktest.Sample{{Name: sample, Data: readSample(t, sample), WantRecords: 3, WantErrors: 0}},
+		AdapterConfig: adaptertest.ReadConfig(t, "aanbieder-ontvangt"),
+		Samples:       []sdktest.Sample{{Name: sample, Data: sdktest.Testdata(t, sample), WantRecords: 3, WantErrors: 0}},
 	})
 }

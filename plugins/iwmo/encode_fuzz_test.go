@@ -6,7 +6,9 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // FuzzEncode writes random registrations as WMO301 messages. Encode must
@@ -21,7 +23,7 @@ func FuzzEncode(f *testing.F) {
 	}
 	f.Add("0384-T0012", "999990019", " van\tDijk & <Zn> ", "Van  Der", "", "de", "Jan  Piet\nKees", "j.p", "2000-02-29", "vrouw", "2025-03-01T23:59:59-11:00", uint8(1))
 	f.Add("k", "999990019", "A\uFFFEB", "", "X\x00", "", "", "Ĳ", "0000-01", "", "2025-03-01T00:00:00Z", uint8(2))
-	a := mustAdapter(f, string(readConfig(f, "aanbieder-ontvangt")))
+	a := mustAdapter(f, string(adaptertest.ReadConfig(f, "aanbieder-ontvangt")))
 	f.Fuzz(func(t *testing.T, key, bsn, surname, prefix, partner, partnerPrefix, first, initials, birth, gender, at string, mode uint8) {
 		op := []sdk.Operation{sdk.OpNew, sdk.OpChange, sdk.OpDelete}[int(mode)%3]
 		reg := sdk.Registration{Source: sdk.Source{Partner: "ggz-oost", RecordKey: key}, Operation: op, RegisteredAt: at,
@@ -35,11 +37,11 @@ func FuzzEncode(f *testing.F) {
 			return
 		}
 		w := decodeString(t, a, string(msgs[0].data))
-		if errs := w.errors(); len(errs) > 0 {
+		if errs := w.Errors(); len(errs) > 0 {
 			t.Fatalf("the message reads back with errors %+v\n%s", errs, msgs[0].data)
 		}
-		recs := w.records()
-		checkRecords(t, recs)
+		recs := w.Records()
+		sdktest.CheckRecords(t, recs)
 		if len(recs) != 1 {
 			t.Fatalf("%d records back", len(recs))
 		}

@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // encodeRegistrations are the registrations of the encode tests, as the
@@ -82,30 +83,19 @@ func encodeAll(t testing.TB, a *adapter, items []sdk.EncodeItem) ([]encodedMessa
 // adapter: the same client, on the line Encode says, with the operation
 // and the moment of the registration.
 func TestEncodeGolden(t *testing.T) {
-	a := mustAdapter(t, string(readConfig(t, "aanbieder-ontvangt")))
+	a := mustAdapter(t, string(adaptertest.ReadConfig(t, "aanbieder-ontvangt")))
 	msgs, rejected := encodeAll(t, a, encodeItemsOf(encodeRegistrations))
 	if len(rejected) != 0 || len(msgs) != len(encodeRegistrations) {
 		t.Fatalf("%d messages, rejected %+v", len(msgs), rejected)
 	}
 	for i, m := range msgs {
 		golden := filepath.Join("testdata", "golden", fmt.Sprintf("encode-%d.xml", i+1))
-		if *update {
-			if err := os.WriteFile(golden, m.data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(m.data, want) {
-			t.Errorf("message %d differs from %s; run go test ./plugins/iwmo/ -run TestEncodeGolden -update and review the diff\n%s", i+1, golden, m.data)
-		}
+		sdktest.Golden(t, golden, m.data, *update)
 		w := decodeString(t, a, string(m.data))
-		recs := w.records()
-		checkRecords(t, recs)
-		if len(recs) != 1 || len(w.errors()) != 0 {
-			t.Fatalf("message %d reads back as %d records with errors %+v", i+1, len(recs), w.errors())
+		recs := w.Records()
+		sdktest.CheckRecords(t, recs)
+		if len(recs) != 1 || len(w.Errors()) != 0 {
+			t.Fatalf("message %d reads back as %d records with errors %+v", i+1, len(recs), w.Errors())
 		}
 		if recs[0].Line != m.res.Written[0].Line {
 			t.Errorf("message %d: record on line %d, Encode said %d", i+1, recs[0].Line, m.res.Written[0].Line)
@@ -136,13 +126,13 @@ func TestEncodeGolden(t *testing.T) {
 // TestEncodeStableNumber: every delivery of a record has the same
 // ToewijzingNummer; another record has another.
 func TestEncodeStableNumber(t *testing.T) {
-	a := mustAdapter(t, string(readConfig(t, "aanbieder-ontvangt")))
+	a := mustAdapter(t, string(adaptertest.ReadConfig(t, "aanbieder-ontvangt")))
 	changed := encodeRegistrations[0]
 	changed.Operation, changed.ProcessStep = sdk.OpChange, "trajecttoewijzing"
 	msgs, _ := encodeAll(t, a, encodeItemsOf([]sdk.Registration{encodeRegistrations[0], changed, encodeRegistrations[3]}))
 	keys := make([]string, len(msgs))
 	for i, m := range msgs {
-		recs := decodeString(t, a, string(m.data)).records()
+		recs := decodeString(t, a, string(m.data)).Records()
 		if len(recs) != 1 {
 			t.Fatalf("message %d: %d records", i, len(recs))
 		}
@@ -178,7 +168,7 @@ func TestEncodeRejects(t *testing.T) {
 		{"ErrGender", "client.gender", sdk.CodeEncodeFormat, "0351", client(func(r *sdk.Registration) { r.Client.Gender = "x" })},
 		{"ErrNoMoment", "registered_at", sdk.CodeEncodeInvalid, "1173", client(func(r *sdk.Registration) { r.RegisteredAt = "" })},
 	}
-	a := mustAdapter(t, string(readConfig(t, "aanbieder-ontvangt")))
+	a := mustAdapter(t, string(adaptertest.ReadConfig(t, "aanbieder-ontvangt")))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			good := encodeItemsOf(encodeRegistrations[:1])[0]
@@ -199,7 +189,7 @@ func TestEncodeRejects(t *testing.T) {
 		})
 	}
 	t.Run("ErrNoOutput", func(t *testing.T) {
-		g := mustAdapter(t, string(readConfig(t, "gemeente-diemen")))
+		g := mustAdapter(t, string(adaptertest.ReadConfig(t, "gemeente-diemen")))
 		msgs, rejected := encodeAll(t, g, encodeItemsOf(encodeRegistrations[:1]))
 		if len(msgs) != 0 || len(rejected) != 1 || rejected[0].Code != sdk.CodeEncodeFormat {
 			t.Errorf("%d messages, rejected %+v", len(msgs), rejected)
@@ -214,7 +204,7 @@ func TestEncodeErrors(t *testing.T) {
 	if _, err := newAdapter().Encode(context.Background(), sdk.EncodeRequest{Partner: testPartner, Items: items}, io.Discard); !errors.Is(err, sdk.ErrNotConfigured) {
 		t.Errorf("unconfigured: %v", err)
 	}
-	a := mustAdapter(t, string(readConfig(t, "aanbieder-ontvangt")))
+	a := mustAdapter(t, string(adaptertest.ReadConfig(t, "aanbieder-ontvangt")))
 	if _, err := a.Encode(context.Background(), sdk.EncodeRequest{Partner: "opvang-zuid", Items: items}, io.Discard); !errors.Is(err, sdk.ErrOtherPartner) {
 		t.Errorf("another partner: %v", err)
 	}

@@ -1,26 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
-
-// goldenRecord and goldenOutput are the form of the golden files.
-type goldenRecord struct {
-	Line         int             `json:"line"`
-	RecordKey    string          `json:"record_key"`
-	Registration json.RawMessage `json:"registration"`
-}
-
-type goldenOutput struct {
-	Records []goldenRecord    `json:"records"`
-	Errors  []sdk.RecordError `json:"errors"`
-}
 
 // goldenCases are the documents with golden output, each decoded with a
 // configuration of testdata/config.
@@ -46,37 +32,11 @@ var goldenCases = []struct{ sample, config string }{
 func TestGolden(t *testing.T) {
 	for _, gc := range goldenCases {
 		t.Run(gc.sample, func(t *testing.T) {
-			a := mustAdapter(t, string(readConfig(t, gc.config)))
-			w := decodeString(t, a, string(readSample(t, gc.sample)))
-			checkRecords(t, w.records())
-			out := goldenOutput{Records: []goldenRecord{}, Errors: w.errors()}
-			for _, r := range w.records() {
-				out.Records = append(out.Records, goldenRecord{Line: r.Line, RecordKey: r.RecordKey, Registration: r.JSON})
-			}
-			if out.Errors == nil {
-				out.Errors = []sdk.RecordError{}
-			}
-			got, err := json.MarshalIndent(out, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
+			a := mustAdapter(t, string(adaptertest.ReadConfig(t, gc.config)))
+			w := decodeString(t, a, string(sdktest.Testdata(t, gc.sample)))
+			sdktest.CheckRecords(t, w.Records())
 			path := filepath.Join("testdata", "golden", gc.sample+".golden.json")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden file (run with -update to create it): %v", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s; run go test ./plugins/iwmo/... -update and review the diff", path)
-			}
+			sdktest.Golden(t, path, sdktest.GoldenJSON(w.Records(), w.Errors()), *update)
 		})
 	}
 }

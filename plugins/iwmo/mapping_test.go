@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
@@ -11,7 +12,7 @@ import (
 // header of message type k.
 func testMapper(t *testing.T, k kind) *mapper {
 	t.Helper()
-	a := mustAdapter(t, string(readConfig(t, "gemeente-diemen")))
+	a := mustAdapter(t, string(adaptertest.ReadConfig(t, "gemeente-diemen")))
 	m := newMapper(a.plan.Load(), testDoc.ReceivedAt)
 	m.setHeader(&header{kind: k, gemeente: val{s: "0384"}, aanbieder: val{s: "98025566"}, date: val{s: "2025-03-01"}})
 	return m

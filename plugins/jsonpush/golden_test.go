@@ -2,14 +2,12 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/ketenhub/ketenhub/hub/schema"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
-	"github.com/ketenhub/ketenhub/schemas"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // goldenRecord is one record as a golden file holds it.
@@ -30,10 +28,6 @@ type golden struct {
 // must satisfy the shared schema. go test ./plugins/jsonpush -update
 // rewrites the golden files.
 func TestGolden(t *testing.T) {
-	v, err := schema.Compile(schemas.RegistrationV1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tests := []struct {
 		sample          string
 		records, errors int
@@ -46,11 +40,9 @@ func TestGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.sample, func(t *testing.T) {
 			rec := decode(t, a, tt.sample, readSample(t, tt.sample))
+			sdktest.CheckRecords(t, rec.Records())
 			var got golden
 			for _, r := range rec.Records() {
-				if _, problems, err := v.ValidateJSON(r.JSON); err != nil || len(problems) > 0 {
-					t.Errorf("record %d (%s) does not satisfy the shared schema: %v %v", r.Line, r.RecordKey, err, problems)
-				}
 				got.Records = append(got.Records, goldenRecord{Line: r.Line, RecordKey: r.RecordKey, Registration: r.JSON})
 			}
 			got.Errors = rec.Errors()
@@ -71,21 +63,7 @@ func TestGolden(t *testing.T) {
 			if !strings.HasSuffix(path, ".json") {
 				path += ".json"
 			}
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, b, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if string(want) != string(b) {
-				t.Errorf("output differs from %s (run with -update and review the diff)", path)
-			}
+			sdktest.Golden(t, path, b, *update)
 		})
 	}
 }

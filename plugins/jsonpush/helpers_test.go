@@ -1,12 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"flag"
 	"path/filepath"
 	"testing"
 
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
@@ -36,11 +35,7 @@ func withConfig(t testing.TB, set map[string]any) []byte {
 // mustAdapter returns an adapter configured with config.
 func mustAdapter(t testing.TB, config []byte) *adapter {
 	t.Helper()
-	a := newAdapter()
-	if err := a.Configure(context.Background(), testPartner, config); err != nil {
-		t.Fatalf("configure: %v", err)
-	}
-	return a
+	return adaptertest.Configure(t, newAdapter(), testPartner, config)
 }
 
 // decode decodes data with a as a document named name.
@@ -48,11 +43,7 @@ func decode(t testing.TB, a *adapter, name string, data []byte) *sdktest.Recorde
 	t.Helper()
 	doc := testDoc
 	doc.OriginalName = name
-	rec := &sdktest.Recorder{}
-	if err := a.Decode(context.Background(), doc, bytes.NewReader(data), rec); err != nil {
-		t.Fatalf("Decode: %v", err)
-	}
-	return rec
+	return adaptertest.Decode(t, a, doc, data)
 }
 
 func readSample(t testing.TB, name string) []byte { return sdktest.Testdata(t, name) }

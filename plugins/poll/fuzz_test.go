@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // knownCodes are the codes Decode may report.
@@ -42,7 +43,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
 		a := adapters[int(mode)%len(adapters)]
 		first, second := decode(t, a, data), decode(t, a, data)
-		checkRecords(t, first.Records())
+		sdktest.CheckRecords(t, first.Records())
 		for _, r := range first.Records() {
 			if r.RecordKey == "" || !utf8.ValidString(r.RecordKey) || r.Line <= 0 {
 				t.Errorf("record in item %d has key %q", r.Line, r.RecordKey)

@@ -30,7 +30,7 @@ func TestGolden(t *testing.T) {
 		t.Run(gc.sample, func(t *testing.T) {
 			a := mustAdapter(t, readFile(t, filepath.Join("config", gc.config+".json")))
 			w := decode(t, a, readFile(t, gc.sample))
-			checkRecords(t, w.Records())
+			sdktest.CheckRecords(t, w.Records())
 			path := filepath.Join("testdata", "golden", strings.ReplaceAll(gc.sample, "/", "_")+".golden.json")
 			sdktest.Golden(t, path, sdktest.GoldenJSON(w.Records(), w.Errors()), *update)
 		})

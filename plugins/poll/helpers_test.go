@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"flag"
-	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
-	"github.com/ketenhub/ketenhub/hub/schema"
+	"github.com/ketenhub/ketenhub/plugins/internal/adaptertest"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 	"github.com/ketenhub/ketenhub/plugins/sdktest"
-	"github.com/ketenhub/ketenhub/schemas"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -27,14 +22,7 @@ const testToken = "geheim-token-van-ggz-noord"
 var testDoc = sdk.Document{ID: "doc-1", Partner: testPartner, OriginalName: "page.json", ReceivedAt: "2025-03-01T09:30:00+01:00"}
 
 // readFile returns testdata/<name>.
-func readFile(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func readFile(t testing.TB, name string) []byte { return sdktest.Testdata(t, name) }
 
 // withSecret sets the secret of the rest configurations for the test.
 func withSecret(t *testing.T) {
@@ -52,36 +40,11 @@ func configWith(t testing.TB, name string, over map[string]any) []byte {
 // mustAdapter returns an adapter configured with config.
 func mustAdapter(t testing.TB, config []byte) *adapter {
 	t.Helper()
-	a := newAdapter()
-	if err := a.Configure(context.Background(), testPartner, config); err != nil {
-		t.Fatalf("configure: %v", err)
-	}
-	return a
+	return adaptertest.Configure(t, newAdapter(), testPartner, config)
 }
 
 // decode decodes data and returns what the adapter wrote.
 func decode(t testing.TB, a sdk.Adapter, data []byte) *sdktest.Recorder {
 	t.Helper()
-	w := &sdktest.Recorder{}
-	if err := a.Decode(context.Background(), testDoc, bytes.NewReader(data), w); err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return w
-}
-
-var registrationSchema = sync.OnceValues(func() (*schema.Validator, error) { return schema.Compile(schemas.RegistrationV1) })
-
-// checkRecords validates every record against the shared schema.
-func checkRecords(t testing.TB, recs []sdk.Record) {
-	t.Helper()
-	v, err := registrationSchema()
-	if err != nil {
-		t.Fatalf("compile registration schema: %v", err)
-	}
-	for _, r := range recs {
-		_, issues, err := v.ValidateJSON(r.JSON)
-		if err != nil || len(issues) > 0 {
-			t.Errorf("item %d: record does not satisfy the shared schema: %v %v\n%s", r.Line, err, issues, r.JSON)
-		}
-	}
+	return adaptertest.Decode(t, a, testDoc, data)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ketenhub/ketenhub/plugins/polltest"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
+	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
 
 // t0 is when the made-up persons of the fakes start changing.
@@ -54,7 +55,7 @@ func pollAll(t *testing.T, a *adapter, cursor string) (keys []string, last strin
 		}
 		if len(page) > 0 {
 			w := decode(t, a, page)
-			checkRecords(t, w.Records())
+			sdktest.CheckRecords(t, w.Records())
 			if errs := w.Errors(); len(errs) > 0 {
 				t.Fatalf("page from %q has record errors: %+v", cursor, errs)
 			}

@@ -82,8 +82,9 @@
 //
 // Optional capabilities have suites of their own: RunEncode for an
 // sdk.Encoder, RunPoll for an sdk.Poller (against a service the adapter's
-// test runs, such as the fakes of plugins/polltest). GoldenJSON and Golden
-// serve an adapter's own golden-file tests, with a Recorder.
+// test runs, such as the fakes of plugins/polltest). GoldenJSON,
+// GoldenChunks and Golden serve an adapter's own golden-file tests, with a
+// Recorder; CheckRecords checks records against the shared schema.
 //
 // Keep the first sample the most typical one, and let it end with a record
 // that is complete. Sample data stays in the adapter's testdata; the suite

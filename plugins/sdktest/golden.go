@@ -18,20 +18,43 @@ type goldenRecord struct {
 }
 
 type goldenOutput struct {
-	Records []goldenRecord    `json:"records"`
-	Errors  []sdk.RecordError `json:"errors"`
+	Records  []goldenRecord    `json:"records"`
+	Errors   []sdk.RecordError `json:"errors"`
+	Consents []goldenConsent   `json:"consents,omitempty"`
+}
+
+type goldenConsent struct {
+	Line      int             `json:"line"`
+	RecordKey string          `json:"record_key"`
+	Statement json.RawMessage `json:"statement"`
 }
 
 // GoldenJSON writes what a decode gave in the form of the adapters' golden
 // files: {"records": [{"line", "record_key", "registration"}, ...],
 // "errors": [...]}, indented, ending in a newline.
 func GoldenJSON(recs []sdk.Record, errs []sdk.RecordError) []byte {
+	return goldenJSON(recs, errs, nil)
+}
+
+// GoldenChunks writes the records, record errors and consent statements of
+// chunks in the form of GoldenJSON, with the consent statements, when there
+// are any, in "consents": [{"line", "record_key", "statement"}, ...].
+func GoldenChunks(chunks []sdk.Chunk) []byte {
+	return goldenJSON(gather(chunks, func(c sdk.Chunk) []sdk.Record { return c.Records }),
+		gather(chunks, func(c sdk.Chunk) []sdk.RecordError { return c.Errors }),
+		gather(chunks, func(c sdk.Chunk) []sdk.Consent { return c.Consents }))
+}
+
+func goldenJSON(recs []sdk.Record, errs []sdk.RecordError, consents []sdk.Consent) []byte {
 	out := goldenOutput{Records: []goldenRecord{}, Errors: errs}
 	for _, r := range recs {
 		out.Records = append(out.Records, goldenRecord{Line: r.Line, RecordKey: r.RecordKey, Registration: r.JSON})
 	}
 	if out.Errors == nil {
 		out.Errors = []sdk.RecordError{}
+	}
+	for _, c := range consents {
+		out.Consents = append(out.Consents, goldenConsent{Line: c.Line, RecordKey: c.RecordKey, Statement: c.JSON})
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,20 +40,62 @@ func (r *Recorder) Chunks() []sdk.Chunk {
 
 // Records returns the records of every chunk, in order.
 func (r *Recorder) Records() []sdk.Record {
-	var out []sdk.Record
-	for _, c := range r.Chunks() {
-		out = append(out, c.Records...)
-	}
-	return out
+	return gather(r.Chunks(), func(c sdk.Chunk) []sdk.Record { return c.Records })
 }
 
 // Errors returns the record errors of every chunk, in order.
 func (r *Recorder) Errors() []sdk.RecordError {
-	var out []sdk.RecordError
-	for _, c := range r.Chunks() {
-		out = append(out, c.Errors...)
+	return gather(r.Chunks(), func(c sdk.Chunk) []sdk.RecordError { return c.Errors })
+}
+
+// Unchanged returns the unchanged records of every chunk, in order.
+func (r *Recorder) Unchanged() []sdk.Unchanged {
+	return gather(r.Chunks(), func(c sdk.Chunk) []sdk.Unchanged { return c.Unchanged })
+}
+
+// Consents returns the consent statements of every chunk, in order.
+func (r *Recorder) Consents() []sdk.Consent {
+	return gather(r.Chunks(), func(c sdk.Chunk) []sdk.Consent { return c.Consents })
+}
+
+// gather joins part of every chunk, in order; nil when no chunk has any.
+func gather[T any](chunks []sdk.Chunk, part func(sdk.Chunk) []T) []T {
+	var out []T
+	for _, c := range chunks {
+		out = append(out, part(c)...)
 	}
 	return out
+}
+
+// CheckRecords fails the test for every record whose JSON does not satisfy
+// the shared registration schema (schemas/registration.v1), naming the
+// record's line and the schema's complaint. It fails at once when the
+// schema does not compile.
+func CheckRecords(t testing.TB, recs []sdk.Record) {
+	t.Helper()
+	problems, err := recordProblems(recs)
+	if err != nil {
+		t.Fatalf("compile registration schema: %v", err)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+// recordProblems describes every record of recs that does not satisfy the
+// shared schema.
+func recordProblems(recs []sdk.Record) ([]string, error) {
+	v, err := registrations()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range recs {
+		if _, issues, err := v.ValidateJSON(r.JSON); err != nil || len(issues) > 0 {
+			out = append(out, fmt.Sprintf("line %d: record %q does not satisfy the shared schema: %v %v\n%s", r.Line, r.RecordKey, err, issues, r.JSON))
+		}
+	}
+	return out, nil
 }
 
 // WantConfigError checks the error of a Configure: with field "-" it must

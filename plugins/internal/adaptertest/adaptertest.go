@@ -17,8 +17,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
-
+	"github.com/ketenhub/ketenhub/plugins/internal/mapping"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 	"github.com/ketenhub/ketenhub/plugins/sdktest"
 )
@@ -61,24 +60,17 @@ func WantConfigError(t testing.TB, err error, field string) {
 }
 
 // SchemaAccepts reports whether the JSON Schema schema (draft 7) accepts the
-// JSON configuration config; config that is no JSON it does not. It fails
-// the test when schema does not compile.
+// JSON configuration config, checked as the mapping adapters check theirs
+// (mapping.Schema); config that is no JSON it does not. It fails the test
+// when schema does not compile.
 func SchemaAccepts(t testing.TB, schema []byte, config string) bool {
 	t.Helper()
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft7
-	if err := c.AddResource("config.schema.json", bytes.NewReader(schema)); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("config.schema.json")
-	if err != nil {
+	s := mapping.NewSchema("config.schema.json", schema)
+	if err := s.Compile(); err != nil {
 		t.Fatal(err)
 	}
 	var v any
-	if err := json.Unmarshal([]byte(config), &v); err != nil {
-		return false
-	}
-	return s.Validate(v) == nil
+	return s.Decode([]byte(config), &v) == nil
 }
 
 // KeepsPrevious checks that a Configure of a, whose configuration in force

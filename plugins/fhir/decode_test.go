@@ -20,6 +20,7 @@ func TestDocumentRefused(t *testing.T) {
 	}{
 		{"ErrEmpty", "default", "x.json", "", sdk.CodeEmptyDocument},
 		{"ErrBlank", "default", "x.json", "\n  \n", sdk.CodeEmptyDocument},
+		{"ErrBOMOnly", "default", "x.json", "\xef\xbb\xbf\n", sdk.CodeEmptyDocument},
 		{"ErrPDF", "default", "x.json", "%PDF-1.7", sdk.CodeBinary},
 		{"ErrBinary", "default", "x.json", "{\x00\x01\x02", sdk.CodeBinary},
 		{"ErrUTF16", "default", "x.json", "\xff\xfe{\x00", sdk.CodeEncoding},

@@ -22,6 +22,7 @@ func TestDocumentRefused(t *testing.T) {
 	}{
 		{"ErrEmpty", "gemeente-diemen", "", sdk.CodeEmptyDocument, "0001"},
 		{"ErrBlank", "gemeente-diemen", " \n\t\n", sdk.CodeEmptyDocument, "0001"},
+		{"ErrBOMOnly", "gemeente-diemen", "\xef\xbb\xbf \n", sdk.CodeEmptyDocument, "0001"},
 		{"ErrPDF", "gemeente-diemen", "%PDF-1.4\n...", sdk.CodeBinary, "0001"},
 		{"ErrBinary", "gemeente-diemen", "01\x00\x01\x02\x03", sdk.CodeBinary, "0001"},
 		{"ErrUTF16", "gemeente-diemen", "\xff\xfe<\x00B\x00", sdk.CodeEncoding, "0001"},

@@ -41,7 +41,8 @@ var magics = []struct {
 
 // Check looks at the first size bytes of r, which must buffer at least
 // that many. It skips a UTF-8 byte order mark and returns the start of the
-// document after it; or the record error (Line 0) that refuses the document as a whole, with
+// document after it, of which at least one byte is not white space; or the
+// record error (Line 0) that refuses the document as a whole, with
 // sdk.CodeEmptyDocument, sdk.CodeBinary or sdk.CodeEncoding and a message of
 // t. It returns an error only when reading fails.
 func Check(r *bufio.Reader, size int, t Texts) (head []byte, refusal *sdk.RecordError, err error) {
@@ -71,6 +72,9 @@ func Check(r *bufio.Reader, size int, t Texts) (head []byte, refusal *sdk.Record
 			return nil, nil, fmt.Errorf("skip byte order mark: %w", err)
 		}
 		head = head[3:]
+		if len(bytes.TrimSpace(head)) == 0 {
+			return refuse(sdk.CodeEmptyDocument, "het document bevat alleen een byte order mark (BOM) en witruimte")
+		}
 	}
 	if binary(head) {
 		return refuse(sdk.CodeBinary, t.Control)

@@ -21,6 +21,8 @@ func TestCheck(t *testing.T) {
 		{"OKControlsFew", "a\x01" + strings.Repeat("b", 62), "", "", "a\x01" + strings.Repeat("b", 62)},
 		{"ErrEmpty", "", sdk.CodeEmptyDocument, "het document is leeg (0 bytes)", ""},
 		{"ErrBlank", " \r\n\t", sdk.CodeEmptyDocument, "het document bevat alleen witruimte", ""},
+		{"ErrBOMOnly", "\xef\xbb\xbf", sdk.CodeEmptyDocument, "het document bevat alleen een byte order mark (BOM) en witruimte", ""},
+		{"ErrBOMBlank", "\xef\xbb\xbf \r\n", sdk.CodeEmptyDocument, "het document bevat alleen een byte order mark (BOM) en witruimte", ""},
 		{"ErrPDF", "%PDF-1.7", sdk.CodeBinary, "geen bericht maar een PDF-bestand", ""},
 		{"ErrZIP", "PK\x03\x04rest", sdk.CodeBinary, "geen bericht maar een ZIP (of Excel/Word)-bestand", ""},
 		{"ErrUTF16LE", "\xff\xfe<\x00", sdk.CodeEncoding, "utf-16", ""},

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/text/encoding/htmlindex"
+
+	"github.com/ketenhub/ketenhub/plugins/internal/xmlscan"
 )
 
 // Namespaces of a StUF-BG answer.
@@ -257,17 +259,7 @@ func charsetReader(label string, input io.Reader) (io.Reader, error) {
 var errEnd = errors.New("end of element")
 
 // nextStart returns the next start element of the document.
-func (r *stufReader) nextStart() (xml.StartElement, error) {
-	for {
-		t, err := r.dec.Token()
-		if err != nil {
-			return xml.StartElement{}, err
-		}
-		if se, ok := t.(xml.StartElement); ok {
-			return se, nil
-		}
-	}
-}
+func (r *stufReader) nextStart() (xml.StartElement, error) { return xmlscan.NextStart(r.dec, false) }
 
 // nextChild returns the next child element of the element being read, or
 // errEnd at its end.

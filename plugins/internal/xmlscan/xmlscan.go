@@ -50,9 +50,14 @@ func (s *Scanner) Line() int {
 
 // Root returns the root element, skipping the prolog (declarations,
 // comments, blanks). Text before it is an *xml.SyntaxError.
-func (s *Scanner) Root() (xml.StartElement, error) {
+func (s *Scanner) Root() (xml.StartElement, error) { return NextStart(s.Decoder, true) }
+
+// NextStart returns the next start element that d reads, passing over the
+// tokens before it. With strict, text other than white space among them is
+// an *xml.SyntaxError at the line d stands on. Other errors are d's.
+func NextStart(d *xml.Decoder, strict bool) (xml.StartElement, error) {
 	for {
-		tok, err := s.Token()
+		tok, err := d.Token()
 		if err != nil {
 			return xml.StartElement{}, err
 		}
@@ -60,8 +65,9 @@ func (s *Scanner) Root() (xml.StartElement, error) {
 		case xml.StartElement:
 			return t, nil
 		case xml.CharData:
-			if len(strings.TrimSpace(string(t))) > 0 {
-				return xml.StartElement{}, &xml.SyntaxError{Msg: "text before the root element", Line: s.Line()}
+			if strict && len(strings.TrimSpace(string(t))) > 0 {
+				line, _ := d.InputPos()
+				return xml.StartElement{}, &xml.SyntaxError{Msg: "text before the root element", Line: line}
 			}
 		}
 	}

@@ -105,3 +105,20 @@ func TestAfterRoot(t *testing.T) {
 		})
 	}
 }
+
+func TestNextStart(t *testing.T) {
+	doc := "<a>tekst<!-- c --><b/>meer</a>"
+	for _, strict := range []bool{false, true} {
+		d := New(strings.NewReader(doc), 64).Decoder
+		if _, err := NextStart(d, strict); err != nil {
+			t.Fatal(err)
+		}
+		el, err := NextStart(d, strict)
+		switch {
+		case !strict && (err != nil || el.Name.Local != "b"):
+			t.Errorf("NextStart = %v, %v; want b, past the text", el.Name.Local, err)
+		case strict && err == nil:
+			t.Errorf("strict NextStart = %v past text, want an *xml.SyntaxError", el.Name.Local)
+		}
+	}
+}

@@ -39,13 +39,7 @@ var configSchema = mapping.NewSchema("https://ketenhub.nl/schemas/adapter-csv.co
 
 // parseConfig checks raw against config.schema.json and decodes it. It
 // returns a *sdk.ConfigError when raw is no valid configuration.
-func parseConfig(raw []byte) (*Config, error) {
-	var c Config
-	if err := configSchema.Decode(raw, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
+func parseConfig(raw []byte) (*Config, error) { return mapping.Parse[Config](configSchema, raw) }
 
 // setDefaults fills in the csv settings' defaults documented in
 // config.schema.json; mapping.NewPlan fills in those of the shared settings.

@@ -70,8 +70,8 @@ type domainPlan struct {
 // newPlan checks the configuration raw for partner and prepares it. It
 // returns a *sdk.ConfigError naming the first problem.
 func newPlan(partner string, raw []byte) (*plan, error) {
-	var c Config
-	if err := configSchema.Decode(raw, &c); err != nil {
+	c, err := mapping.Parse[Config](configSchema, raw)
+	if err != nil {
 		return nil, err
 	}
 	p := &plan{format: c.Format, maxRecord: c.MaxRecordBytes}
@@ -81,7 +81,6 @@ func newPlan(partner string, raw []byte) (*plan, error) {
 	if p.maxRecord == 0 {
 		p.maxRecord = defaultMaxRecordBytes
 	}
-	var err error
 	if c.Records != "" {
 		if p.format == formatNDJSON {
 			return nil, mapping.ConfigErr("/records", "records geldt alleen voor JSON-documenten, niet bij format: ndjson")

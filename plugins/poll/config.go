@@ -153,13 +153,7 @@ var configSchema = mapping.NewSchema("https://ketenhub.nl/schemas/adapter-poll.c
 
 // parseConfig checks raw against config.schema.json and decodes it. It
 // returns a *sdk.ConfigError when raw is no valid configuration.
-func parseConfig(raw []byte) (*Config, error) {
-	var c Config
-	if err := configSchema.Decode(raw, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
+func parseConfig(raw []byte) (*Config, error) { return mapping.Parse[Config](configSchema, raw) }
 
 // setDefaults fills in the defaults documented in config.schema.json.
 func (c *Config) setDefaults() {

@@ -64,6 +64,16 @@ func (s *Schema) Decode(raw []byte, v any) error {
 	return nil
 }
 
+// Parse checks the configuration raw against s and decodes it into a new
+// C, as Decode does, and returns the *sdk.ConfigError of Decode.
+func Parse[C any](s *Schema, raw []byte) (*C, error) {
+	var c C
+	if err := s.Decode(raw, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
 // validate checks a decoded configuration against the schema and turns the
 // most specific violation into a *sdk.ConfigError with a Dutch message.
 func (s *Schema) validate(doc any) error {

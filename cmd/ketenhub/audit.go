@@ -180,7 +180,10 @@ func parseWithArgument(fs *flag.FlagSet, args []string) (string, error) {
 
 // parseFlagsOnly parses flags up to the first argument that is not one.
 func parseFlagsOnly(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil && !errors.Is(err, flag.ErrHelp) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
 		return usageError{err.Error()}
 	}
 	return nil

@@ -35,7 +35,7 @@ func main() {
 	stop()
 	var ue usageError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 	case errors.As(err, &ue):
 		fmt.Fprintln(os.Stderr, "ketenhub:", err)
 		os.Exit(2)
@@ -46,6 +46,10 @@ func main() {
 }
 
 type usageError struct{ msg string }
+
+// errHelp is returned by a command whose flags asked for help (-h): the
+// flag set has printed its usage, and the command does nothing else.
+var errHelp = errors.New("help shown")
 
 func (e usageError) Error() string { return e.msg }
 
@@ -110,7 +114,7 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			return errHelp
 		}
 		return usageError{err.Error()}
 	}

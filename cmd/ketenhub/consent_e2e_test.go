@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,6 +21,30 @@ func ggzConsentExport(step, consent string) []byte {
 	return []byte("dossiernr;bsn;achternaam;tussenvoegsel;voorletters;voornaam;geboortedatum;geslacht;doelgroep;gemeente;processtap;regievoerder;wonen;inkomen;zorg;toestemming;toestemming_datum;formulier\r\n" +
 		"ggz-9100001;111222333;Berg;van den;A.H.;Anna;05-03-1970;V;feitelijk dakloos;Eindhoven;" + step + ";K. Jansen (IMW);instabiel;stabiel;onbekend;" + consent + ";01-03-2025;TF-2025-031\r\n" +
 		"ggz-9100002;;Visser;;P.;;01-01-1960;M;veelpleger;Helmond;triage;;stabiel;stabiel;stabiel;;;\r\n")
+}
+
+// ggzWithConsent is the example ggz-oost.yaml with its consent columns
+// (toestemming, toestemming_datum, formulier) mapped to a statement for
+// recipient kernpartners, once per purpose.
+func ggzWithConsent(t *testing.T, purposes ...string) string {
+	t.Helper()
+	ggz := string(readFile(t, filepath.Join(repoRoot(), "config", "partners", "ggz-oost.yaml")))
+	var b strings.Builder
+	b.WriteString("    consent:\n")
+	for _, p := range purposes {
+		fmt.Fprintf(&b, `      - column: toestemming
+        values: {ja: given, ingetrokken: withdrawn, "": none}
+        recipient: kernpartners
+        purpose: %s
+        valid_from_column: toestemming_datum
+        evidence_column: formulier
+`, p)
+	}
+	cfg := strings.Replace(ggz, "    output:", b.String()+"    output:", 1)
+	if cfg == ggz {
+		t.Fatal("the example ggz-oost.yaml has no output: to put the consent columns before")
+	}
+	return cfg
 }
 
 // consentCounts reads the consent counts of a partner's receipt of name.
@@ -55,23 +80,7 @@ func consentCounts(t *testing.T, r *region, partner, name string) (recorded, unc
 // read and the next route; the audit trail has both changes with GGZ Oost
 // as the one who recorded them.
 func TestConsentViaAdapterEndToEnd(t *testing.T) {
-	ggz, err := os.ReadFile(filepath.Join(repoRoot(), "config", "partners", "ggz-oost.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const consentCfg = `    consent:
-      - column: toestemming
-        values: {ja: given, ingetrokken: withdrawn, "": none}
-        recipient: kernpartners
-        purpose: zorgcoordinatie
-        valid_from_column: toestemming_datum
-        evidence_column: formulier
-    output:`
-	cfg := strings.Replace(string(ggz), "    output:", consentCfg, 1)
-	if cfg == string(ggz) {
-		t.Fatal("the example ggz-oost.yaml has no output: to put the consent columns before")
-	}
-	r := newRegion(t, map[string]string{"ggz-oost": cfg})
+	r := newRegion(t, map[string]string{"ggz-oost": ggzWithConsent(t, "zorgcoordinatie")})
 	h := r.start(t)
 	ctx := waitCtx(t, 10*time.Minute)
 	db, err := pgx.Connect(ctx, r.dbURL)

@@ -17,8 +17,11 @@ import (
 
 	"github.com/ketenhub/ketenhub/hub"
 	"github.com/ketenhub/ketenhub/hub/config"
+	"github.com/ketenhub/ketenhub/hub/consent"
+	"github.com/ketenhub/ketenhub/hub/consentflow"
 	"github.com/ketenhub/ketenhub/hub/identity"
 	"github.com/ketenhub/ketenhub/hub/pipeline"
+	"github.com/ketenhub/ketenhub/hub/policy"
 	"github.com/ketenhub/ketenhub/hub/schema"
 	"github.com/ketenhub/ketenhub/plugins/sdk"
 	"github.com/ketenhub/ketenhub/schemas"
@@ -47,8 +50,12 @@ type partnerTestReport struct {
 	ConfigErrors []hub.ConfigProblem `json:"config_errors,omitempty"`
 	Counts       partnerTestCounts   `json:"counts"`
 	Records      []partnerTestRecord `json:"records"`
-	Errors       []sdk.RecordError   `json:"errors"`
-	Warnings     []sdk.RecordError   `json:"warnings"`
+	// Consents are the consent statements the adapter found that the hub
+	// would take (see consentflow.Check and MayRecord); refused ones are
+	// in Errors with a CONSENT_* code.
+	Consents []partnerTestConsent `json:"consents"`
+	Errors   []sdk.RecordError    `json:"errors"`
+	Warnings []sdk.RecordError    `json:"warnings"`
 }
 
 type partnerTestAdapter struct {
@@ -59,10 +66,18 @@ type partnerTestAdapter struct {
 // partnerTestCounts counts as a receipt does: records the adapter read,
 // good and bad, and what became of them.
 type partnerTestCounts struct {
-	Records  int `json:"records"`
-	Valid    int `json:"valid"`
-	Rejected int `json:"rejected"`
-	Warnings int `json:"warnings"`
+	Records          int `json:"records"`
+	Valid            int `json:"valid"`
+	Rejected         int `json:"rejected"`
+	Warnings         int `json:"warnings"`
+	Consents         int `json:"consents"`
+	ConsentsRejected int `json:"consents_rejected"`
+}
+
+type partnerTestConsent struct {
+	Line      int             `json:"line"`
+	RecordKey string          `json:"record_key"`
+	Statement json.RawMessage `json:"statement"`
 }
 
 type partnerTestRecord struct {
@@ -120,7 +135,7 @@ func cmdPartnerTest(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 
 	rep := &partnerTestReport{Partner: partner, File: shown, Revision: config.RevisionOf(data), Sample: filepath.Base(sample),
-		Records: []partnerTestRecord{}, Errors: []sdk.RecordError{}, Warnings: []sdk.RecordError{}}
+		Records: []partnerTestRecord{}, Consents: []partnerTestConsent{}, Errors: []sdk.RecordError{}, Warnings: []sdk.RecordError{}}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var p *config.Partner
 	if *draft != "" {
@@ -149,7 +164,69 @@ func cmdPartnerTest(ctx context.Context, args []string, stdout, stderr io.Writer
 		return fmt.Errorf("decode sample %s with adapter %s: %w", sample, p.Adapter.Name, err)
 	}
 	rep.check(validator, out)
+	if err := rep.checkConsents(ctx, hubCfg, out); err != nil {
+		return err
+	}
 	return rep.print(stdout, *asJSON)
+}
+
+// checkConsents checks the adapter's consent statements as the hub's
+// consent flow would, short of the database: consent.v1, the partner's
+// own, and the partner's role in roles.yaml may record them. A statement
+// about a record that is not among the sample's good records gets a
+// warning: the hub takes it only when it holds a registration with that
+// key from an earlier document.
+func (rep *partnerTestReport) checkConsents(ctx context.Context, cfg *config.Config, out *sampleChunks) error {
+	var stmts []sdk.Consent
+	for _, ch := range out.chunks {
+		stmts = append(stmts, ch.Consents...)
+	}
+	if len(stmts) == 0 {
+		return nil
+	}
+	docs, err := consent.NewValidator()
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, p := range cfg.Partners {
+		ids = append(ids, p.ID)
+	}
+	roles, err := policy.Load(cfg.RolesFile, policy.LoadOptions{Partners: ids})
+	if err != nil {
+		rep.ConfigErrors = append(rep.ConfigErrors, problemsOf(cfg.RolesFile, err)...)
+		return nil
+	}
+	engine := policy.NewEngine(roles, nil, policy.EngineOptions{})
+	good := map[string]bool{}
+	for _, r := range rep.Records {
+		good[r.RecordKey] = true
+	}
+	for _, st := range stmts {
+		rep.Counts.Consents++
+		doc, problem := consentflow.Check(docs, rep.Partner, st)
+		if problem == nil {
+			if _, problem, err = consentflow.MayRecord(ctx, engine, rep.Partner, st, doc); err != nil {
+				return err
+			}
+		}
+		if problem != nil {
+			rep.Errors = append(rep.Errors, *problem)
+			rep.Counts.ConsentsRejected++
+			continue
+		}
+		rep.Consents = append(rep.Consents, partnerTestConsent{Line: st.Line, RecordKey: st.RecordKey, Statement: st.JSON})
+		if !good[st.RecordKey] {
+			rep.Warnings = append(rep.Warnings, sdk.RecordError{Line: st.Line, RecordKey: st.RecordKey, Field: "client.record_key",
+				Code: sdk.CodeConsentSubject, Message: "toestemming: het record van deze verklaring is in dit monster niet goed gelezen; " +
+					"de hub legt de verklaring alleen vast als hij een registratie met dit dossiernummer heeft"})
+		}
+	}
+	byLine := func(a, b sdk.RecordError) int { return a.Line - b.Line }
+	slices.SortStableFunc(rep.Errors, byLine)
+	slices.SortStableFunc(rep.Warnings, byLine)
+	rep.Counts.Warnings = len(rep.Warnings)
+	return nil
 }
 
 // sampleChunks collects the chunks of the sample.
@@ -239,6 +316,12 @@ func (rep *partnerTestReport) printText(w io.Writer) {
 			fmt.Fprintf(w, "  regel %d %s %s\n", r.Line, r.RecordKey, r.Registration)
 		}
 	}
+	if len(rep.Consents) > 0 {
+		fmt.Fprintln(w, "\nToestemmingsverklaringen:")
+		for _, c := range rep.Consents {
+			fmt.Fprintf(w, "  regel %d %s %s\n", c.Line, c.RecordKey, c.Statement)
+		}
+	}
 	for _, list := range []struct {
 		title  string
 		issues []sdk.RecordError
@@ -253,6 +336,9 @@ func (rep *partnerTestReport) printText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nResultaat: %d records gelezen, %d goed, %d afgewezen, %d waarschuwing(en)\n",
 		rep.Counts.Records, rep.Counts.Valid, rep.Counts.Rejected, rep.Counts.Warnings)
+	if rep.Counts.Consents > 0 {
+		fmt.Fprintf(w, "Toestemming: %d verklaring(en), %d afgewezen\n", rep.Counts.Consents, rep.Counts.ConsentsRejected)
+	}
 }
 
 // issueText writes a record error as "regel 5, kolom 7, veld f (record k): message [CODE]".

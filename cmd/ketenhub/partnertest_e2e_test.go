@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ketenhub/ketenhub/plugins/sdk"
 )
 
 // TestPartnerTestCommand runs `ketenhub partner test` as ICT staff would,
@@ -82,4 +85,41 @@ func brokenPartnerYAML(t *testing.T) string {
 	s := strings.Replace(string(b), "id: opvang-zuid", "id: kapot", 1)
 	s = strings.Replace(s, "kind: delta", "kind: soms", 1)
 	return strings.Replace(s, "# Opvang Zuid,", "# Kapot: a copy of Opvang Zuid,", 1)
+}
+
+// TestPartnerTestConsent: partner test shows the consent statements that
+// a partner's consent columns give, and refuses one its role may not
+// record (purpose beleid: CONSENT_FORBIDDEN), as the hub would; nothing is
+// stored.
+func TestPartnerTestConsent(t *testing.T) {
+	hubBin, _ := binaries(t)
+	r := newRegion(t, nil)
+	mustWrite(t, filepath.Join(r.dir, "drafts", "ggz-oost.yaml"), []byte(ggzWithConsent(t, "zorgcoordinatie", "beleid")))
+	mustWrite(t, filepath.Join(r.dir, "monster.csv"), ggzConsentExport("triage", "ja"))
+	cmd := exec.Command(hubBin, "partner", "test", "--config", "ketenhub.yaml", "--file", "drafts/ggz-oost.yaml", "--json",
+		"ggz-oost", "monster.csv")
+	cmd.Dir = r.dir
+	cmd.Env = append(os.Environ(), EnvDatabaseURL+"=postgres://nobody@127.0.0.1:1/none")
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v (want 1: a refused statement is an error)", err)
+	}
+	var rep partnerTestReport
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if rep.Counts.Valid != 2 || rep.Counts.Consents != 2 || rep.Counts.ConsentsRejected != 1 || len(rep.Consents) != 1 {
+		t.Fatalf("counts %+v, consents %+v", rep.Counts, rep.Consents)
+	}
+	c := rep.Consents[0]
+	var st sdk.ConsentStatement
+	if err := json.Unmarshal(c.Statement, &st); err != nil || c.Line != 2 || c.RecordKey != "ggz-9100001" ||
+		st.Purpose != "zorgcoordinatie" || st.State != "given" || st.Client.RecordKey != c.RecordKey {
+		t.Errorf("statement %+v (%s): %v", c, c.Statement, err)
+	}
+	if len(rep.Errors) != 1 || rep.Errors[0].Code != sdk.CodeConsentForbidden || rep.Errors[0].Line != 2 ||
+		!strings.Contains(rep.Errors[0].Message, "[") {
+		t.Errorf("errors %+v", rep.Errors)
+	}
 }

@@ -157,54 +157,83 @@ func (f *Flow) Take(ctx context.Context, tx pgx.Tx, partner, documentID string, 
 	return res, nil
 }
 
+// Check checks a consent statement of partner's document without the
+// database: it must be JSON of consent.v1 and the partner's own
+// (source.partner is partner, the client is named by the record key it
+// came with, never by a chain client id). It returns the statement, or the
+// record error (CONSENT_INVALID) that refuses it.
+func Check(docs *consent.Validator, partner string, st sdk.Consent) (consent.Document, *sdk.RecordError) {
+	doc, issues, err := docs.Parse(st.JSON)
+	switch {
+	case err != nil:
+		return doc, refusal(st, sdk.CodeConsentInvalid, "", "de verklaring is geen JSON")
+	case len(issues) > 0:
+		return doc, refusal(st, sdk.CodeConsentInvalid, issues[0].Field, "de verklaring voldoet niet aan consent.v1: %s", issues[0].Message)
+	case doc.Source.Partner != partner:
+		return doc, refusal(st, sdk.CodeConsentInvalid, "source.partner", "source.partner moet %s zijn: een partner levert alleen eigen verklaringen aan", partner)
+	case doc.Client.ClientID != "":
+		return doc, refusal(st, sdk.CodeConsentInvalid, "client.client_id", "een adapter noemt de cliënt met het eigen dossiernummer (client.record_key), niet met een ketencliënt-id")
+	case doc.Client.RecordKey != st.RecordKey:
+		return doc, refusal(st, sdk.CodeConsentInvalid, "client.record_key", "client.record_key is niet de sleutel van het record waar de verklaring bij hoort")
+	}
+	return doc, nil
+}
+
+// MayRecord asks the decision point whether partner's role may record the
+// statement: manage_consent, or grant_bemoeizorg for bemoeizorg, for its
+// purpose. It returns the decision and, when it forbids, the record error
+// (CONSENT_FORBIDDEN). The error is the decision point's.
+func MayRecord(ctx context.Context, dec Decider, partner string, st sdk.Consent, doc consent.Document) (policy.Decision, *sdk.RecordError, error) {
+	op := policy.ManageConsent
+	if doc.LegalBasis == consent.Bemoeizorg {
+		op = policy.GrantBemoeizorg
+	}
+	d, err := dec.Decide(ctx, policy.Request{Subject: policy.Subject{Kind: policy.Partner, ID: partner, Organisation: partner},
+		Purpose: doc.Purpose, Operation: op})
+	if err != nil {
+		return d, nil, fmt.Errorf("decide %s for %s: %w", op, partner, err)
+	}
+	if d.Allowed || d.Code() == policy.CodeClientMissing {
+		return d, nil, nil
+	}
+	msg := ""
+	if len(d.Reasons) > 0 {
+		msg = d.Reasons[0].Message
+	}
+	return d, refusal(st, sdk.CodeConsentForbidden, "", "%s mag deze verklaring niet vastleggen: %s [%s]", partner, msg, d.Code()), nil
+}
+
+// refusal is the record error that refuses statement st.
+func refusal(st sdk.Consent, code, field, format string, args ...any) *sdk.RecordError {
+	return &sdk.RecordError{Line: st.Line, RecordKey: st.RecordKey, Field: field, Code: code,
+		Message: "toestemming: " + fmt.Sprintf(format, args...)}
+}
+
 // take takes one statement: the audit event to log (nil for none), or the
 // problem that refused it, and whether it was recorded.
 func (f *Flow) take(ctx context.Context, tx pgx.Tx, partner, documentID string, st sdk.Consent, subjects map[string]string) (*audit.Event, *sdk.RecordError, bool, error) {
 	refuse := func(code, field, format string, args ...any) (*audit.Event, *sdk.RecordError, bool, error) {
-		return nil, &sdk.RecordError{Line: st.Line, RecordKey: st.RecordKey, Field: field, Code: code,
-			Message: "toestemming: " + fmt.Sprintf(format, args...)}, false, nil
+		return nil, refusal(st, code, field, format, args...), false, nil
 	}
-	doc, issues, err := f.docs.Parse(st.JSON)
-	if err != nil {
-		return refuse(sdk.CodeConsentInvalid, "", "de verklaring is geen JSON")
-	}
-	if len(issues) > 0 {
-		is := issues[0]
-		return refuse(sdk.CodeConsentInvalid, is.Field, "de verklaring voldoet niet aan consent.v1: %s", is.Message)
-	}
-	switch {
-	case doc.Source.Partner != partner:
-		return refuse(sdk.CodeConsentInvalid, "source.partner", "source.partner moet %s zijn: een partner levert alleen eigen verklaringen aan", partner)
-	case doc.Client.ClientID != "":
-		return refuse(sdk.CodeConsentInvalid, "client.client_id", "een adapter noemt de cliënt met het eigen dossiernummer (client.record_key), niet met een ketencliënt-id")
-	case doc.Client.RecordKey != st.RecordKey:
-		return refuse(sdk.CodeConsentInvalid, "client.record_key", "client.record_key is niet de sleutel van het record waar de verklaring bij hoort")
+	doc, problem := Check(f.docs, partner, st)
+	if problem != nil {
+		return nil, problem, false, nil
 	}
 	client, ok := subjects[st.RecordKey]
 	if !ok {
 		return refuse(sdk.CodeConsentSubject, "client.record_key",
 			"de hub kent geen registratie van %s met dit dossiernummer; de verklaring is niet vastgelegd", partner)
 	}
-	op := policy.ManageConsent
-	if doc.LegalBasis == consent.Bemoeizorg {
-		op = policy.GrantBemoeizorg
-	}
-	d, err := f.policy.Decide(ctx, policy.Request{Subject: policy.Subject{Kind: policy.Partner, ID: partner, Organisation: partner},
-		Purpose: doc.Purpose, Operation: op})
+	d, forbidden, err := MayRecord(ctx, f.policy, partner, st, doc)
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("decide %s for %s: %w", op, partner, err)
+		return nil, nil, false, err
 	}
 	base := audit.Event{Type: audit.TypeConsentChange, Action: Action(doc.State), Client: client, User: partner,
 		Organisation: partner, Role: d.Role, Purpose: doc.Purpose, Source: "pipeline", RequestID: documentID}
-	if !d.Allowed && d.Code() != policy.CodeClientMissing {
+	if forbidden != nil {
 		ev := base
 		ev.Outcome, ev.Detail = audit.OutcomeDenied, detail(map[string]any{"code": d.Code(), "line": st.Line})
-		msg := ""
-		if len(d.Reasons) > 0 {
-			msg = d.Reasons[0].Message
-		}
-		_, problem, _, _ := refuse(sdk.CodeConsentForbidden, "", "%s mag deze verklaring niet vastleggen: %s [%s]", partner, msg, d.Code())
-		return &ev, problem, false, nil
+		return &ev, forbidden, false, nil
 	}
 	rec := consent.Recorder{Kind: string(policy.Partner), ID: partner, Organisation: partner, Role: d.Role}
 	ch, err := doc.Change(client, rec)

@@ -167,6 +167,7 @@ func cmdPartnerTest(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := rep.checkConsents(ctx, hubCfg, out); err != nil {
 		return err
 	}
+	rep.sortIssues()
 	return rep.print(stdout, *asJSON)
 }
 
@@ -222,10 +223,6 @@ func (rep *partnerTestReport) checkConsents(ctx context.Context, cfg *config.Con
 					"de hub legt de verklaring alleen vast als hij een registratie met dit dossiernummer heeft"})
 		}
 	}
-	byLine := func(a, b sdk.RecordError) int { return a.Line - b.Line }
-	slices.SortStableFunc(rep.Errors, byLine)
-	slices.SortStableFunc(rep.Warnings, byLine)
-	rep.Counts.Warnings = len(rep.Warnings)
 	return nil
 }
 
@@ -272,11 +269,16 @@ func (rep *partnerTestReport) check(v *schema.Validator, out *sampleChunks) {
 			}
 		}
 	}
+	rep.Counts.Rejected = len(lines)
+	rep.Counts.Records = rep.Counts.Valid + rep.Counts.Rejected
+}
+
+// sortIssues puts errors and warnings in line order and counts the
+// warnings, once every check has added its own.
+func (rep *partnerTestReport) sortIssues() {
 	byLine := func(a, b sdk.RecordError) int { return a.Line - b.Line }
 	slices.SortStableFunc(rep.Errors, byLine)
 	slices.SortStableFunc(rep.Warnings, byLine)
-	rep.Counts.Rejected = len(lines)
-	rep.Counts.Records = rep.Counts.Valid + rep.Counts.Rejected
 	rep.Counts.Warnings = len(rep.Warnings)
 }
 

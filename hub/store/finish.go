@@ -56,11 +56,11 @@ func (s *Store) FinishDocument(ctx context.Context, tx pgx.Tx, documentID string
 			r.Warnings = append(r.Warnings, hub.ReceiptIssue{Code: "EXPORT_INCOMPLETE",
 				Message: "volledige export niet compleet gelezen (document- of regelfouten zonder dossiernummer); ontbrekende records zijn niet beëindigd"})
 		} else {
-			keys, err := endMissingRecords(ctx, tx, r.Partner, documentID, maxMissingShare)
+			keys, cutShort, err := endMissingRecords(ctx, tx, r.Partner, documentID, maxMissingShare)
 			if err != nil {
 				return r, nil, err
 			}
-			if keys == nil {
+			if cutShort {
 				r.Warnings = append(r.Warnings, hub.ReceiptIssue{Code: "EXPORT_SUSPICIOUS", Message: fmt.Sprintf(
 					"volledige export mist meer dan %.0f%% van de actieve registraties; waarschijnlijk afgebroken, niets beëindigd", maxMissingShare*100)})
 			} else {
@@ -99,19 +99,19 @@ func (s *Store) FinishDocument(ctx context.Context, tx pgx.Tx, documentID string
 }
 
 // endMissingRecords ends the partner's active records that are not among the
-// document's staged keys, inside a savepoint, and returns their record keys
-// (empty, not nil, when none). When that would be more than maxShare of the
-// active records it rolls back and returns nil.
-func endMissingRecords(ctx context.Context, tx pgx.Tx, partner, documentID string, maxShare float64) ([]string, error) {
+// document's staged keys, inside a savepoint, and returns their record keys.
+// When that would be more than maxShare of the active records it rolls back
+// and reports the export as cut short.
+func endMissingRecords(ctx context.Context, tx pgx.Tx, partner, documentID string, maxShare float64) (keys []string, cutShort bool, err error) {
 	sp, err := tx.Begin(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("end records missing from %s: %w", documentID, err)
+		return nil, false, fmt.Errorf("end records missing from %s: %w", documentID, err)
 	}
 	defer sp.Rollback(ctx)
 	// A hash anti-join, always: the planner cannot estimate the unnested
 	// keys, and a nested loop would be quadratic in the export's size.
 	if _, err := sp.Exec(ctx, `SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '256MB'`); err != nil {
-		return nil, fmt.Errorf("end records missing from %s: %w", documentID, err)
+		return nil, false, fmt.Errorf("end records missing from %s: %w", documentID, err)
 	}
 	rows, err := sp.Query(ctx, `WITH seen AS MATERIALIZED (SELECT unnest(record_keys) AS record_key FROM document_keys WHERE document_id = $2)
 		UPDATE registrations AS r SET status = 'ended', document_id = $2, feed_seq = nextval('feed_seq'), updated_at = now()
@@ -119,33 +119,30 @@ func endMissingRecords(ctx context.Context, tx pgx.Tx, partner, documentID strin
 		AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.record_key = r.record_key)
 		RETURNING r.record_key`, partner, documentID)
 	if err != nil {
-		return nil, fmt.Errorf("end records missing from %s: %w", documentID, err)
+		return nil, false, fmt.Errorf("end records missing from %s: %w", documentID, err)
 	}
-	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	keys, err = pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("end records missing from %s: %w", documentID, err)
+		return nil, false, fmt.Errorf("end records missing from %s: %w", documentID, err)
 	}
 	if _, err := sp.Exec(ctx, `SET LOCAL enable_nestloop = on; SET LOCAL work_mem = DEFAULT`); err != nil {
-		return nil, fmt.Errorf("end records missing from %s: %w", documentID, err)
+		return nil, false, fmt.Errorf("end records missing from %s: %w", documentID, err)
 	}
 	if n := int64(len(keys)); n > 0 {
 		// The share is of the records that were active before: those still
 		// active plus the ones just ended.
 		var stillActive int64
 		if err := sp.QueryRow(ctx, `SELECT count(*) FROM registrations WHERE partner = $1 AND status = 'active'`, partner).Scan(&stillActive); err != nil {
-			return nil, fmt.Errorf("count active records of %s: %w", partner, err)
+			return nil, false, fmt.Errorf("count active records of %s: %w", partner, err)
 		}
 		if float64(n) > maxShare*float64(stillActive+n) {
-			return nil, nil // the deferred rollback undoes the update
+			return nil, true, nil // the deferred rollback undoes the update
 		}
 	}
 	if err := sp.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("end records missing from %s: %w", documentID, err)
+		return nil, false, fmt.Errorf("end records missing from %s: %w", documentID, err)
 	}
-	if keys == nil {
-		keys = []string{}
-	}
-	return keys, nil
+	return keys, false, nil
 }
 
 func receiptIssues(ctx context.Context, tx pgx.Tx, documentID, severity string) ([]hub.ReceiptIssue, bool, error) {

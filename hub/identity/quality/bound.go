@@ -43,11 +43,12 @@ func Posteriors(persons []Person, regs []Labelled) (post []float64, mismatched i
 	for i, l := range regs {
 		pr := partnerOf(l.Partner)
 		obs := observe(l.Client)
+		self := byID[l.PersonID]
 		var total, own float64
 		for q := range persons {
 			lik := m.likelihood(q, pr, obs)
 			total += lik
-			if q == byID[l.PersonID] {
+			if q == self {
 				own = lik
 			}
 		}
